@@ -1,0 +1,35 @@
+namespace BrokerGateway.Contracts.Manifest;
+
+/// <summary>
+/// One validated entry of the status manifest: the seed's six fields, keyed by the entry's name.
+/// </summary>
+public sealed record ManifestEntry(
+    string Name,
+    EndpointStatus Status,
+    string Model,
+    string Description,
+    IReadOnlyList<string> Experts,
+    string Url,
+    string EndpointId)
+{
+    /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
+    public const string MockScheme = "mock";
+
+    /// <summary>True when the entry names the built-in mock provider, which needs no key and no network.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool IsMock => Url.StartsWith(MockScheme + "://", StringComparison.OrdinalIgnoreCase);
+
+    public bool Serves(string model) => Experts.Contains(model, StringComparer.Ordinal);
+
+    public bool Equals(ManifestEntry? other) =>
+        other is not null
+        && Name == other.Name
+        && Status == other.Status
+        && Model == other.Model
+        && Description == other.Description
+        && Url == other.Url
+        && EndpointId == other.EndpointId
+        && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
+
+    public override int GetHashCode() => HashCode.Combine(Name, Status, Url, EndpointId, Experts.Count);
+}

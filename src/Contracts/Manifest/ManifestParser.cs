@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+
+namespace BrokerGateway.Contracts.Manifest;
+
+/// <summary>
+/// Reads a status manifest and validates it entry by entry against the field table of the
+/// direct-API guide: status, model, description, experts, url and endpoint_id are all required.
+/// Fields it does not know are ignored, so operators can annotate entries freely.
+/// </summary>
+public static partial class ManifestParser
+{
+    public static ManifestParseResult Parse(ReadOnlySpan<byte> utf8Json)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(utf8Json.ToArray(), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+        }
+        catch (JsonException ex)
+        {
+            return ManifestParseResult.Broken($"the manifest is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return ManifestParseResult.Broken($"the manifest must be a JSON object of entries, not {document.RootElement.ValueKind}");
+            }
+
+            var entries = new List<ManifestEntry>();
+            var problems = new List<ManifestProblem>();
+            var endpointOwners = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var property in document.RootElement.EnumerateObject())
+            {
+                var entry = ParseEntry(property.Name, property.Value, problems);
+                if (entry is null)
+                {
+                    continue;
+                }
+
+                if (endpointOwners.TryGetValue(entry.EndpointId, out var owner))
+                {
+                    problems.Add(new ManifestProblem(entry.Name, "endpoint_id", $"'{entry.EndpointId}' is already used by entry '{owner}'"));
+                    continue;
+                }
+
+                endpointOwners[entry.EndpointId] = entry.Name;
+                entries.Add(entry);
+            }
+
+            return new ManifestParseResult(new StatusManifest(entries), problems, null);
+        }
+    }
+
+    private static ManifestEntry? ParseEntry(string name, JsonElement value, List<ManifestProblem> problems)
+    {
+        if (value.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(new ManifestProblem(name, "(entry)", "must be a JSON object"));
+            return null;
+        }
+
+        var before = problems.Count;
+        var statusText = RequiredString(name, value, "status", problems);
+        EndpointStatus status = default;
+        if (statusText is not null && !TryParseStatus(statusText, out status))
+        {
+            problems.Add(new ManifestProblem(name, "status", $"'{statusText}' is not one of Live, Offline, Maintenance"));
+        }
+
+        var model = RequiredString(name, value, "model", problems);
+        var description = RequiredString(name, value, "description", problems, allowEmpty: true);
+        var experts = RequiredExperts(name, value, problems);
+        var url = RequiredString(name, value, "url", problems);
+        if (url is not null && !IsSupportedUrl(url))
+        {
+            problems.Add(new ManifestProblem(name, "url", "must be an absolute http(s) URL, or mock://<name> for the built-in mock provider"));
+        }
+
+        var endpointId = RequiredString(name, value, "endpoint_id", problems);
+        if (endpointId is not null && !EndpointIdPattern().IsMatch(endpointId))
+        {
+            problems.Add(new ManifestProblem(name, "endpoint_id", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"));
+        }
+
+        if (problems.Count > before)
+        {
+            return null;
+        }
+
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!);
+    }
+
+    private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)
+    {
+        if (!value.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            problems.Add(new ManifestProblem(entry, field, "is required"));
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.String)
+        {
+            problems.Add(new ManifestProblem(entry, field, $"must be a string, not {element.ValueKind}"));
+            return null;
+        }
+
+        var text = element.GetString()!;
+        if (!allowEmpty && string.IsNullOrWhiteSpace(text))
+        {
+            problems.Add(new ManifestProblem(entry, field, "must not be empty"));
+            return null;
+        }
+
+        return text;
+    }
+
+    private static string[]? RequiredExperts(string entry, JsonElement value, List<ManifestProblem> problems)
+    {
+        if (!value.TryGetProperty("experts", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            problems.Add(new ManifestProblem(entry, "experts", "is required"));
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Array)
+        {
+            problems.Add(new ManifestProblem(entry, "experts", $"must be an array of model ids, not {element.ValueKind}"));
+            return null;
+        }
+
+        var experts = new List<string>();
+        foreach (var item in element.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(item.GetString()))
+            {
+                problems.Add(new ManifestProblem(entry, "experts", "every item must be a non-empty string"));
+                return null;
+            }
+
+            experts.Add(item.GetString()!);
+        }
+
+        if (experts.Count == 0)
+        {
+            problems.Add(new ManifestProblem(entry, "experts", "must list at least one model id"));
+            return null;
+        }
+
+        return experts.Distinct(StringComparer.Ordinal).ToArray();
+    }
+
+    private static bool TryParseStatus(string text, out EndpointStatus status) =>
+        Enum.TryParse(text, ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
+
+    private static bool IsSupportedUrl(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri)
+        && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == ManifestEntry.MockScheme)
+        && !string.IsNullOrEmpty(uri.Host);
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
+    private static partial Regex EndpointIdPattern();
+}

@@ -1,0 +1,28 @@
+namespace BrokerGateway.Contracts.Manifest;
+
+/// <summary>The valid entries of one status manifest, in the order the document lists them.</summary>
+public sealed record StatusManifest(IReadOnlyList<ManifestEntry> Entries)
+{
+    public static readonly StatusManifest Empty = new([]);
+
+    /// <summary>Every entry whose <c>experts</c> contain <paramref name="model"/>, whatever its status.</summary>
+    public IReadOnlyList<ManifestEntry> EntriesFor(string model) =>
+        Entries.Where(e => e.Serves(model)).ToArray();
+
+    public ManifestEntry? FindByEndpointId(string endpointId) =>
+        Entries.FirstOrDefault(e => e.EndpointId == endpointId && e.Status == EndpointStatus.Live)
+        ?? Entries.FirstOrDefault(e => e.EndpointId == endpointId);
+
+    /// <summary>The distinct model ids offered by Live entries, sorted.</summary>
+    public IReadOnlyList<string> LiveModels() =>
+        Entries.Where(e => e.Status == EndpointStatus.Live)
+            .SelectMany(e => e.Experts)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToArray();
+
+    public bool Equals(StatusManifest? other) =>
+        other is not null && Entries.SequenceEqual(other.Entries);
+
+    public override int GetHashCode() => Entries.Count;
+}

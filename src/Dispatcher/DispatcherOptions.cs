@@ -1,0 +1,29 @@
+namespace BrokerGateway.Dispatcher;
+
+/// <summary>A dispatcher's configuration. <see cref="ApiTokens"/> holds secrets: never log this object.</summary>
+public sealed class DispatcherOptions
+{
+    public const string ApiTokensKey = "METIS_API_TOKENS";
+    public const string EndpointsKey = "DISPATCHER_ENDPOINTS";
+    public const string ConcurrencyKey = "DISPATCHER_CONCURRENCY";
+    public const string ConnectTimeoutKey = "DISPATCHER_CONNECT_TIMEOUT_SECONDS";
+    public const string HeartbeatKey = "DISPATCHER_HEARTBEAT_SECONDS";
+
+    /// <summary>endpoint_id → upstream API key, from <c>METIS_API_TOKENS</c>.</summary>
+    public IReadOnlyDictionary<string, string> ApiTokens { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>Why <c>METIS_API_TOKENS</c> could not be read, if it could not (never the value itself).</summary>
+    public string? ApiTokensError { get; set; }
+
+    /// <summary>The endpoint_ids this dispatcher may serve; empty means every endpoint it holds a key for.</summary>
+    public IReadOnlyList<string> Endpoints { get; set; } = [];
+
+    /// <summary>Requests handled at once per endpoint queue (and the broker prefetch).</summary>
+    public int Concurrency { get; set; } = 128;
+
+    public int ConnectTimeoutSeconds { get; set; } = 10;
+
+    public int HeartbeatSeconds { get; set; } = 10;
+
+    public override string ToString() => $"DispatcherOptions({ApiTokens.Count} keys, endpoints [{string.Join(",", Endpoints)}])";
+}

@@ -1,0 +1,57 @@
+using BrokerGateway.Dispatcher.Endpoints;
+using BrokerGateway.Dispatcher.Mock;
+using BrokerGateway.Dispatcher.Upstream;
+using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Hosting.Messaging;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Dispatcher;
+
+public static class DispatcherRegistration
+{
+    /// <summary>Adds a dispatcher: its keys, the upstream client, the mock provider and the endpoint queues it consumes.</summary>
+    public static IHostApplicationBuilder AddDispatcher(this IHostApplicationBuilder builder)
+    {
+        builder.AddManifestReplica();
+        builder.Services.AddSingleton<IConfigureOptions<DispatcherOptions>, DispatcherOptionsSetup>();
+        builder.Services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
+        builder.Services.AddOptions<DispatcherOptions>().ValidateOnStart();
+
+        builder.Services.AddHttpClient(UpstreamClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
+            .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                UseCookies = false,
+                UseProxy = false,
+                AutomaticDecompression = System.Net.DecompressionMethods.All,
+                ConnectTimeout = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<DispatcherOptions>>().Value.ConnectTimeoutSeconds),
+                PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+                EnableMultipleHttp2Connections = true,
+            })
+            .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
+            .RemoveAllLoggers();
+        builder.Services.AddSingleton<UpstreamClient>();
+        builder.Services.AddSingleton<MockProvider>();
+        builder.Services.AddSingleton<ServedEndpoints>();
+        builder.Services.AddSingleton<ConsumedEndpoints>();
+        builder.Services.AddSingleton<DispatcherAnnouncer>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<DispatcherAnnouncer>());
+        builder.Services.AddHostedService<EndpointQueueConnector>();
+        return builder.AddBusModule<DispatcherBusModule>();
+    }
+
+    private sealed class DispatcherBusModule : IGatewayBusModule
+    {
+        public void AddConsumers(IBusRegistrationConfigurator bus)
+        {
+            bus.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>();
+            bus.AddConsumer<DispatcherAnnouncementRequestedConsumer>();
+        }
+
+        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint) =>
+            endpoint.ConfigureConsumer<DispatcherAnnouncementRequestedConsumer>(context);
+    }
+}

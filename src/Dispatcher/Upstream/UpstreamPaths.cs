@@ -1,0 +1,15 @@
+using BrokerGateway.Contracts.Messages;
+
+namespace BrokerGateway.Dispatcher.Upstream;
+
+public static class UpstreamPaths
+{
+    /// <summary>The path under an entry's base URL (<c>{url}/chat/completions</c>, …) for a route.</summary>
+    public static string For(UpstreamRoute route) => route switch
+    {
+        UpstreamRoute.ChatCompletions => "chat/completions",
+        UpstreamRoute.Completions => "completions",
+        UpstreamRoute.Embeddings => "embeddings",
+        _ => throw new ArgumentOutOfRangeException(nameof(route), route, "unknown route"),
+    };
+}

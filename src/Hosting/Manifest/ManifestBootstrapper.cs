@@ -1,0 +1,64 @@
+using BrokerGateway.Contracts.Messages;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerGateway.Hosting.Manifest;
+
+/// <summary>
+/// A service that starts after the watcher asks it for the manifest it holds, instead of waiting
+/// blind for the next change. It asks again, backing off, until a manifest has arrived by either way.
+/// </summary>
+public sealed partial class ManifestBootstrapper(
+    ManifestStore store,
+    IClientFactory clients,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ManifestBootstrapper> logger) : BackgroundService
+{
+    private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await lifetime.WaitAsync(stoppingToken);
+        var delay = TimeSpan.FromSeconds(1);
+        var attempt = 0;
+        var client = clients.CreateRequestClient<GetCurrentManifest>(
+            Messaging.QueueNames.AddressOf(Messaging.QueueNames.ManifestWatcher), RequestTimeout.After(s: 5));
+        while (!stoppingToken.IsCancellationRequested && store.Current is null)
+        {
+            attempt++;
+            try
+            {
+                var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest(Environment.MachineName), stoppingToken);
+                if (response.Message.Manifest is { } manifest)
+                {
+                    store.Apply(manifest);
+                    LogReceived(logger, manifest.Entries.Count);
+                    return;
+                }
+
+                LogWatcherHasNone(logger);
+            }
+            catch (RequestTimeoutException)
+            {
+                if (attempt == 1)
+                {
+                    LogWatcherSilent(logger);
+                }
+            }
+
+            await Task.WhenAny(store.Loaded, Task.Delay(delay, time, stoppingToken));
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
+        }
+    }
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Manifest received from the watcher at start: {EntryCount} valid entries")]
+    private static partial void LogReceived(ILogger logger, int entryCount);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Warning, Message = "The manifest watcher has not read a manifest yet; requests are refused until one arrives")]
+    private static partial void LogWatcherHasNone(ILogger logger);
+
+    [LoggerMessage(EventId = 1203, Level = LogLevel.Warning, Message = "No manifest watcher answered; asking again with back-off. Requests are refused until a manifest arrives")]
+    private static partial void LogWatcherSilent(ILogger logger);
+}

@@ -1,0 +1,107 @@
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Hosting.Messaging;
+
+public static class GatewayBus
+{
+    /// <summary>Adds a module to the process's bus; a module type is added once however often it is asked for.</summary>
+    public static IHostApplicationBuilder AddBusModule<TModule>(this IHostApplicationBuilder builder)
+        where TModule : IGatewayBusModule, new()
+    {
+        var modules = Modules(builder);
+        if (!modules.Any(m => m is TModule))
+        {
+            modules.Add(new TModule());
+        }
+
+        return builder;
+    }
+
+    /// <summary>
+    /// Runs one MassTransit bus with every module added before: over RabbitMQ when
+    /// <c>RABBITMQ_URL</c> is set, else in memory. A service that is useless without a broker
+    /// (a dispatcher or watcher in its own process) passes <paramref name="requireBroker"/>.
+    /// </summary>
+    public static IHostApplicationBuilder AddGatewayBus(this IHostApplicationBuilder builder, bool requireBroker = false)
+    {
+        var usesRabbitMq = !string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]);
+        builder.Services.AddSingleton<IValidateOptions<BusOptions>>(new BusOptionsValidator(requireBroker));
+        builder.Services.AddOptions<BusOptions>()
+            .Configure<IConfiguration>((o, c) => o.RabbitMqUrl = c[BusOptions.RabbitMqUrlKey])
+            .ValidateOnStart();
+        var modules = Modules(builder).ToArray();
+        var instanceQueue = $"bg-instance-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
+
+        builder.Services.AddMassTransit(bus =>
+        {
+            foreach (var module in modules)
+            {
+                module.AddConsumers(bus);
+            }
+
+            if (usesRabbitMq)
+            {
+                bus.UsingRabbitMq((context, cfg) =>
+                {
+                    var text = context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMqUrl;
+                    if (!BusOptions.TryParse(text, out var url))
+                    {
+                        throw new OptionsValidationException(BusOptions.RabbitMqUrlKey, typeof(BusOptions), [$"{BusOptions.RabbitMqUrlKey}: is not an amqp URL"]);
+                    }
+
+                    cfg.Host(url);
+                    Configure(context, cfg, modules, instanceQueue);
+                });
+            }
+            else
+            {
+                bus.UsingInMemory((context, cfg) => Configure(context, cfg, modules, instanceQueue));
+            }
+        });
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(30);
+        });
+        return builder;
+    }
+
+    private static void Configure(IBusRegistrationContext context, IBusFactoryConfigurator cfg, IGatewayBusModule[] modules, string instanceQueue)
+    {
+        cfg.ReceiveEndpoint(instanceQueue, endpoint =>
+        {
+            endpoint.ConfigureConsumeTopology = true;
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                rabbit.AutoDelete = true;
+                rabbit.Durable = false;
+            }
+
+            foreach (var module in modules)
+            {
+                module.ConfigureInstanceEndpoint(context, endpoint);
+            }
+        });
+
+        foreach (var module in modules)
+        {
+            module.ConfigureEndpoints(context, cfg);
+        }
+    }
+
+    private static List<IGatewayBusModule> Modules(IHostApplicationBuilder builder)
+    {
+        if (!builder.Properties.TryGetValue(typeof(GatewayBus), out var value))
+        {
+            value = new List<IGatewayBusModule>();
+            builder.Properties[typeof(GatewayBus)] = value;
+        }
+
+        return (List<IGatewayBusModule>)value;
+    }
+}

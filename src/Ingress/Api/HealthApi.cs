@@ -1,0 +1,14 @@
+using BrokerGateway.Hosting.Manifest;
+
+namespace BrokerGateway.Ingress.Api;
+
+public static class HealthApi
+{
+    /// <summary><c>GET /health</c>, without auth: the process is up; says whether a manifest has arrived.</summary>
+    public static IEndpointConventionBuilder MapHealthApi(this IEndpointRouteBuilder routes) =>
+        routes.MapGet("/health", (ManifestStore manifest) => Results.Json(new
+        {
+            status = "ok",
+            manifest = manifest.Current is null ? "waiting" : "loaded",
+        })).AllowAnonymous();
+}

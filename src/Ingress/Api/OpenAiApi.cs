@@ -1,0 +1,24 @@
+using BrokerGateway.Contracts.Messages;
+
+namespace BrokerGateway.Ingress.Api;
+
+public static class OpenAiApi
+{
+    /// <summary>The seed's prefix; <c>/v1</c> is mapped too, so an OpenAI SDK's base URL can be either.</summary>
+    public const string MetisPrefix = "/resource_server/metis/api/v1";
+    public const string OpenAiPrefix = "/v1";
+
+    /// <summary>The OpenAI-compatible routes under one prefix, all behind the bearer token.</summary>
+    public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder routes, string prefix)
+    {
+        var group = routes.MapGroup(prefix).RequireAuthorization();
+        group.MapPost("/chat/completions", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, UpstreamRoute.ChatCompletions, cancellationToken));
+        group.MapPost("/completions", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, UpstreamRoute.Completions, cancellationToken));
+        group.MapPost("/embeddings", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, UpstreamRoute.Embeddings, cancellationToken));
+        group.MapGet("/models", ModelsHandler.List);
+        return group;
+    }
+}

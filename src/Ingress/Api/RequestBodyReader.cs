@@ -1,0 +1,38 @@
+using BrokerGateway.Ingress.Errors;
+
+namespace BrokerGateway.Ingress.Api;
+
+/// <summary>Reads a request body whole, refusing one over the configured limit with 413.</summary>
+public static class RequestBodyReader
+{
+    public static async Task<(byte[]? Body, ApiError? Error)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > limit)
+        {
+            return (null, ApiErrors.BodyTooLarge(limit));
+        }
+
+        var initial = (int)Math.Min(request.ContentLength ?? 4096, limit);
+        using var buffer = new MemoryStream(initial);
+        var chunk = new byte[16 * 1024];
+        try
+        {
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            {
+                if (buffer.Length + read > limit)
+                {
+                    return (null, ApiErrors.BodyTooLarge(limit));
+                }
+
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, ApiErrors.BodyTooLarge(limit));
+        }
+
+        return (buffer.ToArray(), null);
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.Json;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Errors;
+
+namespace BrokerGateway.Ingress.Api;
+
+/// <summary>
+/// Checks what the gateway itself needs from a request body — a JSON object with a model and the
+/// route's input — and nothing more: every other field passes through to the upstream unchanged.
+/// </summary>
+public static class RequestValidator
+{
+    public static (string? Model, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return (null, ApiErrors.InvalidJson());
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return (null, ApiErrors.InvalidJson());
+            }
+
+            if (!root.TryGetProperty("model", out var model) || model.ValueKind == JsonValueKind.Null)
+            {
+                return (null, ApiErrors.MissingParameter("model"));
+            }
+
+            if (model.ValueKind != JsonValueKind.String)
+            {
+                return (null, ApiErrors.InvalidType("model", "a string"));
+            }
+
+            if (string.IsNullOrWhiteSpace(model.GetString()))
+            {
+                return (null, ApiErrors.InvalidValue("model", "'model' must not be empty."));
+            }
+
+            var error = ValidateStream(root) ?? route switch
+            {
+                UpstreamRoute.ChatCompletions => ValidateMessages(root),
+                UpstreamRoute.Completions => ValidateStringOrArray(root, "prompt"),
+                UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
+                _ => null,
+            };
+            return error is null ? (model.GetString(), null) : (null, error);
+        }
+    }
+
+    private static ApiError? ValidateStream(JsonElement root)
+    {
+        if (!root.TryGetProperty("stream", out var stream))
+        {
+            return null;
+        }
+
+        return stream.ValueKind switch
+        {
+            JsonValueKind.True => ApiErrors.StreamingUnsupported(),
+            JsonValueKind.False or JsonValueKind.Null => null,
+            _ => ApiErrors.InvalidType("stream", "a boolean"),
+        };
+    }
+
+    private static ApiError? ValidateMessages(JsonElement root)
+    {
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind == JsonValueKind.Null)
+        {
+            return ApiErrors.MissingParameter("messages");
+        }
+
+        if (messages.ValueKind != JsonValueKind.Array)
+        {
+            return ApiErrors.InvalidType("messages", "an array of message objects");
+        }
+
+        if (messages.GetArrayLength() == 0)
+        {
+            return ApiErrors.InvalidValue("messages", "'messages' must contain at least one message.");
+        }
+
+        var index = 0;
+        foreach (var message in messages.EnumerateArray())
+        {
+            if (message.ValueKind != JsonValueKind.Object)
+            {
+                return ApiErrors.InvalidType($"messages[{index}]", "an object");
+            }
+
+            if (!message.TryGetProperty("role", out var role) || role.ValueKind != JsonValueKind.String)
+            {
+                return role.ValueKind == JsonValueKind.Undefined
+                    ? ApiErrors.MissingParameter($"messages[{index}].role")
+                    : ApiErrors.InvalidType($"messages[{index}].role", "a string");
+            }
+
+            index++;
+        }
+
+        return null;
+    }
+
+    private static ApiError? ValidateStringOrArray(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return ApiErrors.MissingParameter(name);
+        }
+
+        return value.ValueKind is JsonValueKind.String or JsonValueKind.Array
+            ? null
+            : ApiErrors.InvalidType(name, "a string or an array");
+    }
+}

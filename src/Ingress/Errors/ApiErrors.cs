@@ -1,0 +1,93 @@
+using BrokerGateway.Contracts.Messages;
+
+namespace BrokerGateway.Ingress.Errors;
+
+/// <summary>
+/// The gateway's error taxonomy in one place: each failure a caller can meet, with its status,
+/// OpenAI error type and code. Upstream failure 502, upstream timeout 504, no capacity 503.
+/// </summary>
+public static class ApiErrors
+{
+    private const string InvalidRequest = "invalid_request_error";
+    private const string Authentication = "authentication_error";
+    private const string Upstream = "upstream_error";
+    private const string Unavailable = "service_unavailable_error";
+    private const string Timeout = "timeout_error";
+    private const string Server = "server_error";
+
+    public static ApiError InvalidJson() =>
+        new(400, InvalidRequest, "invalid_json", "We could not parse the JSON body of your request. The body must be a JSON object.");
+
+    public static ApiError MissingParameter(string param) =>
+        new(400, InvalidRequest, "missing_required_parameter", $"Missing required parameter: '{param}'.", param);
+
+    public static ApiError InvalidType(string param, string expected) =>
+        new(400, InvalidRequest, "invalid_type", $"Invalid type for '{param}': expected {expected}.", param);
+
+    public static ApiError InvalidValue(string param, string message) =>
+        new(400, InvalidRequest, "invalid_value", message, param);
+
+    public static ApiError StreamingUnsupported() =>
+        new(400, InvalidRequest, "unsupported_parameter", "Streaming is not supported by this gateway yet: send \"stream\": false or leave it out.", "stream");
+
+    public static ApiError BodyTooLarge(long limit) =>
+        new(413, InvalidRequest, "request_too_large", $"The request body is larger than the gateway's limit of {limit} bytes.");
+
+    public static ApiError MissingToken() =>
+        new(401, Authentication, "invalid_api_key", "Missing bearer token: send the header 'Authorization: Bearer <token>'.");
+
+    public static ApiError InvalidToken(string reason) =>
+        new(401, Authentication, "invalid_api_key", $"Invalid bearer token: {reason}.");
+
+    public static ApiError RouteNotFound(string method, string path) =>
+        new(404, InvalidRequest, "unknown_url", $"Unknown request URL: {method} {path}.");
+
+    public static ApiError MethodNotAllowed(string method, string path) =>
+        new(405, InvalidRequest, "method_not_allowed", $"Method {method} is not allowed for {path}.");
+
+    public static ApiError ModelNotFound(string model, IReadOnlyList<string> available) =>
+        new(404, InvalidRequest, "model_not_found",
+            $"The model '{model}' does not exist or is not served here. Available models: {(available.Count == 0 ? "none" : string.Join(", ", available))}.",
+            "model");
+
+    public static ApiError ModelNotLive(string model, IEnumerable<string> statuses) =>
+        new(503, Unavailable, "model_not_live", $"The model '{model}' is not available now: {string.Join("; ", statuses)}.", "model", 30);
+
+    public static ApiError NoDispatcher(string model, IEnumerable<string> endpointIds) =>
+        new(503, Unavailable, "no_dispatcher",
+            $"No dispatcher serves the endpoints of model '{model}' ({string.Join(", ", endpointIds)}): an operator must run a dispatcher holding their keys.",
+            "model", 30);
+
+    public static ApiError ManifestNotLoaded() =>
+        new(503, Unavailable, "manifest_unavailable", "The gateway has not loaded a status manifest yet; try again shortly.", null, 5);
+
+    public static ApiError GatewayTimeout(TimeSpan deadline) =>
+        new(504, Timeout, "gateway_timeout", $"No answer within the request's deadline of {deadline.TotalSeconds:0.###} s.");
+
+    public static ApiError DispatcherFault(string endpointId) =>
+        new(502, Upstream, "dispatcher_fault", $"The dispatcher of endpoint '{endpointId}' failed while handling the request.");
+
+    public static ApiError Internal() =>
+        new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");
+
+    /// <summary>Maps a dispatcher's answer that is not a success to what the caller sees.</summary>
+    public static ApiError FromResult(CompletionResult result) => result.Outcome switch
+    {
+        CompletionOutcome.Unreachable => new(502, Upstream, "upstream_unreachable",
+            $"The upstream of endpoint '{result.EndpointId}' could not be reached: {result.Detail}."),
+        CompletionOutcome.TimedOut => new(504, Timeout, "upstream_timeout",
+            $"The upstream of endpoint '{result.EndpointId}' did not answer in time: {result.Detail}."),
+        CompletionOutcome.NotServed => new(503, Unavailable, "no_dispatcher",
+            $"Endpoint '{result.EndpointId}' cannot be served: {result.Detail}.", null, 30),
+        _ => result.StatusCode >= 500 || result.StatusCode < 400
+            ? new(502, Upstream, "upstream_error", $"The upstream of endpoint '{result.EndpointId}' failed with HTTP {result.StatusCode}.")
+            : new(result.StatusCode, InvalidRequest, "upstream_error",
+                $"The upstream of endpoint '{result.EndpointId}' refused the request with HTTP {result.StatusCode}: {Snippet(result.Body)}"),
+    };
+
+    private static string Snippet(string body)
+    {
+        var text = body.ReplaceLineEndings(" ").Trim();
+        return text.Length <= 200 ? text : text[..200] + "…";
+    }
+}

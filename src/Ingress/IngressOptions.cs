@@ -1,0 +1,17 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrokerGateway.Ingress;
+
+/// <summary>The ingress's own limits (section <c>Gateway</c>).</summary>
+public sealed class IngressOptions
+{
+    public const string Section = "Gateway";
+
+    /// <summary>How long a request may take in all before the caller gets 504.</summary>
+    [Range(1, 3600, ErrorMessage = "Gateway:RequestTimeoutSeconds: must be from 1 to 3600")]
+    public int RequestTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>The largest request body accepted; a larger one gets 413.</summary>
+    [Range(1024, 1_073_741_824, ErrorMessage = "Gateway:MaxRequestBodyBytes: must be from 1024 to 1073741824")]
+    public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;
+}

@@ -1,0 +1,103 @@
+using BrokerGateway.Dispatcher;
+using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Hosting.Messaging;
+using BrokerGateway.Ingress.Api;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Routing;
+using BrokerGateway.ManifestWatcher;
+using MassTransit;
+using Microsoft.AspNetCore.Diagnostics;
+
+namespace BrokerGateway.Ingress;
+
+public static class IngressRegistration
+{
+    public const string DefaultUrl = "http://127.0.0.1:8000";
+
+    /// <summary>
+    /// The ingress, and — with <c>RABBITMQ_URL</c> unset — a dispatcher and the manifest watcher in
+    /// the same process on the in-memory bus (standalone mode).
+    /// </summary>
+    public static WebApplicationBuilder AddIngress(this WebApplicationBuilder builder)
+    {
+        builder.AddGatewayDefaults("ingress");
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
+        {
+            builder.WebHost.UseUrls(DefaultUrl);
+        }
+
+        builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var bodyLimit = builder.Configuration.GetValue<long?>($"{IngressOptions.Section}:{nameof(IngressOptions.MaxRequestBodyBytes)}") ?? new IngressOptions().MaxRequestBodyBytes;
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = bodyLimit;
+        });
+
+        builder.AddGatewayAuthentication();
+        builder.AddManifestReplica();
+        builder.Services.AddSingleton<DispatcherRegistry>();
+        builder.Services.AddSingleton<EndpointSelector>();
+        builder.Services.AddSingleton<CompletionSender>();
+        builder.Services.AddSingleton<CompletionHandler>();
+        builder.Services.AddHostedService<DispatcherDiscovery>();
+        builder.AddBusModule<IngressBusModule>();
+
+        if (string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]))
+        {
+            builder.AddDispatcher();
+            builder.AddManifestWatcher();
+        }
+
+        builder.AddGatewayBus();
+        return builder;
+    }
+
+    public static WebApplication UseIngress(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context =>
+            {
+                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
+                    ? new ApiError(bad.StatusCode, "invalid_request_error", "bad_request", "The request could not be read.")
+                    : ApiErrors.Internal();
+                return error.WriteAsync(context);
+            },
+        });
+        app.UseStatusCodePages(context =>
+        {
+            var http = context.HttpContext;
+            var error = http.Response.StatusCode switch
+            {
+                StatusCodes.Status404NotFound => ApiErrors.RouteNotFound(http.Request.Method, http.Request.Path),
+                StatusCodes.Status405MethodNotAllowed => ApiErrors.MethodNotAllowed(http.Request.Method, http.Request.Path),
+                _ => null,
+            };
+            return error?.WriteAsync(http) ?? Task.CompletedTask;
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthApi();
+        app.MapOpenAiApi(OpenAiApi.OpenAiPrefix);
+        app.MapOpenAiApi(OpenAiApi.MetisPrefix);
+        return app;
+    }
+
+    private sealed class IngressBusModule : IGatewayBusModule
+    {
+        public void AddConsumers(IBusRegistrationConfigurator bus)
+        {
+            bus.AddConsumer<DispatcherHeartbeatConsumer>();
+            bus.AddConsumer<DispatcherStoppedConsumer>();
+        }
+
+        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint)
+        {
+            endpoint.ConfigureConsumer<DispatcherHeartbeatConsumer>(context);
+            endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
+        }
+    }
+}

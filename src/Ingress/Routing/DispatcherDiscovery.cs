@@ -1,0 +1,15 @@
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting;
+using MassTransit;
+
+namespace BrokerGateway.Ingress.Routing;
+
+/// <summary>At start, asks every running dispatcher to announce itself instead of waiting for its next heartbeat.</summary>
+public sealed class DispatcherDiscovery(IBus bus, IHostApplicationLifetime lifetime) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await lifetime.WaitAsync(stoppingToken);
+        await bus.Publish(new DispatcherAnnouncementRequested(Environment.MachineName), stoppingToken);
+    }
+}

@@ -1,0 +1,13 @@
+using BrokerGateway.Contracts.Messages;
+using MassTransit;
+
+namespace BrokerGateway.Ingress.Routing;
+
+public sealed class DispatcherStoppedConsumer(DispatcherRegistry registry) : IConsumer<DispatcherStopped>
+{
+    public Task Consume(ConsumeContext<DispatcherStopped> context)
+    {
+        registry.Remove(context.Message.DispatcherId);
+        return Task.CompletedTask;
+    }
+}

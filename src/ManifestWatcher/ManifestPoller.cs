@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using BrokerGateway.Contracts.Manifest;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting;
+using MassTransit;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.ManifestWatcher;
+
+/// <summary>
+/// Reads the manifest now and then every <c>METIS_POLL_SECONDS</c>. An unreadable or broken
+/// document keeps the last good manifest; an invalid entry is skipped with a logged reason; a
+/// <see cref="ManifestChanged"/> is published only when the valid entries changed.
+/// </summary>
+public sealed partial class ManifestPoller(
+    ManifestSource source,
+    WatcherState state,
+    IBus publisher,
+    IOptions<ManifestSourceOptions> options,
+    TimeProvider time,
+    IHostApplicationLifetime lifetime,
+    ILogger<ManifestPoller> logger) : BackgroundService
+{
+    private byte[]? _lastHash;
+    private bool _failing;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await lifetime.WaitAsync(stoppingToken);
+        LogWatching(logger, options.Value.SafeDescription, options.Value.PollSeconds);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PollSeconds), time);
+        do
+        {
+            await PollOnceAsync(stoppingToken);
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    /// <summary>One read of the manifest; returns true when a change was published.</summary>
+    public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
+    {
+        byte[] document;
+        try
+        {
+            document = await source.FetchAsync(cancellationToken);
+        }
+        catch (ManifestUnavailableException ex)
+        {
+            LogUnavailable(logger, ex.Message, state.LastGood is null ? "no manifest has been read yet" : "keeping the last good manifest");
+            _failing = true;
+            return false;
+        }
+
+        if (_failing)
+        {
+            LogRecovered(logger);
+            _failing = false;
+        }
+
+        var hash = SHA256.HashData(document);
+        if (_lastHash is not null && hash.AsSpan().SequenceEqual(_lastHash))
+        {
+            return false;
+        }
+
+        _lastHash = hash;
+        var result = ManifestParser.Parse(document);
+        if (result.Manifest is null)
+        {
+            LogBroken(logger, result.Error!, state.LastGood is null ? "no manifest has been read yet" : "keeping the last good manifest");
+            return false;
+        }
+
+        foreach (var problem in result.Problems)
+        {
+            LogSkippedEntry(logger, problem.Entry, problem.Field, problem.Reason);
+        }
+
+        var diff = ManifestDiff.Between(state.LastGood, result.Manifest);
+        var first = state.LastGood is null;
+        if (!first && diff.IsEmpty)
+        {
+            return false;
+        }
+
+        state.LastGood = result.Manifest;
+        LogChanged(logger, result.Manifest.Entries.Count, result.Problems.Count, diff);
+        await publisher.Publish(new ManifestChanged(result.Manifest, time.GetUtcNow()), cancellationToken);
+        return true;
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Watching manifest {Source} every {PollSeconds} s")]
+    private static partial void LogWatching(ILogger logger, string source, int pollSeconds);
+
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Manifest unavailable: {Reason}; {Consequence}")]
+    private static partial void LogUnavailable(ILogger logger, string reason, string consequence);
+
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Manifest readable again")]
+    private static partial void LogRecovered(ILogger logger);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Error, Message = "Manifest rejected: {Reason}; {Consequence}")]
+    private static partial void LogBroken(ILogger logger, string reason, string consequence);
+
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Warning, Message = "Manifest entry '{Entry}' skipped: field '{Field}' {Reason}")]
+    private static partial void LogSkippedEntry(ILogger logger, string entry, string field, string reason);
+
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Information, Message = "Manifest changed: {EntryCount} valid entries, {SkippedCount} skipped; {Diff}")]
+    private static partial void LogChanged(ILogger logger, int entryCount, int skippedCount, ManifestDiff diff);
+}

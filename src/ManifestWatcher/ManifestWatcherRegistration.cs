@@ -1,0 +1,46 @@
+using BrokerGateway.Hosting.Messaging;
+using MassTransit;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.ManifestWatcher;
+
+public static class ManifestWatcherRegistration
+{
+    /// <summary>Adds the manifest watcher: the poller, its state, and the queue that answers <c>GetCurrentManifest</c>.</summary>
+    public static IHostApplicationBuilder AddManifestWatcher(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IValidateOptions<ManifestSourceOptions>, ManifestSourceOptionsValidator>();
+        builder.Services.AddOptions<ManifestSourceOptions>()
+            .Configure<IConfiguration>((o, c) =>
+            {
+                if (c[ManifestSourceOptions.StatusUrlKey] is { Length: > 0 } url)
+                {
+                    o.StatusUrl = url;
+                }
+
+                if (c[ManifestSourceOptions.PollSecondsKey] is { Length: > 0 } seconds)
+                {
+                    o.PollSeconds = int.TryParse(seconds, out var value) ? value : 0;
+                }
+            })
+            .ValidateOnStart();
+        builder.Services.AddHttpClient(ManifestSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
+            .RemoveAllLoggers();
+        builder.Services.AddSingleton<ManifestSource>();
+        builder.Services.AddSingleton<WatcherState>();
+        builder.Services.AddHostedService<ManifestPoller>();
+        return builder.AddBusModule<ManifestWatcherBusModule>();
+    }
+
+    private sealed class ManifestWatcherBusModule : IGatewayBusModule
+    {
+        public void AddConsumers(IBusRegistrationConfigurator bus) =>
+            bus.AddConsumer<GetCurrentManifestConsumer>();
+
+        public void ConfigureEndpoints(IBusRegistrationContext context, IBusFactoryConfigurator bus) =>
+            bus.ReceiveEndpoint(QueueNames.ManifestWatcher, e => e.ConfigureConsumer<GetCurrentManifestConsumer>(context));
+    }
+}
