@@ -2,6 +2,7 @@ using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -12,6 +13,7 @@ public static class ManifestWatcherRegistration
     /// <summary>Adds the manifest watcher: the poller, its state, and the queue that answers <c>GetCurrentManifest</c>.</summary>
     public static IHostApplicationBuilder AddManifestWatcher(this IHostApplicationBuilder builder)
     {
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<ManifestSourceOptions>, ManifestSourceOptionsValidator>();
         builder.Services.AddOptions<ManifestSourceOptions>()
             .Configure<IConfiguration>((o, c) =>

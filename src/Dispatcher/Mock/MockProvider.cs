@@ -112,9 +112,12 @@ public sealed class MockProvider(TimeProvider time)
             return Error(request, 400, "'input' is required.");
         }
 
-        var inputs = input.ValueKind == JsonValueKind.Array && input.EnumerateArray().All(i => i.ValueKind == JsonValueKind.String)
-            ? input.EnumerateArray().Select(i => i.GetString()!).ToArray()
-            : [input.GetRawText()];
+        string[] inputs = input.ValueKind switch
+        {
+            JsonValueKind.String => [input.GetString()!],
+            JsonValueKind.Array when input.EnumerateArray().All(i => i.ValueKind == JsonValueKind.String) => input.EnumerateArray().Select(i => i.GetString()!).ToArray(),
+            _ => [input.GetRawText()],
+        };
         var dimensions = root.TryGetProperty("dimensions", out var d) && d.TryGetInt32(out var n) && n is > 0 and <= 4096 ? n : DefaultDimensions;
         var tokens = inputs.Sum(EstimateTokens);
         return Ok(request, writer =>

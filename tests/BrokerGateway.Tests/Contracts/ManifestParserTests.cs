@@ -1,0 +1,152 @@
+using System.Text;
+using BrokerGateway.Contracts.Manifest;
+
+namespace BrokerGateway.Tests.Contracts;
+
+public class ManifestParserTests
+{
+    private const string SeedExample = """
+        {
+          "openai-gpt4": {
+            "status": "Live", "model": "OpenAI GPT-4", "description": "GPT-4 models via OpenAI API",
+            "experts": ["gpt-4", "gpt-4-turbo", "gpt-4o", "gpt-4o-mini"],
+            "url": "https://api.openai.com/v1", "endpoint_id": "openai-production"
+          },
+          "anthropic-claude": {
+            "status": "Live", "model": "Anthropic Claude", "description": "Claude models via Anthropic API",
+            "experts": ["claude-3-opus-20240229", "claude-3-sonnet-20240229", "claude-3-haiku-20240307"],
+            "url": "https://api.anthropic.com/v1", "endpoint_id": "anthropic-production"
+          }
+        }
+        """;
+
+    private static ManifestParseResult Parse(string json) => ManifestParser.Parse(Encoding.UTF8.GetBytes(json));
+
+    [Fact]
+    public void Parse_SeedExample_ReturnsEveryEntryWithItsFields()
+    {
+        var result = Parse(SeedExample);
+
+        Assert.Null(result.Error);
+        Assert.Empty(result.Problems);
+        Assert.Equal(["openai-gpt4", "anthropic-claude"], result.Manifest!.Entries.Select(e => e.Name));
+        var openai = result.Manifest.Entries[0];
+        Assert.Equal(EndpointStatus.Live, openai.Status);
+        Assert.Equal("openai-production", openai.EndpointId);
+        Assert.Equal("https://api.openai.com/v1", openai.Url);
+        Assert.Contains("gpt-4o-mini", openai.Experts);
+    }
+
+    [Theory]
+    [InlineData("status")]
+    [InlineData("model")]
+    [InlineData("description")]
+    [InlineData("experts")]
+    [InlineData("url")]
+    [InlineData("endpoint_id")]
+    public void Parse_EntryMissingARequiredField_SkipsOnlyThatEntryNamingEntryAndField(string field)
+    {
+        var fields = new Dictionary<string, string>
+        {
+            ["status"] = "\"Live\"",
+            ["model"] = "\"M\"",
+            ["description"] = "\"D\"",
+            ["experts"] = "[\"m1\"]",
+            ["url"] = "\"http://127.0.0.1:9/v1\"",
+            ["endpoint_id"] = "\"broken\"",
+        };
+        fields.Remove(field);
+        var broken = string.Join(",", fields.Select(kv => $"\"{kv.Key}\":{kv.Value}"));
+        var json = "{\"broken\": {" + broken + "}, \"good\": {\"status\":\"Live\",\"model\":\"M\",\"description\":\"D\",\"experts\":[\"m2\"],\"url\":\"http://127.0.0.1:9/v1\",\"endpoint_id\":\"good\"}}";
+
+        var result = Parse(json);
+
+        Assert.Equal(["good"], result.Manifest!.Entries.Select(e => e.Name));
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal("broken", problem.Entry);
+        Assert.Equal(field, problem.Field);
+    }
+
+    [Theory]
+    [InlineData("\"status\":\"Sleeping\"", "status")]
+    [InlineData("\"status\":1", "status")]
+    [InlineData("\"experts\":[]", "experts")]
+    [InlineData("\"experts\":\"gpt-4\"", "experts")]
+    [InlineData("\"experts\":[1]", "experts")]
+    [InlineData("\"url\":\"ftp://x/v1\"", "url")]
+    [InlineData("\"url\":\"not a url\"", "url")]
+    [InlineData("\"endpoint_id\":\"has space\"", "endpoint_id")]
+    [InlineData("\"model\":\"\"", "model")]
+    public void Parse_FieldWithBadValue_SkipsEntryNamingTheField(string replacement, string field)
+    {
+        var defaults = new Dictionary<string, string>
+        {
+            ["status"] = "\"status\":\"Live\"",
+            ["model"] = "\"model\":\"M\"",
+            ["description"] = "\"description\":\"D\"",
+            ["experts"] = "\"experts\":[\"m\"]",
+            ["url"] = "\"url\":\"http://127.0.0.1:9/v1\"",
+            ["endpoint_id"] = "\"endpoint_id\":\"e\"",
+        };
+        defaults[field] = replacement;
+
+        var result = Parse("{\"entry\": {" + string.Join(",", defaults.Values) + "}}");
+
+        Assert.Empty(result.Manifest!.Entries);
+        Assert.Equal(field, Assert.Single(result.Problems).Field);
+    }
+
+    [Theory]
+    [InlineData("live", EndpointStatus.Live)]
+    [InlineData("Offline", EndpointStatus.Offline)]
+    [InlineData("Maintenance", EndpointStatus.Maintenance)]
+    public void Parse_Status_AcceptsTheThreeValues(string status, EndpointStatus expected)
+    {
+        var result = Parse("{\"e\":{\"status\":\"" + status + "\",\"model\":\"M\",\"description\":\"\",\"experts\":[\"m\"],\"url\":\"mock://echo\",\"endpoint_id\":\"e\"}}");
+
+        Assert.Equal(expected, Assert.Single(result.Manifest!.Entries).Status);
+    }
+
+    [Theory]
+    [InlineData("{not json")]
+    [InlineData("[]")]
+    [InlineData("\"text\"")]
+    [InlineData("")]
+    public void Parse_DocumentThatIsNotAnObject_IsRejectedWhole(string json)
+    {
+        var result = Parse(json);
+
+        Assert.Null(result.Manifest);
+        Assert.NotNull(result.Error);
+    }
+
+    [Fact]
+    public void Parse_SecondEntryWithSameEndpointId_IsSkipped()
+    {
+        var result = Parse("""
+            {"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"same"},
+             "b":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://other/v1","endpoint_id":"same"}}
+            """);
+
+        Assert.Equal(["a"], result.Manifest!.Entries.Select(e => e.Name));
+        Assert.Contains("'a'", Assert.Single(result.Problems).Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Parse_UnknownFields_AreIgnored()
+    {
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1/","endpoint_id":"a","weight":3,"notes":"x"}}""");
+
+        var entry = Assert.Single(result.Manifest!.Entries);
+        Assert.Equal("http://h/v1", entry.Url);
+        Assert.Empty(result.Problems);
+    }
+
+    [Fact]
+    public void Parse_MockUrl_MarksTheBuiltInProvider()
+    {
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"mock://echo","endpoint_id":"a"}}""");
+
+        Assert.True(Assert.Single(result.Manifest!.Entries).IsMock);
+    }
+}

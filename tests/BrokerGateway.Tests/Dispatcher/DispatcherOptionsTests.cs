@@ -1,0 +1,77 @@
+using BrokerGateway.Dispatcher;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Tests.Dispatcher;
+
+public class DispatcherOptionsTests
+{
+    private static (DispatcherOptions Options, ValidateOptionsResult Result) Bind(Dictionary<string, string?> values)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        var options = new DispatcherOptions();
+        new DispatcherOptionsSetup(configuration).Configure(options);
+        return (options, new DispatcherOptionsValidator().Validate(null, options));
+    }
+
+    [Fact]
+    public void Bind_SeedJsonObject_MapsEndpointIdsToKeys()
+    {
+        var (options, result) = Bind(new() { ["METIS_API_TOKENS"] = """{"openai-production": "sk-proj-1", "anthropic-production": "sk-ant-2"}""" });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal("sk-proj-1", options.ApiTokens["openai-production"]);
+        Assert.Equal("sk-ant-2", options.ApiTokens["anthropic-production"]);
+    }
+
+    [Fact]
+    public void Bind_AppSettingsSection_MapsEndpointIdsToKeys()
+    {
+        var (options, result) = Bind(new() { ["METIS_API_TOKENS:openai-production"] = "sk-proj-1" });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal("sk-proj-1", options.ApiTokens["openai-production"]);
+    }
+
+    [Theory]
+    [InlineData("""{"openai-production": "sk-secret-value" """)]
+    [InlineData("""["sk-secret-value"]""")]
+    [InlineData("""{"openai-production": 42}""")]
+    [InlineData("sk-secret-value")]
+    public void Bind_UnusableTokens_FailsNamingTheKeyWithoutShowingTheValue(string value)
+    {
+        var (_, result) = Bind(new() { ["METIS_API_TOKENS"] = value });
+
+        var failure = Assert.Single(result.Failures!);
+        Assert.StartsWith("METIS_API_TOKENS:", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-secret-value", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_DispatcherEndpoints_SplitsTheList()
+    {
+        var (options, _) = Bind(new() { ["DISPATCHER_ENDPOINTS"] = "a, b,c" });
+
+        Assert.Equal(["a", "b", "c"], options.Endpoints);
+    }
+
+    [Theory]
+    [InlineData("DISPATCHER_CONCURRENCY", "0")]
+    [InlineData("DISPATCHER_CONCURRENCY", "many")]
+    [InlineData("DISPATCHER_CONNECT_TIMEOUT_SECONDS", "0")]
+    [InlineData("DISPATCHER_HEARTBEAT_SECONDS", "-5")]
+    public void Bind_BadNumber_FailsNamingTheKey(string key, string value)
+    {
+        var (_, result) = Bind(new() { [key] = value });
+
+        Assert.StartsWith(key + ":", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ToString_NeverShowsKeys()
+    {
+        var (options, _) = Bind(new() { ["METIS_API_TOKENS"] = """{"a": "sk-secret-value"}""" });
+
+        Assert.DoesNotContain("sk-secret-value", options.ToString(), StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,136 @@
+using BrokerGateway.Contracts.Manifest;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher;
+using BrokerGateway.FakeUpstream;
+using BrokerGateway.Hosting.Manifest;
+using MassTransit;
+using MassTransit.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace BrokerGateway.Tests.Dispatcher;
+
+/// <summary>The consumer on MassTransit's test harness, calling a real fake upstream on loopback.</summary>
+public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
+{
+    private const string Key = "sk-test-key-for-keyed";
+    private FakeUpstreamServer _upstream = null!;
+    private IHost _host = null!;
+    private ITestHarness _harness = null!;
+
+    public async Task InitializeAsync()
+    {
+        _upstream = await FakeUpstreamServer.StartAsync();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = $$"""{"keyed": "{{Key}}", "unreachable": "{{Key}}"}""" });
+        builder.AddDispatcher();
+        builder.Services.AddMassTransitTestHarness(x => x.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>());
+        _host = builder.Build();
+        _host.Services.GetRequiredService<ManifestStore>().Apply(new StatusManifest(
+        [
+            new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed"),
+            new ManifestEntry("keyless", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyless"),
+            new ManifestEntry("unreachable", EndpointStatus.Live, "M", "D", ["m"], "http://127.0.0.1:1/v1", "unreachable"),
+            new ManifestEntry("mock", EndpointStatus.Live, "M", "D", ["mock-gpt"], "mock://echo", "mock"),
+        ]));
+        _harness = _host.Services.GetTestHarness();
+        await _harness.Start();
+    }
+
+    private async Task<CompletionResult> SendAsync(string endpointId, string body, UpstreamRoute route = UpstreamRoute.ChatCompletions, TimeSpan? deadline = null)
+    {
+        var client = _harness.GetRequestClient<SubmitCompletion>();
+        var message = new SubmitCompletion(Guid.NewGuid(), endpointId, route, body, DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromSeconds(20)));
+        return (await client.GetResponse<CompletionResult>(message)).Message;
+    }
+
+    [Fact]
+    public async Task Consume_KeyedEndpoint_PostsTheBodyUnchangedWithTheKey()
+    {
+        const string body = """{"model":"m","messages":[{"role":"user","content":"hi"}],"custom_field":{"nested":[1,2]},"temperature":0.2}""";
+
+        var result = await SendAsync("keyed", body);
+
+        Assert.Equal(CompletionOutcome.Answered, result.Outcome);
+        Assert.Equal(200, result.StatusCode);
+        Assert.Contains(FakeResponses.ChatContent, result.Body, StringComparison.Ordinal);
+        var received = Assert.Single(_upstream.Received);
+        Assert.Equal("/v1/chat/completions", received.Path);
+        Assert.Equal($"Bearer {Key}", received.Authorization);
+        Assert.Equal(body, received.Body);
+        Assert.True(await _harness.Consumed.Any<SubmitCompletion>());
+    }
+
+    [Theory]
+    [InlineData(UpstreamRoute.Completions, "/v1/completions")]
+    [InlineData(UpstreamRoute.Embeddings, "/v1/embeddings")]
+    public async Task Consume_OtherRoutes_PostToTheirPath(UpstreamRoute route, string path)
+    {
+        await SendAsync("keyed", """{"model":"m","input":"x","prompt":"y"}""", route);
+
+        Assert.Equal(path, Assert.Single(_upstream.Received).Path);
+    }
+
+    [Fact]
+    public async Task Consume_UpstreamError_ReturnsItsStatusAndBody()
+    {
+        var result = await SendAsync("keyed", """{"model":"m","fake":{"status":500}}""");
+
+        Assert.Equal(CompletionOutcome.Answered, result.Outcome);
+        Assert.Equal(500, result.StatusCode);
+        Assert.Contains("fake_500", result.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Consume_EndpointWithoutKey_IsNotServedAndNothingIsSent()
+    {
+        var result = await SendAsync("keyless", """{"model":"m"}""");
+
+        Assert.Equal(CompletionOutcome.NotServed, result.Outcome);
+        Assert.Empty(_upstream.Received);
+    }
+
+    [Fact]
+    public async Task Consume_UpstreamUnreachable_ReportsUnreachable()
+    {
+        var result = await SendAsync("unreachable", """{"model":"m"}""");
+
+        Assert.Equal(CompletionOutcome.Unreachable, result.Outcome);
+        Assert.DoesNotContain(Key, result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Consume_UpstreamSlowerThanTheDeadline_ReportsTimedOutAndAbortsTheCall()
+    {
+        var result = await SendAsync("keyed", """{"model":"m","fake":{"delay_ms":10000}}""", deadline: TimeSpan.FromMilliseconds(500));
+
+        Assert.Equal(CompletionOutcome.TimedOut, result.Outcome);
+        await _upstream.WaitForAsync(r => r.Aborted, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Consume_MockEndpoint_AnswersWithoutNetwork()
+    {
+        var result = await SendAsync("mock", """{"model":"mock-gpt","messages":[{"role":"user","content":"echo me"}]}""");
+
+        Assert.Equal(200, result.StatusCode);
+        Assert.Contains("echo me", result.Body, StringComparison.Ordinal);
+        Assert.Empty(_upstream.Received);
+    }
+
+    [Fact]
+    public async Task Consume_UnknownEndpoint_IsNotServed()
+    {
+        var result = await SendAsync("nobody", """{"model":"m"}""");
+
+        Assert.Equal(CompletionOutcome.NotServed, result.Outcome);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _harness.Stop();
+        _host.Dispose();
+        await _upstream.DisposeAsync();
+    }
+}

@@ -1,0 +1,47 @@
+using BrokerGateway.Hosting.Configuration;
+using BrokerGateway.Hosting.Messaging;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+
+namespace BrokerGateway.Tests.Hosting;
+
+public class ConfigurationErrorsTests
+{
+    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker)
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [BusOptions.RabbitMqUrlKey] = rabbitMqUrl });
+        builder.AddGatewayBus(requireBroker);
+        using var host = builder.Build();
+        using var error = new StringWriter();
+        return (ConfigurationErrors.TryValidate(host.Services, error), error.ToString());
+    }
+
+    [Fact]
+    public void TryValidate_RabbitMqUrlNotAmqp_FailsWithOneLineNamingTheKey()
+    {
+        var (valid, error) = Validate("http://guest:secret@localhost:5672/", requireBroker: false);
+
+        Assert.False(valid);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: RABBITMQ_URL:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryValidate_BrokerRequiredButUnset_FailsNamingTheKey()
+    {
+        var (valid, error) = Validate(null, requireBroker: true);
+
+        Assert.False(valid);
+        Assert.Contains("RABBITMQ_URL: is required", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData("amqp://guest:guest@localhost:5672/", true)]
+    public void TryValidate_GoodConfiguration_Passes(string? url, bool requireBroker)
+    {
+        Assert.True(Validate(url, requireBroker).Valid);
+    }
+}

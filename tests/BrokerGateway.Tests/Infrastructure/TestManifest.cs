@@ -1,0 +1,38 @@
+using System.Text.Json;
+
+namespace BrokerGateway.Tests.Infrastructure;
+
+/// <summary>A manifest file in a temporary folder, which a test can rewrite while the watcher polls it.</summary>
+public sealed class TestManifest : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("bg-manifest-").FullName;
+
+    public TestManifest(params object[] entries)
+    {
+        Path = System.IO.Path.Combine(_folder, "status.json");
+        Write(entries);
+    }
+
+    public string Path { get; }
+
+    /// <summary>One manifest entry with the seed's six fields.</summary>
+    public static object Entry(string name, string url, string endpointId, string[] experts, string status = "Live") =>
+        new Dictionary<string, object> { ["name"] = name, ["status"] = status, ["model"] = name, ["description"] = $"{name} for tests", ["experts"] = experts, ["url"] = url, ["endpoint_id"] = endpointId };
+
+    public void Write(params object[] entries)
+    {
+        var document = entries.Cast<Dictionary<string, object>>().ToDictionary(
+            e => (string)e["name"],
+            e => e.Where(kv => kv.Key != "name").ToDictionary(kv => kv.Key, kv => kv.Value));
+        WriteRaw(JsonSerializer.Serialize(document));
+    }
+
+    public void WriteRaw(string json)
+    {
+        var temporary = Path + ".tmp";
+        File.WriteAllText(temporary, json);
+        File.Move(temporary, Path, overwrite: true);
+    }
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+}

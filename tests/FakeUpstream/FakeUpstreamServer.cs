@@ -1,0 +1,166 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections.Features;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerGateway.FakeUpstream;
+
+/// <summary>
+/// A real HTTP server on loopback that answers OpenAI-compatible POSTs under any prefix
+/// (<c>/v1/chat/completions</c>, <c>/chat/completions</c>, …) and records what it received.
+/// </summary>
+public sealed class FakeUpstreamServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ConcurrentQueue<ReceivedRequest> _received = new();
+    private readonly bool _record;
+
+    private FakeUpstreamServer(WebApplication app, bool record)
+    {
+        _app = app;
+        _record = record;
+    }
+
+    /// <summary>The answer for requests that do not carry their own <c>"fake"</c> object.</summary>
+    public FakeBehavior Behavior { get; set; } = new();
+
+    /// <summary>The base URL to put in a manifest entry, ending in <c>/v1</c>.</summary>
+    public Uri BaseUrl { get; private set; } = null!;
+
+    public IReadOnlyList<ReceivedRequest> Received => [.. _received];
+
+    public static async Task<FakeUpstreamServer> StartAsync(string url = "http://127.0.0.1:0", bool record = true)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(url);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
+        var app = builder.Build();
+        var server = new FakeUpstreamServer(app, record);
+        app.MapPost("/{**path}", server.HandleAsync);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();
+        server.BaseUrl = new Uri(address.TrimEnd('/') + "/v1");
+        return server;
+    }
+
+    /// <summary>Waits until a request matching <paramref name="predicate"/> was received, or fails after <paramref name="timeout"/>.</summary>
+    public async Task<ReceivedRequest> WaitForAsync(Func<ReceivedRequest, bool> predicate, TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        while (true)
+        {
+            var match = _received.FirstOrDefault(predicate);
+            if (match is not null)
+            {
+                return match;
+            }
+
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    public void Clear() => _received.Clear();
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        string body;
+        using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
+        {
+            body = await reader.ReadToEndAsync(context.RequestAborted);
+        }
+
+        var received = new ReceivedRequest(context.Request.Method, context.Request.Path, context.Request.Headers.Authorization, body, DateTimeOffset.UtcNow);
+        if (_record)
+        {
+            _received.Enqueue(received);
+        }
+
+        var (behavior, model) = Resolve(body);
+        if (behavior.Abort)
+        {
+            context.Features.Get<IConnectionLifetimeFeature>()?.Abort();
+            context.Abort();
+            return;
+        }
+
+        if (behavior.Delay > TimeSpan.Zero)
+        {
+            try
+            {
+                await Task.Delay(behavior.Delay, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                received.Aborted = true;
+                return;
+            }
+        }
+
+        context.Response.StatusCode = behavior.Status;
+        context.Response.ContentType = "application/json";
+        var answer = behavior.Body ?? (behavior.Status is >= 200 and < 300 ? FakeResponses.For(context.Request.Path, model) : FakeResponses.Error(behavior.Status));
+        await context.Response.WriteAsync(answer, context.RequestAborted);
+    }
+
+    private (FakeBehavior Behavior, string? Model) Resolve(string body)
+    {
+        var behavior = Behavior;
+        string? model = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return (behavior, null);
+            }
+
+            if (document.RootElement.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String)
+            {
+                model = m.GetString();
+            }
+
+            if (document.RootElement.TryGetProperty("fake", out var fake) && fake.ValueKind == JsonValueKind.Object)
+            {
+                if (fake.TryGetProperty("status", out var status))
+                {
+                    behavior = behavior with { Status = status.GetInt32() };
+                }
+
+                if (fake.TryGetProperty("delay_ms", out var delay))
+                {
+                    behavior = behavior with { Delay = TimeSpan.FromMilliseconds(delay.GetInt32()) };
+                }
+
+                if (fake.TryGetProperty("body", out var text))
+                {
+                    behavior = behavior with { Body = text.GetString() };
+                }
+
+                if (fake.TryGetProperty("abort", out var abort) && abort.ValueKind == JsonValueKind.True)
+                {
+                    behavior = behavior with { Abort = true };
+                }
+            }
+        }
+        catch (JsonException)
+        {
+        }
+
+        return (behavior, model);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

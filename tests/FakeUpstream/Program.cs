@@ -1,0 +1,20 @@
+namespace BrokerGateway.FakeUpstream;
+
+/// <summary><c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record]</c>: serves until stopped.</summary>
+public sealed class Program
+{
+    public static async Task Main(string[] args)
+    {
+        var url = args.SkipWhile(a => a != "--urls").Skip(1).FirstOrDefault() ?? "http://127.0.0.1:9100";
+        await using var server = await FakeUpstreamServer.StartAsync(url, record: !args.Contains("--no-record"));
+        await Console.Out.WriteLineAsync($"fake upstream listening on {server.BaseUrl}");
+        var stop = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            stop.TrySetResult();
+        };
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        await stop.Task;
+    }
+}
