@@ -10,7 +10,10 @@ public sealed class TestManifest : IDisposable
     public TestManifest(params object[] entries)
     {
         Path = System.IO.Path.Combine(_folder, "status.json");
-        Write(entries);
+        if (entries.Length > 0)
+        {
+            Write(entries);
+        }
     }
 
     public string Path { get; }
