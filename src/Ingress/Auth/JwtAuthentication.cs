@@ -1,6 +1,6 @@
 using System.Text;
-using Microsoft.AspNetCore.Authentication;
 using BrokerGateway.Ingress.Errors;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;

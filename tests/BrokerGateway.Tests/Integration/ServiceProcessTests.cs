@@ -1,0 +1,92 @@
+using System.Net;
+using BrokerGateway.FakeUpstream;
+using BrokerGateway.Tests.Infrastructure;
+
+namespace BrokerGateway.Tests.Integration;
+
+/// <summary>The services as separate OS processes: bad configuration stops them at start; together over RabbitMQ they serve.</summary>
+public class ServiceProcessTests
+{
+    private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Dispatcher_UnparseableApiTokens_StopsAtStartWithOneLineNamingTheKey()
+    {
+        using var dispatcher = ServiceProcess.Start("Dispatcher", new Dictionary<string, string>
+        {
+            ["RABBITMQ_URL"] = "amqp://guest:guest@127.0.0.1:5672/",
+            ["METIS_API_TOKENS"] = """{"openai-production": "sk-live-secret-value" """,
+        });
+
+        Assert.Equal(2, await dispatcher.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(dispatcher.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: METIS_API_TOKENS:", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-live-secret-value", dispatcher.Error + dispatcher.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Watcher_WithoutBroker_StopsAtStartNamingRabbitMqUrl()
+    {
+        using var watcher = ServiceProcess.Start("ManifestWatcher", new Dictionary<string, string>());
+
+        Assert.Equal(2, await watcher.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("Configuration error: RABBITMQ_URL:", watcher.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingress_OutsideDevelopmentWithoutAuthConfiguration_StopsAtStartNamingTheKey()
+    {
+        using var ingress = ServiceProcess.Start("Ingress", new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}",
+        });
+
+        Assert.Equal(2, await ingress.WaitForExitAsync(ExitTimeout));
+        var line = Assert.Single(ingress.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: Auth:Jwt:SigningKey:", line, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task ThreeProcessesOverRabbitMq_AnswerLikeStandalone()
+    {
+        await using var broker = await Broker.AcquireAsync();
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        using var manifest = new TestManifest(TestManifest.Entry("fake", upstream.BaseUrl.ToString(), "fake-endpoint", ["fake-model"]));
+        var port = ServiceProcess.FreePort();
+        var shared = new Dictionary<string, string> { ["RABBITMQ_URL"] = broker.AmqpUrl, ["DOTNET_ENVIRONMENT"] = "Production" };
+
+        using var watcher = ServiceProcess.Start("ManifestWatcher", new Dictionary<string, string>(shared) { ["METIS_STATUS_URL"] = manifest.Path });
+        using var dispatcher = ServiceProcess.Start("Dispatcher", new Dictionary<string, string>(shared) { ["METIS_API_TOKENS"] = """{"fake-endpoint": "sk-process-key"}""" });
+        using var ingress = ServiceProcess.Start("Ingress", new Dictionary<string, string>(shared)
+        {
+            ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Auth__Jwt__SigningKey"] = TestTokens.SigningKey,
+            ["Auth__Jwt__Issuer"] = TestTokens.Issuer,
+            ["Auth__Jwt__Audience"] = TestTokens.Audience,
+        });
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Issue());
+
+        var status = await Eventually.Until(
+            async () =>
+            {
+                Assert.False(ingress.HasExited || dispatcher.HasExited || watcher.HasExited, ingress.Error + dispatcher.Error + watcher.Error);
+                try
+                {
+                    return (await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"fake-model","messages":[{"role":"user","content":"hi"}]}"""))).StatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return HttpStatusCode.ServiceUnavailable;
+                }
+            },
+            s => s == HttpStatusCode.OK,
+            timeout: TimeSpan.FromSeconds(60),
+            what: "three processes serve a chat completion");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Bearer sk-process-key", upstream.Received[^1].Authorization);
+        Assert.DoesNotContain("sk-process-key", dispatcher.Output + dispatcher.Error + ingress.Output + ingress.Error, StringComparison.Ordinal);
+    }
+}
