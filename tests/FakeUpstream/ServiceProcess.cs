@@ -3,11 +3,12 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace BrokerGateway.Tests.Infrastructure;
+namespace BrokerGateway.FakeUpstream;
 
 /// <summary>
-/// One of the gateway's services run as its own OS process from its build output, with an
-/// environment the test sets (nothing inherited that could change its configuration).
+/// One of the gateway's services (or the fake upstream) run as its own OS process from its build
+/// output, with an environment the caller sets: nothing is inherited that could change its
+/// configuration. Shared by the tests and the benchmark.
 /// </summary>
 public sealed class ServiceProcess : IDisposable
 {
@@ -43,10 +44,23 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>dotnet BrokerGateway.{service}.dll</c> from <c>src/{service}/bin</c> of the same configuration as the tests.</summary>
-    public static ServiceProcess Start(string service, IReadOnlyDictionary<string, string> environment)
+    /// <summary>The resident memory of the process now, in MiB.</summary>
+    public double ResidentMegabytes
     {
-        var info = new ProcessStartInfo("dotnet", [AssemblyPath(service)])
+        get
+        {
+            _process.Refresh();
+            return _process.WorkingSet64 / (1024.0 * 1024.0);
+        }
+    }
+
+    /// <summary>
+    /// Starts <c>dotnet BrokerGateway.{project}.dll</c> from <c>{folder}/{project}/bin</c> of the same
+    /// configuration as the calling program (<c>src</c> for the services, <c>tests</c> for the fake upstream).
+    /// </summary>
+    public static ServiceProcess Start(string project, IReadOnlyDictionary<string, string> environment, string folder = "src", params string[] arguments)
+    {
+        var info = new ProcessStartInfo("dotnet", [AssemblyPath(folder, project), .. arguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -94,7 +108,7 @@ public sealed class ServiceProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string AssemblyPath(string service)
+    private static string AssemblyPath(string folder, string project)
     {
         var output = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var configuration = output.Parent!.Name;
@@ -104,7 +118,7 @@ public sealed class ServiceProcess : IDisposable
             root = root.Parent;
         }
 
-        var path = Path.Combine(root!.FullName, "src", service, "bin", configuration, output.Name, $"BrokerGateway.{service}.dll");
+        var path = Path.Combine(root!.FullName, folder, project, "bin", configuration, output.Name, $"BrokerGateway.{project}.dll");
         return File.Exists(path) ? path : throw new FileNotFoundException($"Build the solution first: {path} is missing");
     }
 

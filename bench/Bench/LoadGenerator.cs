@@ -1,0 +1,59 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace BrokerGateway.Bench;
+
+/// <summary>A closed-loop load generator: <c>concurrency</c> workers send a fixed number of POSTs, one at a time each.</summary>
+public sealed class LoadGenerator : IDisposable
+{
+    private readonly HttpClient _client = new(new SocketsHttpHandler
+    {
+        MaxConnectionsPerServer = 1024,
+        PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
+        UseProxy = false,
+    })
+    {
+        Timeout = TimeSpan.FromSeconds(120),
+    };
+
+    public async Task<LoadResult> RunAsync(Uri url, string body, string? token, int concurrency, int requests)
+    {
+        var payload = Encoding.UTF8.GetBytes(body);
+        var latencies = new double[requests];
+        var next = -1;
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        var workers = Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            while (true)
+            {
+                var index = Interlocked.Increment(ref next);
+                if (index >= requests)
+                {
+                    return;
+                }
+
+                using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(payload) };
+                request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+                if (token is not null)
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
+
+                var started = Stopwatch.GetTimestamp();
+                using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead);
+                latencies[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (!response.IsSuccessStatusCode)
+                {
+                    Interlocked.Increment(ref failures);
+                }
+            }
+        }).ToArray();
+        await Task.WhenAll(workers);
+        clock.Stop();
+        return LoadResult.From(latencies, failures, clock.Elapsed);
+    }
+
+    public void Dispose() => _client.Dispose();
+}

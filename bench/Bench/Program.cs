@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using BrokerGateway.FakeUpstream;
+using BrokerGateway.Ingress.Auth;
+
+namespace BrokerGateway.Bench;
+
+/// <summary>
+/// Measures, for a fixed request count at concurrency 1 and 32, requests/s and p50/p90/p99 of
+/// (a) the fake upstream called directly, (b) the gateway standalone, and (c) the gateway over
+/// RabbitMQ as three processes, and prints one Markdown table with the ratios to (a).
+/// Run it through <c>bench/run.sh</c>, which builds in Release and provides RabbitMQ.
+/// </summary>
+public sealed class Program
+{
+    private const string Body = """{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"max_tokens":16}""";
+    private const string UpstreamKey = "sk-bench-upstream-key";
+    private static readonly int[] Concurrencies = [1, 32];
+
+    public static async Task<int> Main(string[] args)
+    {
+        var options = BenchOptions.Parse(args);
+        var upstreamPort = ServiceProcess.FreePort();
+        using var upstream = ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", $"http://127.0.0.1:{upstreamPort}", "--no-record");
+        var upstreamUrl = new Uri($"http://127.0.0.1:{upstreamPort}/");
+        var manifest = Path.Combine(Directory.CreateTempSubdirectory("bg-bench-").FullName, "status.json");
+        await File.WriteAllTextAsync(manifest, $$$"""
+            {"bench": {"status": "Live", "model": "Fake upstream", "description": "benchmark target", "experts": ["bench-model"],
+                       "url": "{{{upstreamUrl}}}v1", "endpoint_id": "bench-endpoint"}}
+            """);
+
+        var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
+        var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
+        var rows = new List<(string Mode, int Concurrency, LoadResult Result, double Memory)>();
+        using var load = new LoadGenerator();
+
+        foreach (var mode in options.Modes)
+        {
+            var ingressPort = ServiceProcess.FreePort();
+            var common = new Dictionary<string, string>
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["Serilog__MinimumLevel__Default"] = "Warning",
+            };
+            var ingress = new Dictionary<string, string>(common)
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ingressPort}",
+                ["Auth__Jwt__SigningKey"] = jwt.SigningKey!,
+                ["Auth__Jwt__Issuer"] = jwt.Issuer!,
+                ["Auth__Jwt__Audience"] = jwt.Audience!,
+                ["METIS_STATUS_URL"] = manifest,
+            };
+            var keys = new Dictionary<string, string> { ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}"}""" };
+            using var deployment = mode switch
+            {
+                "direct" => await Deployment.DirectAsync(upstreamUrl),
+                "standalone" => await Deployment.StandaloneAsync(Merge(ingress, keys), ingressPort),
+                "rabbitmq" => await DistributedAsync(common, ingress, keys, manifest, ingressPort),
+                _ => throw new ArgumentException($"unknown mode '{mode}'"),
+            };
+            var bearer = mode == "direct" ? null : token;
+            await deployment.WaitUntilReadyAsync(Body, bearer);
+            foreach (var concurrency in Concurrencies)
+            {
+                await load.RunAsync(deployment.Url, Body, bearer, concurrency, options.Warmup);
+                var requests = concurrency == 1 ? options.RequestsAtOne : options.RequestsAtThirtyTwo;
+                var result = await load.RunAsync(deployment.Url, Body, bearer, concurrency, requests);
+                var memory = deployment.Gateway.Sum(p => p.ResidentMegabytes);
+                rows.Add((deployment.Mode, concurrency, result, memory));
+                await Console.Error.WriteLineAsync($"{deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
+            }
+        }
+
+        Print(rows);
+        return rows.Any(r => r.Result.Failures > 0) ? 1 : 0;
+    }
+
+    private static async Task<Deployment> DistributedAsync(Dictionary<string, string> common, Dictionary<string, string> ingress, Dictionary<string, string> keys, string manifest, int ingressPort)
+    {
+        var broker = await FreshVirtualHostAsync();
+        var watcher = Merge(common, new() { ["RABBITMQ_URL"] = broker, ["METIS_STATUS_URL"] = manifest });
+        var dispatcher = Merge(Merge(common, keys), new() { ["RABBITMQ_URL"] = broker });
+        return await Deployment.DistributedAsync(watcher, dispatcher, Merge(ingress, new() { ["RABBITMQ_URL"] = broker }), ingressPort);
+    }
+
+    /// <summary>Makes an empty virtual host for the run, so nothing left by earlier runs is in the way.</summary>
+    private static async Task<string> FreshVirtualHostAsync()
+    {
+        var amqp = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_URL") ?? throw new InvalidOperationException("RABBITMQ_URL is not set; run bench/run.sh"));
+        var management = new Uri(Environment.GetEnvironmentVariable("RABBITMQ_MANAGEMENT_URL") ?? $"http://{amqp.UserInfo}@{amqp.Host}:15672/");
+        using var client = new HttpClient { BaseAddress = new Uri(management.GetLeftPart(UriPartial.Authority)) };
+        var credentials = Uri.UnescapeDataString(management.UserInfo);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(credentials)));
+        const string vhost = "brokergateway-bench";
+        await client.DeleteAsync($"/api/vhosts/{vhost}");
+        (await client.PutAsync($"/api/vhosts/{vhost}", null)).EnsureSuccessStatusCode();
+        using var permissions = new StringContent("""{"configure":".*","write":".*","read":".*"}""", Encoding.UTF8, "application/json");
+        (await client.PutAsync($"/api/permissions/{vhost}/{Uri.EscapeDataString(credentials.Split(':')[0])}", permissions)).EnsureSuccessStatusCode();
+        return new UriBuilder(amqp) { Path = "/" + vhost }.Uri.ToString();
+    }
+
+    private static Dictionary<string, string> Merge(Dictionary<string, string> first, Dictionary<string, string> second)
+    {
+        var merged = new Dictionary<string, string>(first);
+        foreach (var (key, value) in second)
+        {
+            merged[key] = value;
+        }
+
+        return merged;
+    }
+
+    private static void Print(List<(string Mode, int Concurrency, LoadResult Result, double Memory)> rows)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        Console.WriteLine($"Machine: {MachineInfo.Describe()}");
+        Console.WriteLine();
+        Console.WriteLine("| set-up | concurrency | requests | req/s | p50 ms | p90 ms | p99 ms | req/s vs (a) | p50 added over (a) | gateway RSS MiB |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (mode, concurrency, result, memory) in rows)
+        {
+            var direct = rows.FirstOrDefault(r => r.Concurrency == concurrency && r.Mode.StartsWith("(a)", StringComparison.Ordinal)).Result;
+            var ratio = direct is null ? "" : string.Create(culture, $"{result.RequestsPerSecond / direct.RequestsPerSecond:0.00}×");
+            var added = direct is null ? "" : string.Create(culture, $"{result.P50 - direct.P50:+0.00;-0.00} ms");
+            var rss = mode.StartsWith("(a)", StringComparison.Ordinal) ? "–" : memory.ToString("0", culture);
+            Console.WriteLine(string.Create(culture,
+                $"| {mode} | {concurrency} | {result.Requests} | {result.RequestsPerSecond:0} | {result.P50:0.00} | {result.P90:0.00} | {result.P99:0.00} | {ratio} | {added} | {rss} |"));
+        }
+    }
+}
