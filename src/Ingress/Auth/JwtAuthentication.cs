@@ -41,7 +41,7 @@ public static partial class JwtAuthentication
         bearer.TokenValidationParameters = new TokenValidationParameters
         {
             ValidateIssuer = true,
-            ValidIssuer = jwt.Issuer,
+            ValidIssuer = string.IsNullOrEmpty(jwt.Issuer) ? null : jwt.Issuer,
             ValidateAudience = true,
             ValidAudience = jwt.Audience,
             ValidateLifetime = true,
