@@ -29,7 +29,10 @@ public static class IngressRegistration
         }
 
         builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        var bodyLimit = builder.Configuration.GetValue<long?>($"{IngressOptions.Section}:{nameof(IngressOptions.MaxRequestBodyBytes)}") ?? new IngressOptions().MaxRequestBodyBytes;
+        // Kestrel's own limit; a value that is not a number is reported by the options validation at start.
+        var bodyLimit = long.TryParse(builder.Configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.MaxRequestBodyBytes)}"], out var limit)
+            ? limit
+            : new IngressOptions().MaxRequestBodyBytes;
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

@@ -5,9 +5,18 @@ public sealed record StatusManifest(IReadOnlyList<ManifestEntry> Entries)
 {
     public static readonly StatusManifest Empty = new([]);
 
-    /// <summary>Every entry whose <c>experts</c> contain <paramref name="model"/>, whatever its status.</summary>
-    public IReadOnlyList<ManifestEntry> EntriesFor(string model) =>
-        Entries.Where(e => e.Serves(model)).ToArray();
+    private Dictionary<string, ManifestEntry[]>? _byModel;
+
+    /// <summary>Every entry whose <c>experts</c> contain <paramref name="model"/>, whatever its status, in manifest order.</summary>
+    public IReadOnlyList<ManifestEntry> EntriesFor(string model)
+    {
+        // Built once per manifest on first use: every request asks, the manifest rarely changes.
+        var index = _byModel ??= Entries
+            .SelectMany(e => e.Experts.Select(expert => (Model: expert, Entry: e)))
+            .GroupBy(x => x.Model, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.Select(x => x.Entry).ToArray(), StringComparer.Ordinal);
+        return index.TryGetValue(model, out var entries) ? entries : [];
+    }
 
     public ManifestEntry? FindByEndpointId(string endpointId) =>
         Entries.FirstOrDefault(e => e.EndpointId == endpointId && e.Status == EndpointStatus.Live)

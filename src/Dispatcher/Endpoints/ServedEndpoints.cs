@@ -31,7 +31,17 @@ public sealed class ServedEndpoints(IOptions<DispatcherOptions> options, Manifes
         return [.. ids];
     }
 
-    public bool Serves(string endpointId) => Current().Contains(endpointId, StringComparer.Ordinal);
+    /// <summary>The same rule as <see cref="Current"/> for one endpoint, without building the set (every message asks).</summary>
+    public bool Serves(string endpointId)
+    {
+        var o = options.Value;
+        if (o.Endpoints.Count > 0 && !o.Endpoints.Contains(endpointId, StringComparer.Ordinal))
+        {
+            return false;
+        }
+
+        return o.ApiTokens.ContainsKey(endpointId) || manifest.Current?.FindByEndpointId(endpointId)?.IsMock == true;
+    }
 
     public bool TryGetKey(ManifestEntry entry, out string key) =>
         options.Value.ApiTokens.TryGetValue(entry.EndpointId, out key!);

@@ -46,6 +46,12 @@ public static class ConfigurationErrors
 
             return false;
         }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+        {
+            // The configuration binder's own message names the key (e.g. a word where a number belongs).
+            error.WriteLine($"Configuration error: {ex.Message}");
+            return false;
+        }
     }
 
     private static void Write(TextWriter error, OptionsValidationException ex)

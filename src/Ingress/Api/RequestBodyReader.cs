@@ -1,3 +1,4 @@
+using System.Buffers;
 using BrokerGateway.Ingress.Errors;
 
 namespace BrokerGateway.Ingress.Api;
@@ -14,11 +15,11 @@ public static class RequestBodyReader
 
         var initial = (int)Math.Min(request.ContentLength ?? 4096, limit);
         using var buffer = new MemoryStream(initial);
-        var chunk = new byte[16 * 1024];
+        var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+            while ((read = await request.Body.ReadAsync(chunk.AsMemory(), cancellationToken)) > 0)
             {
                 if (buffer.Length + read > limit)
                 {
@@ -31,6 +32,10 @@ public static class RequestBodyReader
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             return (null, ApiErrors.BodyTooLarge(limit));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return (buffer.ToArray(), null);

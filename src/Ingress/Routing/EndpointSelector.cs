@@ -25,19 +25,39 @@ public sealed class EndpointSelector(ManifestStore manifest, DispatcherRegistry 
             return RouteDecision.Refuse(ApiErrors.ModelNotFound(model, current.LiveModels()));
         }
 
-        var live = entries.Where(e => e.Status == EndpointStatus.Live).ToArray();
-        if (live.Length == 0)
+        var live = 0;
+        var served = 0;
+        foreach (var entry in entries)
+        {
+            if (entry.Status == EndpointStatus.Live)
+            {
+                live++;
+                served += dispatchers.IsServed(entry.EndpointId) ? 1 : 0;
+            }
+        }
+
+        if (live == 0)
         {
             return RouteDecision.Refuse(ApiErrors.ModelNotLive(model, entries.Select(e => $"endpoint {e.EndpointId} is {e.Status}")));
         }
 
-        var served = live.Where(e => dispatchers.IsServed(e.EndpointId)).ToArray();
-        if (served.Length == 0)
+        if (served == 0)
         {
-            return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, live.Select(e => e.EndpointId)));
+            return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, entries.Where(e => e.Status == EndpointStatus.Live).Select(e => e.EndpointId)));
         }
 
-        var turn = Interlocked.Increment(ref _next);
-        return RouteDecision.To(served[(int)(turn % (uint)served.Length)]);
+        var turn = (int)(Interlocked.Increment(ref _next) % (uint)served);
+        foreach (var entry in entries)
+        {
+            if (entry.Status == EndpointStatus.Live && dispatchers.IsServed(entry.EndpointId) && turn-- == 0)
+            {
+                return RouteDecision.To(entry);
+            }
+        }
+
+        // A dispatcher's heartbeat expired between the two passes: take the first one still served.
+        return entries.FirstOrDefault(e => e.Status == EndpointStatus.Live && dispatchers.IsServed(e.EndpointId)) is { } fallback
+            ? RouteDecision.To(fallback)
+            : RouteDecision.Refuse(ApiErrors.NoDispatcher(model, entries.Select(e => e.EndpointId)));
     }
 }

@@ -1,6 +1,7 @@
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace BrokerGateway.Tests.Hosting;
@@ -43,5 +44,24 @@ public class ConfigurationErrorsTests
     public void TryValidate_GoodConfiguration_Passes(string? url, bool requireBroker)
     {
         Assert.True(Validate(url, requireBroker).Valid);
+    }
+
+    [Fact]
+    public void TryValidate_WordWhereANumberBelongs_FailsWithOneLineNamingTheKey()
+    {
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["Limits:Seconds"] = "soon" });
+        builder.Services.AddOptions<NumberOptions>().BindConfiguration("Limits").ValidateOnStart();
+        using var host = builder.Build();
+        using var error = new StringWriter();
+
+        Assert.False(ConfigurationErrors.TryValidate(host.Services, error));
+        var line = Assert.Single(error.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("Limits:Seconds", line, StringComparison.Ordinal);
+    }
+
+    private sealed class NumberOptions
+    {
+        public int Seconds { get; set; }
     }
 }
