@@ -16,6 +16,14 @@ public sealed class CompletionSender(IClientFactory clients, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, IRequestClient<SubmitCompletion>> _clients = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// An interactive request is not written to the broker's disk: its caller is waiting and gets a
+    /// 504 if the broker is lost, so persistence would only cost latency. (Batch lines, which must
+    /// survive restarts, will be sent durable.)
+    /// </summary>
+    private static readonly RequestPipeConfiguratorCallback<SubmitCompletion> NotPersisted =
+        pipe => pipe.UseExecute(context => context.Durable = false);
+
     public async Task<DispatchOutcome> SendAsync(ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var client = _clients.GetOrAdd(entry.EndpointId, static (id, factory) =>
@@ -23,7 +31,7 @@ public sealed class CompletionSender(IClientFactory clients, TimeProvider time)
         var message = new SubmitCompletion(requestId, entry.EndpointId, route, body, time.GetUtcNow() + timeout);
         try
         {
-            var response = await client.GetResponse<CompletionResult>(message, cancellationToken, RequestTimeout.After(ms: (int)timeout.TotalMilliseconds));
+            var response = await client.GetResponse<CompletionResult>(message, NotPersisted, cancellationToken, RequestTimeout.After(ms: (int)timeout.TotalMilliseconds));
             return new DispatchOutcome(response.Message, null);
         }
         catch (RequestTimeoutException)
