@@ -28,15 +28,12 @@ internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : ICo
 
     private void ReadTokens(DispatcherOptions options)
     {
+        // A JSON value (environment, .env, command line) wins over an appsettings section: the
+        // section form is the fallback when no such value is set.
         var section = configuration.GetSection(DispatcherOptions.ApiTokensKey);
-        if (section.GetChildren().Any())
-        {
-            options.ApiTokens = section.GetChildren().ToDictionary(c => c.Key, c => c.Value ?? string.Empty, StringComparer.Ordinal);
-            return;
-        }
-
         if (string.IsNullOrWhiteSpace(section.Value))
         {
+            options.ApiTokens = section.GetChildren().ToDictionary(c => c.Key, c => c.Value ?? string.Empty, StringComparer.Ordinal);
             return;
         }
 

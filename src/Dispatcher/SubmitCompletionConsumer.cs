@@ -23,15 +23,15 @@ public sealed partial class SubmitCompletionConsumer(
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
         var request = context.Message;
-        if (time.GetUtcNow() >= request.Deadline)
-        {
-            LogExpired(logger, request.RequestId, request.EndpointId);
-            return;
-        }
-
         var entry = manifest.Current?.FindByEndpointId(request.EndpointId);
         CompletionResult result;
-        if (entry is null || !served.Serves(request.EndpointId))
+        if (time.GetUtcNow() >= request.Deadline)
+        {
+            // Answered rather than dropped, so a caller whose clock disagrees with ours learns at once.
+            LogExpired(logger, request.RequestId, request.EndpointId);
+            result = new(request.RequestId, request.EndpointId, CompletionOutcome.TimedOut, 0, string.Empty, "the request's deadline had passed when a dispatcher took it");
+        }
+        else if (entry is null || !served.Serves(request.EndpointId))
         {
             result = NotServed(request, entry is null ? "the endpoint is not in this dispatcher's manifest" : "this dispatcher does not serve the endpoint");
         }
@@ -58,6 +58,6 @@ public sealed partial class SubmitCompletionConsumer(
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Request {RequestId} for {EndpointId}: {Outcome} {StatusCode}")]
     private static partial void LogAnswered(ILogger logger, Guid requestId, string endpointId, CompletionOutcome outcome, int statusCode);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Request {RequestId} for {EndpointId} dropped: its caller's deadline had passed")]
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Request {RequestId} for {EndpointId} not sent upstream: its deadline had passed")]
     private static partial void LogExpired(ILogger logger, Guid requestId, string endpointId);
 }

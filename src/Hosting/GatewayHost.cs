@@ -8,6 +8,9 @@ namespace BrokerGateway.Hosting;
 
 public static class GatewayHost
 {
+    /// <summary>Stands for the <c>.env</c> file in start-up validation, so a broken file stops the service with one line.</summary>
+    private sealed class DotEnvFile;
+
     /// <summary>
     /// Settings for a service's host: configuration files are found beside the binary, whatever the
     /// working directory, so <c>dotnet run --project src/X</c> works from anywhere.
@@ -46,7 +49,10 @@ public static class GatewayHost
     /// <summary>What every service starts with: a <c>.env</c> file from the working directory, Serilog, and a clock.</summary>
     public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder, string service)
     {
-        builder.Configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
+        var dotEnvError = builder.Configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
+        builder.Services.AddOptions<DotEnvFile>()
+            .Validate(_ => dotEnvError is null, dotEnvError ?? string.Empty)
+            .ValidateOnStart();
         builder.AddGatewayLogging(service);
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;

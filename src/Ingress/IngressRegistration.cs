@@ -60,6 +60,7 @@ public static class IngressRegistration
 
     public static WebApplication UseIngress(this WebApplication app)
     {
+        app.UseRequestIds();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context =>

@@ -11,7 +11,12 @@ public sealed class Program
         if (args is [TokenCommand.Name, .. var tokenArgs])
         {
             var configuration = WebApplication.CreateBuilder(GatewayHost.WebOptions([])).Configuration;
-            configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
+            if (configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env")) is { } error)
+            {
+                await Console.Error.WriteLineAsync($"Configuration error: {error}");
+                return ConfigurationErrors.ExitCode;
+            }
+
             return TokenCommand.Run(tokenArgs, configuration, Console.Out, Console.Error);
         }
 

@@ -33,7 +33,15 @@ public sealed partial class ManifestPoller(
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PollSeconds), time);
         do
         {
-            await PollOnceAsync(stoppingToken);
+            try
+            {
+                await PollOnceAsync(stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Publishing failed (the broker is away): nothing was committed, so the next poll tries again.
+                LogPollFailed(logger, ex);
+            }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
@@ -65,11 +73,11 @@ public sealed partial class ManifestPoller(
             return false;
         }
 
-        _lastHash = hash;
         var result = ManifestParser.Parse(document);
         if (result.Manifest is null)
         {
             LogBroken(logger, result.Error!, state.LastGood is null ? "no manifest has been read yet" : "keeping the last good manifest");
+            _lastHash = hash;
             return false;
         }
 
@@ -79,17 +87,22 @@ public sealed partial class ManifestPoller(
         }
 
         var diff = ManifestDiff.Between(state.LastGood, result.Manifest);
-        var first = state.LastGood is null;
-        if (!first && diff.IsEmpty)
+        if (state.LastGood is not null && diff.IsEmpty)
         {
+            _lastHash = hash;
             return false;
         }
 
-        state.LastGood = result.Manifest;
-        LogChanged(logger, result.Manifest.Entries.Count, result.Problems.Count, diff);
+        // Committed only once published: a failed publish is retried by the next poll.
         await publisher.Publish(new ManifestChanged(result.Manifest, time.GetUtcNow()), cancellationToken);
+        state.LastGood = result.Manifest;
+        _lastHash = hash;
+        LogChanged(logger, result.Manifest.Entries.Count, result.Problems.Count, diff);
         return true;
     }
+
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Manifest poll failed; retrying at the next poll")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Watching manifest {Source} every {PollSeconds} s")]
     private static partial void LogWatching(ILogger logger, string source, int pollSeconds);

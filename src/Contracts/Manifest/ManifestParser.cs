@@ -152,8 +152,21 @@ public static partial class ManifestParser
         return experts.Distinct(StringComparer.Ordinal).ToArray();
     }
 
-    private static bool TryParseStatus(string text, out EndpointStatus status) =>
-        Enum.TryParse(text, ignoreCase: true, out status) && Enum.IsDefined(status) && !int.TryParse(text, out _);
+    /// <summary>Exactly one of the three names (any letter case): no numbers, lists or padding.</summary>
+    private static bool TryParseStatus(string text, out EndpointStatus status)
+    {
+        foreach (var candidate in Enum.GetValues<EndpointStatus>())
+        {
+            if (string.Equals(candidate.ToString(), text, StringComparison.OrdinalIgnoreCase))
+            {
+                status = candidate;
+                return true;
+            }
+        }
+
+        status = default;
+        return false;
+    }
 
     private static bool IsSupportedUrl(string url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var uri)

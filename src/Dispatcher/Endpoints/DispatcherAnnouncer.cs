@@ -22,8 +22,13 @@ public sealed class DispatcherAnnouncer(
 
     private TimeSpan Interval => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
+    private volatile bool _stopping;
+
+    /// <summary>Publishes a heartbeat, unless this dispatcher has said goodbye: a late one would revive it at every ingress.</summary>
     public Task AnnounceAsync(CancellationToken cancellationToken) =>
-        bus.Publish(new DispatcherHeartbeat(DispatcherId, consumed.Snapshot(), time.GetUtcNow(), Interval * 3), cancellationToken);
+        _stopping
+            ? Task.CompletedTask
+            : bus.Publish(new DispatcherHeartbeat(DispatcherId, consumed.Snapshot(), time.GetUtcNow(), Interval * 3), cancellationToken);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -45,6 +50,7 @@ public sealed class DispatcherAnnouncer(
     /// <summary>Runs before any hosted service stops, the bus included, so the goodbye can still be published.</summary>
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(2));
         try

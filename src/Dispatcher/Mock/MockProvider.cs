@@ -29,15 +29,23 @@ public sealed class MockProvider(TimeProvider time)
 
         using (document)
         {
-            var root = document.RootElement;
-            var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "mock";
-            return request.Route switch
+            try
             {
-                UpstreamRoute.ChatCompletions => Chat(request, root, model),
-                UpstreamRoute.Completions => Text(request, root, model),
-                UpstreamRoute.Embeddings => Embeddings(request, root, model),
-                _ => Error(request, 404, "The mock provider does not serve this route."),
-            };
+                var root = document.RootElement;
+                var model = root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString()! : "mock";
+                return request.Route switch
+                {
+                    UpstreamRoute.ChatCompletions => Chat(request, root, model),
+                    UpstreamRoute.Completions => Text(request, root, model),
+                    UpstreamRoute.Embeddings => Embeddings(request, root, model),
+                    _ => Error(request, 404, "The mock provider does not serve this route."),
+                };
+            }
+            catch (InvalidOperationException)
+            {
+                // An escaped lone surrogate is valid JSON but cannot be read as a string; a real upstream refuses it too.
+                return Error(request, 400, "The request contains a string that is not valid Unicode.");
+            }
         }
     }
 

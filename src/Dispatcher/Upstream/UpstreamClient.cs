@@ -58,6 +58,11 @@ public sealed class UpstreamClient
         {
             return Failed(request, CompletionOutcome.Unreachable, $"the upstream could not be reached ({ex.HttpRequestError})");
         }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation nobody asked for.
+            return Failed(request, CompletionOutcome.Unreachable, "connecting to the upstream timed out");
+        }
         finally
         {
             ResilienceContextPool.Shared.Return(context);

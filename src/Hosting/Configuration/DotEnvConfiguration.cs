@@ -10,16 +10,30 @@ namespace BrokerGateway.Hosting.Configuration;
 /// </summary>
 public static class DotEnvConfiguration
 {
-    public static IConfigurationManager AddDotEnvFile(this IConfigurationManager configuration, string path)
+    /// <summary>
+    /// Adds the file's values; returns why the file could not be read, or null. The reason never
+    /// quotes the file, which may hold keys.
+    /// </summary>
+    public static string? AddDotEnvFile(this IConfigurationManager configuration, string path)
     {
         if (!File.Exists(path))
         {
-            return configuration;
+            return null;
         }
 
-        var values = DotNetEnv.Env.Load(path, new DotNetEnv.LoadOptions(setEnvVars: false, clobberExistingVars: false, onlyExactPath: true))
-            .GroupBy(kv => kv.Key, StringComparer.OrdinalIgnoreCase)
-            .ToDictionary(g => g.Key, g => (string?)g.Last().Value, StringComparer.OrdinalIgnoreCase);
+        Dictionary<string, string?> values;
+        try
+        {
+            // As with environment variables, KEY__CHILD means KEY:CHILD.
+            values = DotNetEnv.Env.Load(path, new DotNetEnv.LoadOptions(setEnvVars: false, clobberExistingVars: false, onlyExactPath: true))
+                .GroupBy(kv => kv.Key.Replace("__", ConfigurationPath.KeyDelimiter, StringComparison.Ordinal), StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => (string?)g.Last().Value, StringComparer.OrdinalIgnoreCase);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            return $".env: {path} cannot be parsed ({ex.GetType().Name}); check its quoting. Its content is not shown because it may hold keys";
+        }
+
         var source = new MemoryConfigurationSource { InitialData = values };
 
         var sources = configuration.Sources;
@@ -41,6 +55,6 @@ public static class DotEnvConfiguration
             sources.Insert(environmentIndex, source);
         }
 
-        return configuration;
+        return null;
     }
 }

@@ -33,8 +33,11 @@ public sealed partial class ManifestBootstrapper(
                 var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest(Environment.MachineName), stoppingToken);
                 if (response.Message.Manifest is { } manifest)
                 {
-                    store.Apply(manifest);
-                    LogReceived(logger, manifest.Entries.Count);
+                    if (store.ApplyIfEmpty(manifest))
+                    {
+                        LogReceived(logger, manifest.Entries.Count);
+                    }
+
                     return;
                 }
 
@@ -47,11 +50,19 @@ public sealed partial class ManifestBootstrapper(
                     LogWatcherSilent(logger);
                 }
             }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The broker is away or the request failed: ask again after the back-off.
+                LogAskFailed(logger, ex);
+            }
 
             await Task.WhenAny(store.Loaded, Task.Delay(delay, time, stoppingToken));
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
         }
     }
+
+    [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Asking the manifest watcher failed; asking again with back-off")]
+    private static partial void LogAskFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 1201, Level = LogLevel.Information, Message = "Manifest received from the watcher at start: {EntryCount} valid entries")]
     private static partial void LogReceived(ILogger logger, int entryCount);

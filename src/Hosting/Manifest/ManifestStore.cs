@@ -20,6 +20,22 @@ public sealed class ManifestStore
     /// <summary>Completes when a first manifest has arrived.</summary>
     public Task Loaded => _loaded.Task;
 
+    /// <summary>
+    /// Takes a manifest only if none has arrived yet: an answer to a start-up request must not
+    /// overwrite a newer <c>ManifestChanged</c> that overtook it.
+    /// </summary>
+    public bool ApplyIfEmpty(StatusManifest manifest)
+    {
+        if (Interlocked.CompareExchange(ref _current, manifest, null) is not null)
+        {
+            return false;
+        }
+
+        _loaded.TrySetResult();
+        Changed?.Invoke(manifest);
+        return true;
+    }
+
     /// <summary>Replaces the manifest; returns false (and raises nothing) when it is the same as the one held.</summary>
     public bool Apply(StatusManifest manifest)
     {

@@ -14,13 +14,11 @@ namespace BrokerGateway.Ingress.Api;
 /// </summary>
 public sealed class CompletionHandler(EndpointSelector selector, CompletionSender sender, IOptions<IngressOptions> options)
 {
-    public const string RequestIdHeader = "x-request-id";
     public const string EndpointHeader = "x-gateway-endpoint";
 
     public async Task<IResult> HandleAsync(HttpContext context, UpstreamRoute route, CancellationToken cancellationToken)
     {
-        var requestId = Guid.NewGuid();
-        context.Response.Headers[RequestIdHeader] = requestId.ToString("N");
+        var requestId = context.RequestId();
 
         var (body, readError) = await RequestBodyReader.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
         if (readError is not null)
@@ -57,11 +55,13 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionSende
 
     /// <summary>
     /// A success is relayed as the upstream sent it, and so is a refusal (4xx) that already has
-    /// OpenAI's error shape; anything else is answered from the gateway's taxonomy.
+    /// OpenAI's error shape — except 401 and 403, which concern the gateway's key, not the caller;
+    /// anything else is answered from the gateway's taxonomy.
     /// </summary>
     private static bool IsRelayable(CompletionResult result) =>
         result.Outcome == CompletionOutcome.Answered
-        && (result.StatusCode is >= 200 and < 300 || (result.StatusCode is >= 400 and < 500 && HasErrorShape(result.Body)));
+        && (result.StatusCode is >= 200 and < 300
+            || (result.StatusCode is >= 400 and < 500 and not 401 and not 403 && HasErrorShape(result.Body)));
 
     private static bool HasErrorShape(string body)
     {

@@ -13,7 +13,8 @@ public static class RequestBodyReader
             return (null, ApiErrors.BodyTooLarge(limit));
         }
 
-        var initial = (int)Math.Min(request.ContentLength ?? 4096, limit);
+        // Content-Length is a claim, not bytes: start small whatever it says, and grow as bytes arrive.
+        var initial = (int)Math.Min(Math.Min(request.ContentLength ?? 4096, limit), 64 * 1024);
         using var buffer = new MemoryStream(initial);
         var chunk = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Unicode;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;
 
@@ -12,6 +13,12 @@ public static class RequestValidator
 {
     public static (string? Model, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
     {
+        // The body is passed on as text: bytes that are not UTF-8 would be altered on the way.
+        if (!Utf8.IsValid(body.Span))
+        {
+            return (null, ApiErrors.InvalidEncoding());
+        }
+
         JsonDocument document;
         try
         {
@@ -40,7 +47,12 @@ public static class RequestValidator
                 return (null, ApiErrors.InvalidType("model", "a string"));
             }
 
-            if (string.IsNullOrWhiteSpace(model.GetString()))
+            if (!TryGetString(model, out var name))
+            {
+                return (null, ApiErrors.InvalidValue("model", "'model' is not a valid Unicode string."));
+            }
+
+            if (string.IsNullOrWhiteSpace(name))
             {
                 return (null, ApiErrors.InvalidValue("model", "'model' must not be empty."));
             }
@@ -52,7 +64,22 @@ public static class RequestValidator
                 UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
                 _ => null,
             };
-            return error is null ? (model.GetString(), null) : (null, error);
+            return error is null ? (name, null) : (null, error);
+        }
+    }
+
+    /// <summary>A JSON string can hold an escaped lone surrogate (<c>"\ud800"</c>), which is valid JSON but no valid string.</summary>
+    private static bool TryGetString(JsonElement element, out string value)
+    {
+        try
+        {
+            value = element.GetString()!;
+            return true;
+        }
+        catch (InvalidOperationException)
+        {
+            value = string.Empty;
+            return false;
         }
     }
 

@@ -18,6 +18,9 @@ public static class ApiErrors
     public static ApiError InvalidJson() =>
         new(400, InvalidRequest, "invalid_json", "We could not parse the JSON body of your request. The body must be a JSON object.");
 
+    public static ApiError InvalidEncoding() =>
+        new(400, InvalidRequest, "invalid_encoding", "The request body is not valid UTF-8.");
+
     public static ApiError MissingParameter(string param) =>
         new(400, InvalidRequest, "missing_required_parameter", $"Missing required parameter: '{param}'.", param);
 
@@ -64,6 +67,9 @@ public static class ApiErrors
     public static ApiError GatewayTimeout(TimeSpan deadline) =>
         new(504, Timeout, "gateway_timeout", $"No answer within the request's deadline of {deadline.TotalSeconds:0.###} s.");
 
+    public static ApiError BrokerUnavailable() =>
+        new(503, Unavailable, "broker_unavailable", "The gateway could not queue the request: its message broker is unavailable. Try again shortly.", null, 5);
+
     public static ApiError DispatcherFault(string endpointId) =>
         new(502, Upstream, "dispatcher_fault", $"The dispatcher of endpoint '{endpointId}' failed while handling the request.");
 
@@ -79,6 +85,9 @@ public static class ApiErrors
             $"The upstream of endpoint '{result.EndpointId}' did not answer in time: {result.Detail}."),
         CompletionOutcome.NotServed => new(503, Unavailable, "no_dispatcher",
             $"Endpoint '{result.EndpointId}' cannot be served: {result.Detail}.", null, 30),
+        // The upstream refused the gateway's own key: not the caller's fault, and its message may quote part of that key.
+        _ when result.StatusCode is 401 or 403 => new(502, Upstream, "upstream_auth_failed",
+            $"The upstream of endpoint '{result.EndpointId}' refused the gateway's credentials (HTTP {result.StatusCode}); an operator must check the endpoint's key."),
         _ => result.StatusCode >= 500 || result.StatusCode < 400
             ? new(502, Upstream, "upstream_error", $"The upstream of endpoint '{result.EndpointId}' failed with HTTP {result.StatusCode}.")
             : new(result.StatusCode, InvalidRequest, "upstream_error",

@@ -17,9 +17,9 @@ public sealed class CompletionSender(IClientFactory clients, TimeProvider time)
     private readonly ConcurrentDictionary<string, IRequestClient<SubmitCompletion>> _clients = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// An interactive request is not written to the broker's disk: its caller is waiting and gets a
-    /// 504 if the broker is lost, so persistence would only cost latency. (Batch lines, which must
-    /// survive restarts, will be sent durable.)
+    /// An interactive request is not written to the broker's disk: its caller is waiting, and if the
+    /// broker is lost the request fails (503 or 504) rather than being replayed later, so persistence
+    /// would only cost latency. (Batch lines, which must survive restarts, will be sent durable.)
     /// </summary>
     private static readonly RequestPipeConfiguratorCallback<SubmitCompletion> NotPersisted =
         pipe => pipe.UseExecute(context => context.Durable = false);
@@ -41,6 +41,11 @@ public sealed class CompletionSender(IClientFactory clients, TimeProvider time)
         catch (RequestFaultException)
         {
             return new DispatchOutcome(null, ApiErrors.DispatcherFault(entry.EndpointId));
+        }
+        catch (MassTransitException)
+        {
+            // Sending failed: the broker is unreachable or refused the message.
+            return new DispatchOutcome(null, ApiErrors.BrokerUnavailable());
         }
     }
 }

@@ -70,6 +70,8 @@ public class ManifestParserTests
     [Theory]
     [InlineData("\"status\":\"Sleeping\"", "status")]
     [InlineData("\"status\":1", "status")]
+    [InlineData("\"status\":\"Live, Offline\"", "status")]
+    [InlineData("\"status\":\"1\"", "status")]
     [InlineData("\"experts\":[]", "experts")]
     [InlineData("\"experts\":\"gpt-4\"", "experts")]
     [InlineData("\"experts\":[1]", "experts")]

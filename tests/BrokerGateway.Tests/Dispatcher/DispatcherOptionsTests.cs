@@ -33,6 +33,20 @@ public class DispatcherOptionsTests
         Assert.Equal("sk-proj-1", options.ApiTokens["openai-production"]);
     }
 
+    [Fact]
+    public void Bind_JsonValueAndAppSettingsSection_TheJsonValueWins()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS:openai-production"] = "sk-old-from-appsettings" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = """{"openai-production": "sk-rotated"}""" })
+            .Build();
+        var options = new DispatcherOptions();
+
+        new DispatcherOptionsSetup(configuration).Configure(options);
+
+        Assert.Equal("sk-rotated", options.ApiTokens["openai-production"]);
+    }
+
     [Theory]
     [InlineData("""{"openai-production": "sk-secret-value" """)]
     [InlineData("""["sk-secret-value"]""")]

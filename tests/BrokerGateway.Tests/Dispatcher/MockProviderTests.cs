@@ -71,4 +71,14 @@ public class MockProviderTests
 
         Assert.Equal(8, answer.GetProperty("data")[0].GetProperty("embedding").GetArrayLength());
     }
+
+    [Fact]
+    public void Chat_ContentWithALoneSurrogate_Is400NotAFault()
+    {
+        var result = new MockProvider(TimeProvider.System).Answer(new SubmitCompletion(
+            Guid.NewGuid(), "mock", UpstreamRoute.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"\udc00"}]}""", DateTimeOffset.MaxValue));
+
+        Assert.Equal(400, result.StatusCode);
+        Assert.Contains("\"error\"", result.Body, StringComparison.Ordinal);
+    }
 }

@@ -52,4 +52,32 @@ public class DotEnvConfigurationTests
 
         Assert.Empty(configuration.AsEnumerable());
     }
+
+    [Fact]
+    public void AddDotEnvFile_DoubleUnderscoreKey_MapsToASection()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, "Auth__Jwt__Audience=from-dotenv\n");
+        var configuration = new ConfigurationManager();
+
+        Assert.Null(configuration.AddDotEnvFile(path));
+
+        Assert.Equal("from-dotenv", configuration["Auth:Jwt:Audience"]);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void AddDotEnvFile_UnclosedQuote_ReportsTheFileWithoutItsContent()
+    {
+        var path = Path.GetTempFileName();
+        File.WriteAllText(path, "METIS_API_TOKENS='{\"openai-production\": \"sk-secret-in-dotenv\"}\nOTHER=1\n");
+        var configuration = new ConfigurationManager();
+
+        var error = configuration.AddDotEnvFile(path);
+
+        Assert.NotNull(error);
+        Assert.StartsWith(".env:", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-secret", error, StringComparison.Ordinal);
+        File.Delete(path);
+    }
 }

@@ -12,6 +12,8 @@ public class ApiErrorsTests
     [InlineData(CompletionOutcome.Answered, 500, 502, "upstream_error")]
     [InlineData(CompletionOutcome.Answered, 503, 502, "upstream_error")]
     [InlineData(CompletionOutcome.Answered, 302, 502, "upstream_error")]
+    [InlineData(CompletionOutcome.Answered, 401, 502, "upstream_auth_failed")]
+    [InlineData(CompletionOutcome.Answered, 403, 502, "upstream_auth_failed")]
     [InlineData(CompletionOutcome.Answered, 404, 404, "upstream_error")]
     [InlineData(CompletionOutcome.Answered, 422, 422, "upstream_error")]
     public void FromResult_MapsEachOutcomeToItsStatus(CompletionOutcome outcome, int upstreamStatus, int status, string code)
@@ -29,5 +31,14 @@ public class ApiErrorsTests
         var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), "e", CompletionOutcome.NotServed, 0, "", "no key"));
 
         Assert.NotNull(error.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public void UpstreamRefusedTheGatewaysKey_TheUpstreamsMessageIsNotPassedOn()
+    {
+        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), "e", CompletionOutcome.Answered, 401,
+            """{"error":{"message":"Incorrect API key provided: sk-proj-****abcd"}}""", null));
+
+        Assert.DoesNotContain("sk-proj", error.Message, StringComparison.Ordinal);
     }
 }

@@ -134,6 +134,7 @@ public sealed class IngressApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.NotEmpty(response.Headers.GetValues("x-request-id").Single());
         Assert.Equal("invalid_api_key", await Json.ErrorCodeAsync(response));
     }
 
@@ -179,6 +180,7 @@ public sealed class IngressApiTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("unknown_url", await Json.ErrorCodeAsync(response));
+        Assert.NotEmpty(response.Headers.GetValues("x-request-id").Single());
     }
 
     [Fact]

@@ -56,4 +56,25 @@ public class RequestValidatorTests
         Assert.Equal("gpt-4o", model);
         Assert.Null(code);
     }
+
+    [Fact]
+    public void Validate_ModelWithALoneSurrogate_Is400NotAnException()
+    {
+        var (model, code, param, status) = Validate(UpstreamRoute.ChatCompletions, """{"model":"\ud800","messages":[{"role":"user","content":"x"}]}""");
+
+        Assert.Null(model);
+        Assert.Equal(400, status);
+        Assert.Equal("invalid_value", code);
+        Assert.Equal("model", param);
+    }
+
+    [Fact]
+    public void Validate_BytesThatAreNotUtf8_Is400()
+    {
+        byte[] body = [.. Encoding.UTF8.GetBytes("""{"model":"m","messages":[{"role":"user","content":" """), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}]}")];
+
+        var (_, error) = RequestValidator.Validate(UpstreamRoute.ChatCompletions, body);
+
+        Assert.Equal("invalid_encoding", error!.Code);
+    }
 }

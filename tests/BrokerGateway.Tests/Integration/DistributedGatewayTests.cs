@@ -198,4 +198,25 @@ public class DistributedGatewayTests
             what: "the ingress learns the dispatcher is gone");
         Assert.Equal("no_dispatcher", await Json.ErrorCodeAsync(await client.PostAsync("/v1/chat/completions", Chat("fake-model"))));
     }
+
+    [SkippableFact]
+    public async Task BadInput_OverRabbitMq_GetsTheSameOpenAiErrorsAndNothingReachesTheUpstream()
+    {
+        await using var stack = await DistributedStack.StartAsync(ingress: new() { ["Gateway:MaxRequestBodyBytes"] = "2048" });
+        var client = await stack.ReadyClientAsync("fake-model");
+        var anonymous = stack.Ingress!.CreateClient();
+
+        var malformed = await client.PostAsync("/v1/chat/completions", Json.Body("{oops"));
+        var missing = await client.PostAsync("/v1/embeddings", Json.Body("""{"model":"fake-model"}"""));
+        var tooLarge = await client.PostAsync("/v1/chat/completions", Chat("fake-model", $$""","pad":"{{new string('x', 4096)}}" """));
+        var noToken = await anonymous.PostAsync("/v1/chat/completions", Chat("fake-model"));
+        var wrongMethod = await client.DeleteAsync("/v1/models");
+
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_json"), (malformed.StatusCode, await Json.ErrorCodeAsync(malformed)));
+        Assert.Equal((HttpStatusCode.BadRequest, "missing_required_parameter"), (missing.StatusCode, await Json.ErrorCodeAsync(missing)));
+        Assert.Equal((HttpStatusCode.RequestEntityTooLarge, "request_too_large"), (tooLarge.StatusCode, await Json.ErrorCodeAsync(tooLarge)));
+        Assert.Equal((HttpStatusCode.Unauthorized, "invalid_api_key"), (noToken.StatusCode, await Json.ErrorCodeAsync(noToken)));
+        Assert.Equal((HttpStatusCode.MethodNotAllowed, "method_not_allowed"), (wrongMethod.StatusCode, await Json.ErrorCodeAsync(wrongMethod)));
+        Assert.Empty(stack.Upstream.Received);
+    }
 }
