@@ -37,6 +37,7 @@ public static class DispatcherRegistration
         builder.Services.AddSingleton<MockProvider>();
         builder.Services.AddSingleton<ServedEndpoints>();
         builder.Services.AddSingleton<ConsumedEndpoints>();
+        builder.Services.AddSingleton<InFlightCalls>();
         builder.Services.AddSingleton<DispatcherAnnouncer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DispatcherAnnouncer>());
         builder.Services.AddHostedService<EndpointQueueConnector>();
@@ -49,9 +50,13 @@ public static class DispatcherRegistration
         {
             bus.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>();
             bus.AddConsumer<DispatcherAnnouncementRequestedConsumer>();
+            bus.AddConsumer<CancelCompletionConsumer>();
         }
 
-        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint) =>
+        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint)
+        {
             endpoint.ConfigureConsumer<DispatcherAnnouncementRequestedConsumer>(context);
+            endpoint.ConfigureConsumer<CancelCompletionConsumer>(context);
+        }
     }
 }

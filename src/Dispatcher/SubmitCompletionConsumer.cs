@@ -3,61 +3,85 @@ using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.Dispatcher.Mock;
 using BrokerGateway.Dispatcher.Upstream;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Logging;
 
 namespace BrokerGateway.Dispatcher;
 
 /// <summary>
-/// Serves one request from an endpoint queue: finds the endpoint in this dispatcher's manifest,
-/// calls its upstream (or the built-in mock) with the endpoint's key, and responds with the result.
+/// Makes one attempt from an endpoint queue: tells the ingress it has taken it, finds the endpoint
+/// in this dispatcher's manifest, calls its upstream (or the built-in mock) with the endpoint's key,
+/// and answers with the result — unless the ingress cancels the attempt, which aborts the call.
 /// </summary>
 public sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
     ServedEndpoints served,
     UpstreamClient upstream,
     MockProvider mock,
+    InFlightCalls calls,
+    DispatcherAnnouncer announcer,
+    InstanceEndpoint instance,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
         var request = context.Message;
-        var entry = manifest.Current?.FindByEndpointId(request.EndpointId);
+        if (time.GetUtcNow() > request.AcceptBy)
+        {
+            // The ingress stopped waiting for a dispatcher and may have tried another endpoint:
+            // calling this one too could run the request twice.
+            LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
+            return;
+        }
+
+        using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
+        await context.RespondAsync(new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address));
         CompletionResult result;
-        if (time.GetUtcNow() >= request.Deadline)
+        try
         {
-            // Answered rather than dropped, so a caller whose clock disagrees with ours learns at once.
-            LogExpired(logger, request.RequestId, request.EndpointId);
-            result = new(request.RequestId, request.EndpointId, CompletionOutcome.TimedOut, 0, string.Empty, "the request's deadline had passed when a dispatcher took it");
+            result = await AttemptAsync(request, call.Token);
         }
-        else if (entry is null || !served.Serves(request.EndpointId))
+        catch (OperationCanceledException) when (call.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
-            result = NotServed(request, entry is null ? "the endpoint is not in this dispatcher's manifest" : "this dispatcher does not serve the endpoint");
-        }
-        else if (entry.IsMock)
-        {
-            result = mock.Answer(request);
-        }
-        else if (served.TryGetKey(entry, out var key))
-        {
-            result = await upstream.SendAsync(entry, key, request, context.CancellationToken);
-        }
-        else
-        {
-            result = NotServed(request, "this dispatcher holds no key for the endpoint");
+            // Cancelled by the ingress: the upstream call is aborted and nobody waits for an answer.
+            LogAborted(logger, request.RequestId, request.Attempt, request.EndpointId);
+            return;
         }
 
         LogAnswered(logger, request.RequestId, request.EndpointId, result.Outcome, result.StatusCode);
         await context.RespondAsync(result);
     }
 
+    private async Task<CompletionResult> AttemptAsync(SubmitCompletion request, CancellationToken cancellationToken)
+    {
+        var entry = manifest.Current?.FindByEndpointId(request.EndpointId);
+        if (entry is null || !served.Serves(request.EndpointId))
+        {
+            return NotServed(request, entry is null ? "the endpoint is not in this dispatcher's manifest" : "this dispatcher does not serve the endpoint");
+        }
+
+        if (entry.IsMock)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            return mock.Answer(request);
+        }
+
+        return served.TryGetKey(entry, out var key)
+            ? await upstream.SendAsync(entry, key, request, cancellationToken)
+            : NotServed(request, "this dispatcher holds no key for the endpoint");
+    }
+
     private static CompletionResult NotServed(SubmitCompletion request, string detail) =>
-        new(request.RequestId, request.EndpointId, CompletionOutcome.NotServed, 0, string.Empty, detail);
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.NotServed, 0, string.Empty, detail);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Request {RequestId} for {EndpointId}: {Outcome} {StatusCode}")]
     private static partial void LogAnswered(ILogger logger, Guid requestId, string endpointId, CompletionOutcome outcome, int statusCode);
 
-    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Request {RequestId} for {EndpointId} not sent upstream: its deadline had passed")]
-    private static partial void LogExpired(ILogger logger, Guid requestId, string endpointId);
+    [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} not taken: it arrived after the ingress stopped waiting for it")]
+    private static partial void LogTooLate(ILogger logger, Guid requestId, int attempt, string endpointId);
+
+    [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} aborted at the ingress's request")]
+    private static partial void LogAborted(ILogger logger, Guid requestId, int attempt, string endpointId);
 }

@@ -11,6 +11,10 @@ public sealed class IngressOptions
     [Range(1, 3600, ErrorMessage = "Gateway:RequestTimeoutSeconds: must be from 1 to 3600")]
     public int RequestTimeoutSeconds { get; set; } = 120;
 
+    /// <summary>The most a caller may ask for with <c>x-gateway-timeout-ms</c>.</summary>
+    [Range(1, 86400, ErrorMessage = "Gateway:MaxRequestTimeoutSeconds: must be from 1 to 86400")]
+    public int MaxRequestTimeoutSeconds { get; set; } = 600;
+
     /// <summary>The largest request body accepted; a larger one gets 413.</summary>
     [Range(1024, 1_073_741_824, ErrorMessage = "Gateway:MaxRequestBodyBytes: must be from 1024 to 1073741824")]
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;

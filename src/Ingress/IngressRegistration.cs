@@ -41,9 +41,14 @@ public static class IngressRegistration
 
         builder.AddGatewayAuthentication();
         builder.AddManifestReplica();
+        builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DispatcherRegistry>();
+        builder.Services.AddSingleton<EndpointHealth>();
+        builder.Services.AddSingleton<OutstandingRequests>();
+        builder.Services.AddSingleton<PendingAttempts>();
         builder.Services.AddSingleton<EndpointSelector>();
-        builder.Services.AddSingleton<CompletionSender>();
+        builder.Services.AddSingleton<AttemptSender>();
+        builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<IngressBusModule>();
@@ -96,12 +101,18 @@ public static class IngressRegistration
         {
             bus.AddConsumer<DispatcherHeartbeatConsumer>();
             bus.AddConsumer<DispatcherStoppedConsumer>();
+            bus.AddConsumer<CompletionAcceptedConsumer>();
+            bus.AddConsumer<CompletionResultConsumer>();
+            bus.AddConsumer<EndpointHealthChangedConsumer>();
         }
 
         public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint)
         {
             endpoint.ConfigureConsumer<DispatcherHeartbeatConsumer>(context);
             endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
+            endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
+            endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
+            endpoint.ConfigureConsumer<EndpointHealthChangedConsumer>(context);
         }
     }
 }

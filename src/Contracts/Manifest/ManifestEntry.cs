@@ -1,7 +1,8 @@
 namespace BrokerGateway.Contracts.Manifest;
 
 /// <summary>
-/// One validated entry of the status manifest: the seed's six fields, keyed by the entry's name.
+/// One validated entry of the status manifest: the seed's six fields, keyed by the entry's name,
+/// and the optional <c>weight</c> of weighted load balancing (default 1).
 /// </summary>
 public sealed record ManifestEntry(
     string Name,
@@ -10,7 +11,8 @@ public sealed record ManifestEntry(
     string Description,
     IReadOnlyList<string> Experts,
     string Url,
-    string EndpointId)
+    string EndpointId,
+    double Weight = 1)
 {
     /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
     public const string MockScheme = "mock";
@@ -29,6 +31,7 @@ public sealed record ManifestEntry(
         && Description == other.Description
         && Url == other.Url
         && EndpointId == other.EndpointId
+        && Weight.Equals(other.Weight)
         && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
 
     public override int GetHashCode() => HashCode.Combine(Name, Status, Url, EndpointId, Experts.Count);

@@ -85,12 +85,19 @@ public static partial class ManifestParser
             problems.Add(new ManifestProblem(name, "endpoint_id", "must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit"));
         }
 
+        var weight = 1.0;
+        if (value.TryGetProperty("weight", out var w) && w.ValueKind != JsonValueKind.Null
+            && (w.ValueKind != JsonValueKind.Number || !w.TryGetDouble(out weight) || !double.IsFinite(weight) || weight <= 0 || weight > 1_000_000))
+        {
+            problems.Add(new ManifestProblem(name, "weight", "must be a number greater than 0 (default 1)"));
+        }
+
         if (problems.Count > before)
         {
             return null;
         }
 
-        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!);
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight);
     }
 
     private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)

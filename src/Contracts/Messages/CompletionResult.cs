@@ -1,14 +1,17 @@
 namespace BrokerGateway.Contracts.Messages;
 
 /// <summary>
-/// A dispatcher's answer to <see cref="SubmitCompletion"/>. When <see cref="Outcome"/> is
-/// <see cref="CompletionOutcome.Answered"/>, <see cref="StatusCode"/> and <see cref="Body"/> are the
-/// upstream's; otherwise <see cref="Detail"/> says what went wrong, with no secret in it.
+/// How one attempt ended. When <see cref="Outcome"/> is <see cref="CompletionOutcome.Answered"/>,
+/// <see cref="StatusCode"/> and <see cref="Body"/> are the upstream's, and
+/// <see cref="RetryAfterSeconds"/> its <c>Retry-After</c> if it sent one; otherwise
+/// <see cref="Detail"/> says what went wrong, with no secret in it.
 /// </summary>
 public sealed record CompletionResult(
     Guid RequestId,
+    int Attempt,
     string EndpointId,
     CompletionOutcome Outcome,
     int StatusCode,
     string Body,
-    string? Detail);
+    string? Detail,
+    int? RetryAfterSeconds = null);

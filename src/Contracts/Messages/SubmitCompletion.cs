@@ -1,12 +1,17 @@
 namespace BrokerGateway.Contracts.Messages;
 
 /// <summary>
-/// Asks the dispatchers of one endpoint to call its upstream. <see cref="Body"/> is the caller's JSON,
-/// passed through unchanged. A dispatcher never acts on a message past its <see cref="Deadline"/>.
+/// Asks a dispatcher of one endpoint to make one attempt at a request. <see cref="Body"/> is the
+/// caller's JSON, passed through unchanged. The dispatcher answers to the message's response
+/// address: first <see cref="CompletionAccepted"/>, then <see cref="CompletionResult"/>. It never
+/// takes a message after <see cref="AcceptBy"/> (by then the ingress has tried another endpoint),
+/// and gives the upstream until <see cref="AttemptDeadline"/>.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
+    int Attempt,
     string EndpointId,
     UpstreamRoute Route,
     string Body,
-    DateTimeOffset Deadline);
+    DateTimeOffset AcceptBy,
+    DateTimeOffset AttemptDeadline);

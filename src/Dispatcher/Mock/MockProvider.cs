@@ -218,10 +218,10 @@ public sealed class MockProvider(TimeProvider time)
     }
 
     private static CompletionResult Ok(SubmitCompletion request, Action<Utf8JsonWriter> body) =>
-        new(request.RequestId, request.EndpointId, CompletionOutcome.Answered, 200, Write(body), null);
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 200, Write(body), null);
 
     private static CompletionResult Error(SubmitCompletion request, int status, string message) =>
-        new(request.RequestId, request.EndpointId, CompletionOutcome.Answered, status, Write(writer =>
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, status, Write(writer =>
         {
             writer.WriteStartObject("error");
             writer.WriteString("message", message);

@@ -36,10 +36,10 @@ public sealed class UpstreamClient
 
     public async Task<CompletionResult> SendAsync(ManifestEntry entry, string apiKey, SubmitCompletion request, CancellationToken cancellationToken)
     {
-        var remaining = request.Deadline - _time.GetUtcNow();
+        var remaining = request.AttemptDeadline - _time.GetUtcNow();
         if (remaining <= TimeSpan.Zero)
         {
-            return Failed(request, CompletionOutcome.TimedOut, "the request's deadline passed before the upstream was called");
+            return Failed(request, CompletionOutcome.TimedOut, "the attempt's deadline passed before the upstream was called");
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -47,8 +47,8 @@ public sealed class UpstreamClient
         var call = new Call(_clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, request.Body);
         try
         {
-            var (status, body) = await _pipeline.ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call);
-            return new CompletionResult(request.RequestId, request.EndpointId, CompletionOutcome.Answered, status, body, null);
+            var (status, body, retryAfter) = await _pipeline.ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call);
+            return new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, status, body, null, retryAfter);
         }
         catch (TimeoutRejectedException)
         {
@@ -70,11 +70,11 @@ public sealed class UpstreamClient
     }
 
     private static CompletionResult Failed(SubmitCompletion request, CompletionOutcome outcome, string detail) =>
-        new(request.RequestId, request.EndpointId, outcome, 0, string.Empty, detail);
+        new(request.RequestId, request.Attempt, request.EndpointId, outcome, 0, string.Empty, detail);
 
     private sealed record Call(HttpClient Client, Uri Url, string ApiKey, string Body)
     {
-        public async ValueTask<(int Status, string Body)> SendAsync(CancellationToken cancellationToken)
+        public async ValueTask<(int Status, string Body, int? RetryAfterSeconds)> SendAsync(CancellationToken cancellationToken)
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, Url)
             {
@@ -83,9 +83,16 @@ public sealed class UpstreamClient
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
             using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return ((int)response.StatusCode, body);
+            return ((int)response.StatusCode, body, RetryAfterSeconds(response));
         }
 
         public override string ToString() => $"Call({Url.Host})";
+
+        private static int? RetryAfterSeconds(HttpResponseMessage response)
+        {
+            var header = response.Headers.RetryAfter;
+            var delay = header?.Delta ?? (header?.Date is { } date ? date - DateTimeOffset.UtcNow : null);
+            return delay is { } d ? (int)Math.Clamp(Math.Ceiling(d.TotalSeconds), 0, 3600) : null;
+        }
     }
 }

@@ -30,6 +30,7 @@ public static class GatewayBus
     {
         var usesRabbitMq = !string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]);
         builder.Services.AddSingleton<IValidateOptions<BusOptions>>(new BusOptionsValidator(requireBroker));
+        builder.Services.AddSingleton<InstanceEndpoint>();
         builder.Services.AddOptions<BusOptions>()
             .Configure<IConfiguration>((o, c) => o.RabbitMqUrl = c[BusOptions.RabbitMqUrlKey])
             .ValidateOnStart();
@@ -76,12 +77,18 @@ public static class GatewayBus
         cfg.ReceiveEndpoint(instanceQueue, endpoint =>
         {
             endpoint.ConfigureConsumeTopology = true;
+
+            // Answers for every request this process has in flight arrive here: handling one is a
+            // dictionary look-up, so many at once.
+            endpoint.PrefetchCount = 512;
+            endpoint.ConcurrentMessageLimit = 512;
             if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
             {
                 rabbit.AutoDelete = true;
                 rabbit.Durable = false;
             }
 
+            context.GetRequiredService<InstanceEndpoint>().Set(endpoint.InputAddress);
             foreach (var module in modules)
             {
                 module.ConfigureInstanceEndpoint(context, endpoint);

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BrokerGateway.Contracts.Messages;
@@ -12,9 +13,11 @@ namespace BrokerGateway.Ingress.Api;
 /// its queue, and relay the answer — the upstream's body when it succeeded or refused the request,
 /// an OpenAI-shaped error from the gateway's taxonomy otherwise.
 /// </summary>
-public sealed class CompletionHandler(EndpointSelector selector, CompletionSender sender, IOptions<IngressOptions> options)
+public sealed class CompletionHandler(EndpointSelector selector, CompletionRouter router, IOptions<IngressOptions> options)
 {
     public const string EndpointHeader = "x-gateway-endpoint";
+    public const string AttemptsHeader = "x-gateway-attempts";
+    public const string TimeoutHeader = "x-gateway-timeout-ms";
 
     public async Task<IResult> HandleAsync(HttpContext context, UpstreamRoute route, CancellationToken cancellationToken)
     {
@@ -32,25 +35,56 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionSende
             return invalid.ToResult();
         }
 
+        var (timeout, badTimeout) = Deadline(context.Request);
+        if (badTimeout is not null)
+        {
+            return badTimeout.ToResult();
+        }
+
         var decision = selector.Select(model!);
         if (decision.Error is not null)
         {
             return decision.Error.ToResult();
         }
 
-        var entry = decision.Entry!;
-        context.Response.Headers[EndpointHeader] = entry.EndpointId;
-        var timeout = TimeSpan.FromSeconds(options.Value.RequestTimeoutSeconds);
-        var outcome = await sender.SendAsync(entry, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
-        if (outcome.Error is not null)
+        var answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
+        if (answer.EndpointId is not null)
         {
-            return outcome.Error.ToResult();
+            context.Response.Headers[EndpointHeader] = answer.EndpointId;
         }
 
-        var result = outcome.Result!;
+        context.Response.Headers[AttemptsHeader] = answer.Attempts.ToString(CultureInfo.InvariantCulture);
+        if (answer.Error is not null)
+        {
+            return answer.Error.ToResult();
+        }
+
+        var result = answer.Result!;
+        if (result.RetryAfterSeconds is { } retryAfter && result.StatusCode is 429 or 503)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+        }
+
         return IsRelayable(result)
             ? Results.Text(result.Body, "application/json", Encoding.UTF8, result.StatusCode)
             : ApiErrors.FromResult(result).ToResult();
+    }
+
+    /// <summary>The request's total deadline: the configured one, or <c>x-gateway-timeout-ms</c> up to the configured cap.</summary>
+    private (TimeSpan Timeout, ApiError? Error) Deadline(HttpRequest request)
+    {
+        var o = options.Value;
+        if (!request.Headers.TryGetValue(TimeoutHeader, out var header))
+        {
+            return (TimeSpan.FromSeconds(o.RequestTimeoutSeconds), null);
+        }
+
+        if (!int.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds) || milliseconds < 1)
+        {
+            return (default, ApiErrors.InvalidHeader(TimeoutHeader, "a whole number of milliseconds greater than 0"));
+        }
+
+        return (TimeSpan.FromMilliseconds(Math.Min(milliseconds, o.MaxRequestTimeoutSeconds * 1000.0)), null);
     }
 
     /// <summary>

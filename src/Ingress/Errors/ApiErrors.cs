@@ -30,6 +30,9 @@ public static class ApiErrors
     public static ApiError InvalidValue(string param, string message) =>
         new(400, InvalidRequest, "invalid_value", message, param);
 
+    public static ApiError InvalidHeader(string header, string expected) =>
+        new(400, InvalidRequest, "invalid_header", $"The header '{header}' must be {expected}.", header);
+
     public static ApiError StreamingUnsupported() =>
         new(400, InvalidRequest, "unsupported_parameter", "Streaming is not supported by this gateway yet: send \"stream\": false or leave it out.", "stream");
 
@@ -53,8 +56,21 @@ public static class ApiErrors
             $"The model '{model}' does not exist or is not served here. Available models: {(available.Count == 0 ? "none" : string.Join(", ", available))}.",
             "model");
 
-    public static ApiError ModelNotLive(string model, IEnumerable<string> statuses) =>
-        new(503, Unavailable, "model_not_live", $"The model '{model}' is not available now: {string.Join("; ", statuses)}.", "model", 30);
+    public static ApiError ModelUnderMaintenance(string model) =>
+        new(503, Unavailable, "model_under_maintenance", $"The model '{model}' is under maintenance; try again later.", "model", 300);
+
+    public static ApiError ModelOffline(string model) =>
+        new(503, Unavailable, "model_offline", $"The model '{model}' is offline.", "model");
+
+    public static ApiError NoHealthyEndpoint(string model, int retryAfterSeconds) =>
+        new(503, Unavailable, "no_healthy_endpoint",
+            $"Every endpoint of model '{model}' is cooling down after failures; the first comes back in {retryAfterSeconds} s.", "model", retryAfterSeconds);
+
+    public static ApiError NotAccepted(string endpointId, int seconds) =>
+        new(503, Unavailable, "no_dispatcher", $"No dispatcher of endpoint '{endpointId}' took the request within {seconds} s.", null, 5);
+
+    public static ApiError AttemptTimedOut(string endpointId, int seconds) =>
+        new(504, Timeout, "upstream_timeout", $"The upstream of endpoint '{endpointId}' did not answer within the attempt timeout of {seconds} s.");
 
     public static ApiError NoDispatcher(string model, IEnumerable<string> endpointIds) =>
         new(503, Unavailable, "no_dispatcher",
@@ -69,9 +85,6 @@ public static class ApiErrors
 
     public static ApiError BrokerUnavailable() =>
         new(503, Unavailable, "broker_unavailable", "The gateway could not queue the request: its message broker is unavailable. Try again shortly.", null, 5);
-
-    public static ApiError DispatcherFault(string endpointId) =>
-        new(502, Upstream, "dispatcher_fault", $"The dispatcher of endpoint '{endpointId}' failed while handling the request.");
 
     public static ApiError Internal() =>
         new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");

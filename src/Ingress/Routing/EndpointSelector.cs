@@ -1,14 +1,22 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Ingress.Errors;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>
-/// Picks the endpoint for a model from this ingress's manifest copy: the Live entries whose
-/// <c>experts</c> contain it and whose queue a dispatcher consumes, in turn (round robin).
+/// The candidates for a model, from this ingress's manifest copy: the Live entries whose
+/// <c>experts</c> contain it, whose queue a dispatcher consumes and which are not cooling down,
+/// ordered by the balancing strategy — the first is tried first, the rest are the failover order.
 /// </summary>
-public sealed class EndpointSelector(ManifestStore manifest, DispatcherRegistry dispatchers)
+public sealed class EndpointSelector(
+    ManifestStore manifest,
+    DispatcherRegistry dispatchers,
+    EndpointHealth health,
+    OutstandingRequests outstanding,
+    TimeProvider time,
+    IOptions<RoutingOptions> options)
 {
     private uint _next;
 
@@ -25,39 +33,71 @@ public sealed class EndpointSelector(ManifestStore manifest, DispatcherRegistry 
             return RouteDecision.Refuse(ApiErrors.ModelNotFound(model, current.LiveModels()));
         }
 
-        var live = 0;
-        var served = 0;
-        foreach (var entry in entries)
+        var live = entries.Where(e => e.Status == EndpointStatus.Live).ToArray();
+        if (live.Length == 0)
         {
-            if (entry.Status == EndpointStatus.Live)
+            return RouteDecision.Refuse(entries.Any(e => e.Status == EndpointStatus.Maintenance)
+                ? ApiErrors.ModelUnderMaintenance(model)
+                : ApiErrors.ModelOffline(model));
+        }
+
+        var served = live.Where(e => dispatchers.IsServed(e.EndpointId)).ToArray();
+        if (served.Length == 0)
+        {
+            return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, live.Select(e => e.EndpointId)));
+        }
+
+        var healthy = served.Where(e => health.IsAvailable(e.EndpointId)).ToArray();
+        if (healthy.Length == 0)
+        {
+            var earliest = served.Select(e => health.CoolingUntil(e.EndpointId)).Min() ?? time.GetUtcNow();
+            var seconds = (int)Math.Max(1, Math.Ceiling((earliest - time.GetUtcNow()).TotalSeconds));
+            return RouteDecision.Refuse(ApiErrors.NoHealthyEndpoint(model, seconds));
+        }
+
+        return RouteDecision.To(Order(healthy));
+    }
+
+    private ManifestEntry[] Order(ManifestEntry[] candidates)
+    {
+        if (candidates.Length == 1)
+        {
+            return candidates;
+        }
+
+        var turn = (int)(Interlocked.Increment(ref _next) % (uint)candidates.Length);
+        var rotated = candidates[turn..].Concat(candidates[..turn]).ToArray();
+        return options.Value.Strategy switch
+        {
+            BalancingStrategy.LeastOutstanding => rotated.OrderBy(e => outstanding.Get(e.EndpointId)).ToArray(),
+            BalancingStrategy.Weighted => WeightedOrder(candidates),
+            _ => rotated,
+        };
+    }
+
+    /// <summary>Draws without replacement, each draw in proportion to the remaining weights.</summary>
+    private static ManifestEntry[] WeightedOrder(ManifestEntry[] candidates)
+    {
+        var remaining = candidates.ToList();
+        var order = new ManifestEntry[candidates.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            var point = Random.Shared.NextDouble() * remaining.Sum(e => e.Weight);
+            var pick = remaining.Count - 1;
+            for (var j = 0; j < remaining.Count; j++)
             {
-                live++;
-                served += dispatchers.IsServed(entry.EndpointId) ? 1 : 0;
+                point -= remaining[j].Weight;
+                if (point < 0)
+                {
+                    pick = j;
+                    break;
+                }
             }
+
+            order[i] = remaining[pick];
+            remaining.RemoveAt(pick);
         }
 
-        if (live == 0)
-        {
-            return RouteDecision.Refuse(ApiErrors.ModelNotLive(model, entries.Select(e => $"endpoint {e.EndpointId} is {e.Status}")));
-        }
-
-        if (served == 0)
-        {
-            return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, entries.Where(e => e.Status == EndpointStatus.Live).Select(e => e.EndpointId)));
-        }
-
-        var turn = (int)(Interlocked.Increment(ref _next) % (uint)served);
-        foreach (var entry in entries)
-        {
-            if (entry.Status == EndpointStatus.Live && dispatchers.IsServed(entry.EndpointId) && turn-- == 0)
-            {
-                return RouteDecision.To(entry);
-            }
-        }
-
-        // A dispatcher's heartbeat expired between the two passes: take the first one still served.
-        return entries.FirstOrDefault(e => e.Status == EndpointStatus.Live && dispatchers.IsServed(e.EndpointId)) is { } fallback
-            ? RouteDecision.To(fallback)
-            : RouteDecision.Refuse(ApiErrors.NoDispatcher(model, entries.Select(e => e.EndpointId)));
+        return order;
     }
 }

@@ -3,10 +3,10 @@ using BrokerGateway.Ingress.Errors;
 
 namespace BrokerGateway.Ingress.Routing;
 
-/// <summary>Where a request goes: an entry to send it to, or the error the caller gets instead.</summary>
-public readonly record struct RouteDecision(ManifestEntry? Entry, ApiError? Error)
+/// <summary>Where a request may go, in the order to try: the candidates, or the error the caller gets instead.</summary>
+public readonly record struct RouteDecision(IReadOnlyList<ManifestEntry> Candidates, ApiError? Error)
 {
-    public static RouteDecision To(ManifestEntry entry) => new(entry, null);
+    public static RouteDecision To(IReadOnlyList<ManifestEntry> candidates) => new(candidates, null);
 
-    public static RouteDecision Refuse(ApiError error) => new(null, error);
+    public static RouteDecision Refuse(ApiError error) => new([], error);
 }

@@ -8,7 +8,7 @@ public class MockProviderTests
 {
     private static JsonElement Answer(UpstreamRoute route, string body)
     {
-        var result = new MockProvider(TimeProvider.System).Answer(new SubmitCompletion(Guid.NewGuid(), "mock", route, body, DateTimeOffset.MaxValue));
+        var result = new MockProvider(TimeProvider.System).Answer(new SubmitCompletion(Guid.NewGuid(), 1, "mock", route, body, DateTimeOffset.MaxValue, DateTimeOffset.MaxValue));
         Assert.Equal(CompletionOutcome.Answered, result.Outcome);
         Assert.Equal(200, result.StatusCode);
         return JsonDocument.Parse(result.Body).RootElement;
@@ -76,7 +76,7 @@ public class MockProviderTests
     public void Chat_ContentWithALoneSurrogate_Is400NotAFault()
     {
         var result = new MockProvider(TimeProvider.System).Answer(new SubmitCompletion(
-            Guid.NewGuid(), "mock", UpstreamRoute.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"\udc00"}]}""", DateTimeOffset.MaxValue));
+            Guid.NewGuid(), 1, "mock", UpstreamRoute.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"\udc00"}]}""", DateTimeOffset.MaxValue, DateTimeOffset.MaxValue));
 
         Assert.Equal(400, result.StatusCode);
         Assert.Contains("\"error\"", result.Body, StringComparison.Ordinal);

@@ -1,8 +1,10 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher;
+using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.FakeUpstream;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using MassTransit.Testing;
 using Microsoft.Extensions.Configuration;
@@ -25,6 +27,9 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = $$"""{"keyed": "{{Key}}", "unreachable": "{{Key}}"}""" });
         builder.AddDispatcher();
+        var instance = new InstanceEndpoint();
+        instance.Set(new Uri("loopback://localhost/dispatcher-instance"));
+        builder.Services.AddSingleton(instance);
         builder.Services.AddMassTransitTestHarness(x => x.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>());
         _host = builder.Build();
         _host.Services.GetRequiredService<ManifestStore>().Apply(new StatusManifest(
@@ -41,7 +46,8 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
     private async Task<CompletionResult> SendAsync(string endpointId, string body, UpstreamRoute route = UpstreamRoute.ChatCompletions, TimeSpan? deadline = null)
     {
         var client = _harness.GetRequestClient<SubmitCompletion>();
-        var message = new SubmitCompletion(Guid.NewGuid(), endpointId, route, body, DateTimeOffset.UtcNow + (deadline ?? TimeSpan.FromSeconds(20)));
+        var now = DateTimeOffset.UtcNow;
+        var message = new SubmitCompletion(Guid.NewGuid(), 1, endpointId, route, body, now + TimeSpan.FromSeconds(20), now + (deadline ?? TimeSpan.FromSeconds(20)));
         return (await client.GetResponse<CompletionResult>(message)).Message;
     }
 
@@ -59,7 +65,7 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         Assert.Equal("/v1/chat/completions", received.Path);
         Assert.Equal($"Bearer {Key}", received.Authorization);
         Assert.Equal(body, received.Body);
-        Assert.True(await _harness.Consumed.Any<SubmitCompletion>());
+        Assert.True(await _harness.Sent.Any<CompletionAccepted>());
     }
 
     [Theory]
@@ -125,6 +131,33 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         var result = await SendAsync("nobody", """{"model":"m"}""");
 
         Assert.Equal(CompletionOutcome.NotServed, result.Outcome);
+    }
+
+    [Fact]
+    public async Task Consume_CancelledByTheIngress_AbortsTheUpstreamCallAndAnswersNothing()
+    {
+        var requestId = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        await _harness.Bus.Publish(new SubmitCompletion(requestId, 1, "keyed", UpstreamRoute.ChatCompletions, """{"model":"m","fake":{"delay_ms":30000}}""", now.AddSeconds(20), now.AddSeconds(60)));
+        await _upstream.WaitForAsync(r => r.Body.Contains("delay_ms", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+
+        Assert.True(_host.Services.GetRequiredService<InFlightCalls>().Cancel(requestId, 1));
+
+        await _upstream.WaitForAsync(r => r.Aborted, TimeSpan.FromSeconds(10));
+        Assert.True(await _harness.Consumed.Any<SubmitCompletion>(x => x.Context.Message.RequestId == requestId && x.Exception is null));
+        Assert.False(await _harness.Sent.Any<CompletionResult>(x => x.Context.Message.RequestId == requestId));
+    }
+
+    [Fact]
+    public async Task Consume_ArrivingAfterAcceptBy_IsNotTakenAndNothingIsSent()
+    {
+        var requestId = Guid.NewGuid();
+        var now = DateTimeOffset.UtcNow;
+        await _harness.Bus.Publish(new SubmitCompletion(requestId, 1, "keyed", UpstreamRoute.ChatCompletions, """{"model":"m"}""", now.AddSeconds(-1), now.AddSeconds(60)));
+
+        Assert.True(await _harness.Consumed.Any<SubmitCompletion>(x => x.Context.Message.RequestId == requestId));
+        Assert.False(await _harness.Sent.Any<CompletionAccepted>(x => x.Context.Message.RequestId == requestId));
+        Assert.Empty(_upstream.Received);
     }
 
     public async Task DisposeAsync()

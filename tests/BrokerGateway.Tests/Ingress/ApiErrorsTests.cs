@@ -18,7 +18,7 @@ public class ApiErrorsTests
     [InlineData(CompletionOutcome.Answered, 422, 422, "upstream_error")]
     public void FromResult_MapsEachOutcomeToItsStatus(CompletionOutcome outcome, int upstreamStatus, int status, string code)
     {
-        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), "e", outcome, upstreamStatus, "<html>oops</html>", "detail"));
+        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), 1, "e", outcome, upstreamStatus, "<html>oops</html>", "detail"));
 
         Assert.Equal(status, error.Status);
         Assert.Equal(code, error.Code);
@@ -28,7 +28,7 @@ public class ApiErrorsTests
     [Fact]
     public void NotServed_TellsTheCallerToRetryLater()
     {
-        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), "e", CompletionOutcome.NotServed, 0, "", "no key"));
+        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), 1, "e", CompletionOutcome.NotServed, 0, "", "no key"));
 
         Assert.NotNull(error.RetryAfterSeconds);
     }
@@ -36,7 +36,7 @@ public class ApiErrorsTests
     [Fact]
     public void UpstreamRefusedTheGatewaysKey_TheUpstreamsMessageIsNotPassedOn()
     {
-        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), "e", CompletionOutcome.Answered, 401,
+        var error = ApiErrors.FromResult(new CompletionResult(Guid.NewGuid(), 1, "e", CompletionOutcome.Answered, 401,
             """{"error":{"message":"Incorrect API key provided: sk-proj-****abcd"}}""", null));
 
         Assert.DoesNotContain("sk-proj", error.Message, StringComparison.Ordinal);

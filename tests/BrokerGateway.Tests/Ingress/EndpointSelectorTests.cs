@@ -2,6 +2,7 @@ using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Ingress.Routing;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BrokerGateway.Tests.Ingress;
@@ -11,24 +12,37 @@ public class EndpointSelectorTests
     private readonly FakeTimeProvider _time = new();
     private readonly ManifestStore _manifest = new();
     private readonly DispatcherRegistry _dispatchers;
-    private readonly EndpointSelector _selector;
+    private readonly EndpointHealth _health;
+    private readonly OutstandingRequests _outstanding = new();
+    private readonly RoutingOptions _options = new();
 
     public EndpointSelectorTests()
     {
         _dispatchers = new DispatcherRegistry(_time);
-        _selector = new EndpointSelector(_manifest, _dispatchers);
+        _health = new EndpointHealth(_time, Options.Create(_options));
     }
 
-    private static ManifestEntry Entry(string id, EndpointStatus status, params string[] experts) =>
-        new(id, status, "M", "D", experts, "http://h/v1", id);
+    private EndpointSelector Selector() => new(_manifest, _dispatchers, _health, _outstanding, _time, Options.Create(_options));
+
+    private static ManifestEntry Entry(string id, EndpointStatus status, string[] experts, double weight = 1) =>
+        new(id, status, "M", "D", experts, "http://h/v1", id, weight);
 
     private void Serve(params string[] ids) =>
         _dispatchers.Record(new DispatcherHeartbeat("d1", ids, _time.GetUtcNow(), TimeSpan.FromSeconds(30)));
 
+    private Dictionary<string, int> FirstPicks(int requests)
+    {
+        var selector = Selector();
+        return Enumerable.Range(0, requests)
+            .Select(_ => selector.Select("m").Candidates[0].EndpointId)
+            .GroupBy(id => id)
+            .ToDictionary(g => g.Key, g => g.Count());
+    }
+
     [Fact]
     public void Select_NoManifestYet_Is503ManifestUnavailable()
     {
-        var error = _selector.Select("m").Error!;
+        var error = Selector().Select("m").Error!;
 
         Assert.Equal(503, error.Status);
         Assert.Equal("manifest_unavailable", error.Code);
@@ -37,9 +51,9 @@ public class EndpointSelectorTests
     [Fact]
     public void Select_UnknownModel_Is404NamingTheAvailableModels()
     {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, "m1", "m2"), Entry("b", EndpointStatus.Offline, "hidden")]));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m1", "m2"]), Entry("b", EndpointStatus.Offline, ["hidden"])]));
 
-        var error = _selector.Select("nope").Error!;
+        var error = Selector().Select("nope").Error!;
 
         Assert.Equal(404, error.Status);
         Assert.Equal("model_not_found", error.Code);
@@ -48,61 +62,139 @@ public class EndpointSelectorTests
     }
 
     [Fact]
-    public void Select_EntriesButNoneLive_Is503NamingTheirStatus()
+    public void Select_EveryEntryInMaintenance_Is503WithRetryAfter()
     {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Offline, "m"), Entry("b", EndpointStatus.Maintenance, "m")]));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Maintenance, ["m"]), Entry("b", EndpointStatus.Maintenance, ["m"])]));
 
-        var error = _selector.Select("m").Error!;
+        var error = Selector().Select("m").Error!;
 
-        Assert.Equal(503, error.Status);
-        Assert.Contains("a is Offline", error.Message, StringComparison.Ordinal);
-        Assert.Contains("b is Maintenance", error.Message, StringComparison.Ordinal);
+        Assert.Equal((503, "model_under_maintenance"), (error.Status, error.Code));
+        Assert.NotNull(error.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public void Select_EveryEntryOffline_Is503ModelOffline()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Offline, ["m"])]));
+
+        Assert.Equal("model_offline", Selector().Select("m").Error!.Code);
+    }
+
+    [Fact]
+    public void Select_OfflineAndMaintenanceEntries_AreNeverCandidates()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Offline, ["m"]), Entry("b", EndpointStatus.Maintenance, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+
+        Assert.Equal(["c"], Selector().Select("m").Candidates.Select(e => e.EndpointId));
     }
 
     [Fact]
     public void Select_LiveButNoDispatcher_Is503NoDispatcher()
     {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, "m")]));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
 
-        var error = _selector.Select("m").Error!;
+        var error = Selector().Select("m").Error!;
 
         Assert.Equal("no_dispatcher", error.Code);
         Assert.Contains("(a)", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Select_TwoServedLiveEntries_TakesThemInTurn()
-    {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, "m"), Entry("b", EndpointStatus.Live, "m"), Entry("c", EndpointStatus.Offline, "m")]));
-        Serve("a", "b", "c");
-
-        var picks = Enumerable.Range(0, 4).Select(_ => _selector.Select("m").Entry!.EndpointId).ToArray();
-
-        Assert.Equal(2, picks.Count(p => p == "a"));
-        Assert.Equal(2, picks.Count(p => p == "b"));
-        Assert.NotEqual(picks[0], picks[1]);
-    }
-
-    [Fact]
     public void Select_DispatcherHeartbeatExpired_IsNoLongerServed()
     {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, "m")]));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
         Serve("a");
-        Assert.NotNull(_selector.Select("m").Entry);
+        Assert.Null(Selector().Select("m").Error);
 
         _time.Advance(TimeSpan.FromSeconds(31));
 
-        Assert.Equal("no_dispatcher", _selector.Select("m").Error!.Code);
+        Assert.Equal("no_dispatcher", Selector().Select("m").Error!.Code);
     }
 
     [Fact]
     public void Select_DispatcherStopped_IsNoLongerServed()
     {
-        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, "m")]));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
         Serve("a");
 
         _dispatchers.Remove("d1");
 
-        Assert.Equal("no_dispatcher", _selector.Select("m").Error!.Code);
+        Assert.Equal("no_dispatcher", Selector().Select("m").Error!.Code);
+    }
+
+    [Fact]
+    public void Select_EveryCandidateCoolingDown_Is503WithTheEarliestRecovery()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b");
+        _health.RecordFailure("a", "http_429", retryAfterSeconds: 20);
+        _health.RecordFailure("b", "http_429", retryAfterSeconds: 90);
+
+        var error = Selector().Select("m").Error!;
+
+        Assert.Equal((503, "no_healthy_endpoint"), (error.Status, error.Code));
+        Assert.Equal(20, error.RetryAfterSeconds);
+    }
+
+    [Fact]
+    public void Select_EveryOtherCandidate_FollowsTheFirstAsTheFailoverOrder()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+
+        var candidates = Selector().Select("m").Candidates.Select(e => e.EndpointId).ToArray();
+
+        Assert.Equal(["a", "b", "c"], candidates.Order());
+    }
+
+    [Fact]
+    public void RoundRobin_1000RequestsOver3EqualEndpoints_EachGets33PercentWithin5()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+
+        var picks = FirstPicks(1000);
+
+        Assert.All(["a", "b", "c"], id => Assert.InRange(picks[id], 280, 387));
+    }
+
+    [Fact]
+    public void Weighted_WeightsOneOneTwo_SplitsAQuarterAQuarterAndAHalf()
+    {
+        _options.Strategy = BalancingStrategy.Weighted;
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"], weight: 2)]));
+        Serve("a", "b", "c");
+
+        var picks = FirstPicks(4000);
+
+        Assert.InRange(picks["a"], 800, 1200);
+        Assert.InRange(picks["b"], 800, 1200);
+        Assert.InRange(picks["c"], 1800, 2200);
+    }
+
+    [Fact]
+    public void LeastOutstanding_PrefersTheEndpointWithFewestInFlight()
+    {
+        _options.Strategy = BalancingStrategy.LeastOutstanding;
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+        _outstanding.Increment("a");
+        _outstanding.Increment("a");
+        _outstanding.Increment("c");
+
+        Assert.Equal(["b", "c", "a"], Selector().Select("m").Candidates.Select(e => e.EndpointId));
+    }
+
+    [Fact]
+    public void LeastOutstanding_EqualLoad_SpreadsEvenly()
+    {
+        _options.Strategy = BalancingStrategy.LeastOutstanding;
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+
+        var picks = FirstPicks(999);
+
+        Assert.All(["a", "b", "c"], id => Assert.Equal(333, picks[id]));
     }
 }

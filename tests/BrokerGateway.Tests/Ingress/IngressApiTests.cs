@@ -86,12 +86,12 @@ public sealed class IngressApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task OfflineModel_Is503NamingItsStatus()
+    public async Task OfflineModel_Is503ModelOffline()
     {
         var response = await _client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"offline-model","messages":[{"role":"user","content":"x"}]}"""));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Contains("Offline", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal("model_offline", await Json.ErrorCodeAsync(response));
     }
 
     [Fact]

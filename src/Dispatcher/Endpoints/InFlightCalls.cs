@@ -1,0 +1,69 @@
+using System.Collections.Concurrent;
+
+namespace BrokerGateway.Dispatcher.Endpoints;
+
+/// <summary>
+/// The attempts this dispatcher is working on, so that a <c>CancelCompletion</c> can abort the
+/// upstream call. A cancellation that arrives before its attempt does is remembered for a minute.
+/// </summary>
+public sealed class InFlightCalls(TimeProvider time)
+{
+    private static readonly TimeSpan RememberCancellations = TimeSpan.FromMinutes(1);
+    private readonly ConcurrentDictionary<(Guid, int), CancellationTokenSource> _calls = new();
+    private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
+
+    /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> is.</summary>
+    public Call Begin(Guid requestId, int attempt, CancellationToken stopping)
+    {
+        var source = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var key = (requestId, attempt);
+        _calls[key] = source;
+        if (_cancelledEarly.TryRemove(key, out _))
+        {
+            source.Cancel();
+        }
+
+        return new Call(this, key, source);
+    }
+
+    /// <summary>Aborts the attempt if it is running here; returns whether it was.</summary>
+    public bool Cancel(Guid requestId, int attempt)
+    {
+        var key = (requestId, attempt);
+        if (_calls.TryGetValue(key, out var source))
+        {
+            source.Cancel();
+            return true;
+        }
+
+        Prune();
+        _cancelledEarly[key] = time.GetUtcNow() + RememberCancellations;
+        return false;
+    }
+
+    public int Count => _calls.Count;
+
+    private void Prune()
+    {
+        var now = time.GetUtcNow();
+        foreach (var (key, until) in _cancelledEarly)
+        {
+            if (until < now)
+            {
+                _cancelledEarly.TryRemove(key, out _);
+            }
+        }
+    }
+
+    /// <summary>One tracked attempt; disposing it stops the tracking.</summary>
+    public sealed class Call(InFlightCalls owner, (Guid, int) key, CancellationTokenSource source) : IDisposable
+    {
+        public CancellationToken Token => source.Token;
+
+        public void Dispose()
+        {
+            owner._calls.TryRemove(new KeyValuePair<(Guid, int), CancellationTokenSource>(key, source));
+            source.Dispose();
+        }
+    }
+}

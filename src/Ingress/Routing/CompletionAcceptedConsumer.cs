@@ -1,0 +1,21 @@
+using BrokerGateway.Contracts.Messages;
+using MassTransit;
+
+namespace BrokerGateway.Ingress.Routing;
+
+/// <summary>
+/// A dispatcher took an attempt. If nobody waits for it any more — the caller left, or this ingress
+/// already moved on to another endpoint — the dispatcher is told at once to abort it, so one
+/// request never keeps two upstream calls running.
+/// </summary>
+public sealed class CompletionAcceptedConsumer(PendingAttempts pending) : IConsumer<CompletionAccepted>
+{
+    public async Task Consume(ConsumeContext<CompletionAccepted> context)
+    {
+        if (!pending.Accept(context.Message))
+        {
+            var dispatcher = await context.GetSendEndpoint(context.Message.DispatcherAddress);
+            await dispatcher.Send(new CancelCompletion(context.Message.RequestId, context.Message.Attempt), context.CancellationToken);
+        }
+    }
+}

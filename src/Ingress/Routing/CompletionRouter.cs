@@ -1,0 +1,167 @@
+using BrokerGateway.Contracts.Manifest;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Errors;
+using MassTransit;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Routing;
+
+/// <summary>
+/// Runs a request through its candidates: one attempt at a time, each aborted before the next
+/// starts, until one answers, a failure is not worth another endpoint, every candidate was tried,
+/// or the deadline is spent. Feeds every outcome into the endpoints' health.
+/// </summary>
+public sealed class CompletionRouter(
+    AttemptSender sender,
+    PendingAttempts pending,
+    EndpointHealth health,
+    OutstandingRequests outstanding,
+    IBus publisher,
+    TimeProvider time,
+    IOptions<RoutingOptions> options)
+{
+    /// <summary>How long past a dispatcher's own deadline the ingress still waits for its answer to arrive.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
+
+    public async Task<RoutedAnswer> RouteAsync(
+        string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var deadline = time.GetUtcNow() + timeout;
+        var attempts = 0;
+        RoutedAnswer? last = null;
+        foreach (var entry in candidates)
+        {
+            if (time.GetUtcNow() >= deadline)
+            {
+                break;
+            }
+
+            if (!health.TryAcquire(entry.EndpointId))
+            {
+                continue;
+            }
+
+            attempts++;
+            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, o, cancellationToken);
+            last = answer with { Attempts = attempts };
+            if (!retry)
+            {
+                return last;
+            }
+        }
+
+        if (time.GetUtcNow() >= deadline)
+        {
+            return new RoutedAnswer(null, ApiErrors.GatewayTimeout(timeout), last?.EndpointId, attempts);
+        }
+
+        // Every candidate went into cooldown (or a probe) between the choice and the attempt.
+        return last ?? new RoutedAnswer(null, ApiErrors.NoHealthyEndpoint(model, o.CooldownSeconds), null, attempts);
+    }
+
+    private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
+        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, RoutingOptions o, CancellationToken cancellationToken)
+    {
+        var id = entry.EndpointId;
+        var now = time.GetUtcNow();
+        var acceptBy = Min(now + TimeSpan.FromSeconds(o.AcceptanceTimeoutSeconds), deadline);
+        var attemptDeadline = Min(now + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds), deadline);
+        var waiting = pending.Register(requestId, attempt);
+        outstanding.Increment(id);
+        var recorded = false;
+        try
+        {
+            await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline), acceptBy - now, cancellationToken);
+
+            var accepted = await WaitAsync(waiting.Accepted.Task, acceptBy + Grace, cancellationToken);
+            if (accepted is null)
+            {
+                recorded = await FailedAsync(id, "not_accepted", null);
+                return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, o.AcceptanceTimeoutSeconds), id, attempt), true);
+            }
+
+            CompletionResult? result;
+            try
+            {
+                result = await WaitAsync(waiting.Result.Task, attemptDeadline + Grace, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // The caller went away: abort the upstream call too.
+                await sender.CancelAsync(accepted);
+                throw;
+            }
+
+            if (result is null)
+            {
+                await sender.CancelAsync(accepted);
+                recorded = await FailedAsync(id, "timeout", null);
+                return (new RoutedAnswer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt), o.FailoverOnAttemptTimeout);
+            }
+
+            var answer = new RoutedAnswer(result, null, id, attempt);
+            if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
+            {
+                recorded = !FailoverPolicy.CountsAgainstEndpoint(result) || await FailedAsync(id, FailoverPolicy.Kind(result), result.RetryAfterSeconds);
+                return (answer, true);
+            }
+
+            if (result.Outcome == CompletionOutcome.TimedOut)
+            {
+                recorded = await FailedAsync(id, "timeout", null);
+                return (answer, false);
+            }
+
+            // A success, or a refusal of the request itself: the endpoint works.
+            if (health.RecordSuccess(id) is { } recovered)
+            {
+                await publisher.Publish(recovered, CancellationToken.None);
+            }
+
+            recorded = true;
+            return (answer, false);
+        }
+        finally
+        {
+            pending.Remove(waiting);
+            outstanding.Decrement(id);
+            if (!recorded)
+            {
+                health.Release(id);
+            }
+        }
+    }
+
+    private async Task<bool> FailedAsync(string endpointId, string kind, int? retryAfterSeconds)
+    {
+        if (health.RecordFailure(endpointId, kind, retryAfterSeconds) is { } cooled)
+        {
+            await publisher.Publish(cooled, CancellationToken.None);
+        }
+
+        return true;
+    }
+
+    /// <summary>The task's value, or null if <paramref name="until"/> passes first.</summary>
+    private async Task<T?> WaitAsync<T>(Task<T> task, DateTimeOffset until, CancellationToken cancellationToken)
+        where T : class
+    {
+        var wait = until - time.GetUtcNow();
+        if (wait <= TimeSpan.Zero)
+        {
+            return task.IsCompletedSuccessfully ? await task : null;
+        }
+
+        try
+        {
+            return await task.WaitAsync(wait, time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            return null;
+        }
+    }
+
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+}

@@ -1,0 +1,7 @@
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Errors;
+
+namespace BrokerGateway.Ingress.Routing;
+
+/// <summary>What routing a request came to: the answer that ended it (a result or an error), which endpoint gave it, after how many attempts.</summary>
+public sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts);

@@ -1,0 +1,45 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrokerGateway.Ingress.Routing;
+
+public enum BalancingStrategy
+{
+    /// <summary>Each request starts at the next endpoint in turn.</summary>
+    RoundRobin,
+
+    /// <summary>Each request starts at the endpoint with the fewest requests in flight from this ingress.</summary>
+    LeastOutstanding,
+
+    /// <summary>Each request starts at an endpoint drawn in proportion to its manifest <c>weight</c>.</summary>
+    Weighted,
+}
+
+/// <summary>Load balancing, failover and cooldown (section <c>Routing</c>).</summary>
+public sealed class RoutingOptions
+{
+    public const string Section = "Routing";
+
+    public BalancingStrategy Strategy { get; set; } = BalancingStrategy.RoundRobin;
+
+    /// <summary>How long one endpoint gets to answer before the attempt is aborted.</summary>
+    [Range(1, 3600, ErrorMessage = "Routing:AttemptTimeoutSeconds: must be from 1 to 3600")]
+    public int AttemptTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>Whether an attempt that timed out is tried elsewhere; off for deployments that would rather not risk paying twice.</summary>
+    public bool FailoverOnAttemptTimeout { get; set; } = true;
+
+    /// <summary>How long a dispatcher has to take a request off the endpoint's queue before the next endpoint is tried.</summary>
+    [Range(1, 600, ErrorMessage = "Routing:AcceptanceTimeoutSeconds: must be from 1 to 600")]
+    public int AcceptanceTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>Consecutive retryable failures that take an endpoint out of rotation.</summary>
+    [Range(1, 1000, ErrorMessage = "Routing:FailuresBeforeCooldown: must be from 1 to 1000")]
+    public int FailuresBeforeCooldown { get; set; } = 3;
+
+    /// <summary>The first cooldown; it doubles each time the endpoint fails again after it, up to <see cref="MaxCooldownSeconds"/>.</summary>
+    [Range(1, 86400, ErrorMessage = "Routing:CooldownSeconds: must be from 1 to 86400")]
+    public int CooldownSeconds { get; set; } = 30;
+
+    [Range(1, 86400, ErrorMessage = "Routing:MaxCooldownSeconds: must be from 1 to 86400")]
+    public int MaxCooldownSeconds { get; set; } = 300;
+}
