@@ -9,4 +9,7 @@ public sealed record FakeBehavior(int Status = 200, TimeSpan Delay = default, st
 {
     /// <summary>When set, the connection is dropped before any response byte is sent.</summary>
     public bool Abort { get; init; }
+
+    /// <summary>When set, the answer carries <c>Retry-After</c> with this many seconds.</summary>
+    public int? RetryAfterSeconds { get; init; }
 }

@@ -107,6 +107,10 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
 
         context.Response.StatusCode = behavior.Status;
         context.Response.ContentType = "application/json";
+        if (behavior.RetryAfterSeconds is { } retryAfter)
+        {
+            context.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         var answer = behavior.Body ?? (behavior.Status is >= 200 and < 300 ? FakeResponses.For(context.Request.Path, model) : FakeResponses.Error(behavior.Status));
         await context.Response.WriteAsync(answer, context.RequestAborted);
     }

@@ -1,0 +1,222 @@
+using System.Net;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.FakeUpstream;
+using BrokerGateway.Tests.Infrastructure;
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BrokerGateway.Tests.Integration;
+
+/// <summary>
+/// Failover over a real RabbitMQ: a "flaky" endpoint that the weighted strategy nearly always
+/// tries first, failing in one way per test, and a "steady" one that answers.
+/// </summary>
+public class FailoverTests
+{
+    private const string Model = "ha-model";
+
+    private sealed class Setup(DistributedStack stack, FakeUpstreamServer flaky) : IAsyncDisposable
+    {
+        public DistributedStack Stack { get; } = stack;
+
+        public FakeUpstreamServer Flaky { get; } = flaky;
+
+        public FakeUpstreamServer Steady => Stack.Upstream;
+
+        public async ValueTask DisposeAsync()
+        {
+            await Stack.DisposeAsync();
+            await Flaky.DisposeAsync();
+        }
+    }
+
+    private static async Task<Setup> StartAsync(Dictionary<string, string?>? routing = null, string? flakyUrl = null, string flakyStatus = "Live")
+    {
+        var stack = await DistributedStack.CreateAsync();
+        var flaky = await FakeUpstreamServer.StartAsync();
+        stack.Manifest.Write(
+            TestManifest.Entry("flaky", flakyUrl ?? flaky.BaseUrl.ToString(), "flaky-endpoint", [Model], status: flakyStatus, weight: 1_000_000),
+            TestManifest.Entry("steady", stack.Upstream.BaseUrl.ToString(), "steady-endpoint", [Model], weight: 0.000001));
+        var settings = new Dictionary<string, string?>
+        {
+            ["Routing:Strategy"] = "Weighted",
+            ["Routing:FailuresBeforeCooldown"] = "1",
+            ["Routing:CooldownSeconds"] = "2",
+            ["Routing:AcceptanceTimeoutSeconds"] = "1",
+            ["Routing:AttemptTimeoutSeconds"] = "2",
+        };
+        foreach (var (key, value) in routing ?? [])
+        {
+            settings[key] = value;
+        }
+
+        await stack.StartWatcherAsync();
+        await stack.StartDispatcherAsync(new() { ["METIS_API_TOKENS"] = """{"flaky-endpoint": "k1", "steady-endpoint": "k2"}""" });
+        await stack.StartIngressAsync(settings);
+        return new Setup(stack, flaky);
+    }
+
+    private static StringContent Chat(string extra = "") =>
+        Json.Body($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"hello"}]{{extra}}}""");
+
+    private static async Task<HttpResponseMessage> ReadyAsync(HttpClient client) =>
+        await Eventually.Until(() => client.PostAsync("/v1/chat/completions", Chat()), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, what: "both endpoints routed");
+
+    private static string Header(HttpResponseMessage response, string name) => response.Headers.GetValues(name).Single();
+
+    public static TheoryData<string> Failures() => ["500", "502", "503", "504", "429", "hang", "closed"];
+
+    [SkippableTheory]
+    [MemberData(nameof(Failures))]
+    public async Task FailingEndpoint_TheRequestSucceedsThroughAnotherAndTheFailingOneIsCooledDownThenComesBack(string failure)
+    {
+        await using var setup = await StartAsync();
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = failure switch
+        {
+            "hang" => new FakeBehavior(Delay: TimeSpan.FromSeconds(30)),
+            "closed" => new FakeBehavior { Abort = true },
+            "429" => new FakeBehavior(Status: 429) { RetryAfterSeconds = 2 },
+            _ => new FakeBehavior(Status: int.Parse(failure, System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        setup.Flaky.Clear();
+
+        var failedOver = await client.PostAsync("/v1/chat/completions", Chat());
+
+        Assert.Equal(HttpStatusCode.OK, failedOver.StatusCode);
+        Assert.Equal("steady-endpoint", Header(failedOver, "x-gateway-endpoint"));
+        Assert.Equal("2", Header(failedOver, "x-gateway-attempts"));
+        Assert.Single(setup.Flaky.Received);
+
+        var whileCooling = await client.PostAsync("/v1/chat/completions", Chat());
+        Assert.Equal(("steady-endpoint", "1"), (Header(whileCooling, "x-gateway-endpoint"), Header(whileCooling, "x-gateway-attempts")));
+        Assert.Single(setup.Flaky.Received);
+
+        setup.Flaky.Behavior = new FakeBehavior();
+        var back = await Eventually.Until(
+            () => client.PostAsync("/v1/chat/completions", Chat()),
+            r => Header(r, "x-gateway-endpoint") == "flaky-endpoint",
+            timeout: TimeSpan.FromSeconds(20),
+            what: "the flaky endpoint back after its cooldown");
+        Assert.Equal("1", Header(back, "x-gateway-attempts"));
+    }
+
+    [SkippableFact]
+    public async Task UnreachableEndpoint_FailsOverToAnother()
+    {
+        await using var setup = await StartAsync(flakyUrl: "http://127.0.0.1:1/v1");
+        var client = setup.Stack.Client();
+
+        var response = await ReadyAsync(client);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("steady-endpoint", Header(response, "x-gateway-endpoint"));
+    }
+
+    [SkippableFact]
+    public async Task NoDispatcherTakesTheMessage_FailsOverAfterTheAcceptanceTimeout()
+    {
+        await using var setup = await StartAsync();
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Stack.Manifest.Write(
+            TestManifest.Entry("ghost", setup.Flaky.BaseUrl.ToString(), "ghost-endpoint", [Model], weight: 1_000_000),
+            TestManifest.Entry("steady", setup.Steady.BaseUrl.ToString(), "steady-endpoint", [Model], weight: 0.000001));
+
+        // A dispatcher that announced the ghost endpoint and then died without saying goodbye.
+        await setup.Stack.Ingress!.Services.GetRequiredService<IBus>().Publish(
+            new DispatcherHeartbeat("crashed-dispatcher", ["ghost-endpoint"], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+        var response = await Eventually.Until(
+            () => client.PostAsync("/v1/chat/completions", Chat()),
+            r => r.Headers.TryGetValues("x-gateway-attempts", out var a) && a.Single() == "2",
+            what: "a request that tried the ghost endpoint first");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("steady-endpoint", Header(response, "x-gateway-endpoint"));
+    }
+
+    [SkippableTheory]
+    [InlineData(400)]
+    [InlineData(404)]
+    [InlineData(422)]
+    public async Task RefusedRequest_IsReturnedAsItIsWithoutFailover(int status)
+    {
+        await using var setup = await StartAsync();
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Steady.Clear();
+
+        var response = await client.PostAsync("/v1/chat/completions", Chat($$""","fake":{"status":{{status}}}"""));
+
+        Assert.Equal((HttpStatusCode)status, response.StatusCode);
+        Assert.Equal("1", Header(response, "x-gateway-attempts"));
+        Assert.Empty(setup.Steady.Received);
+    }
+
+    [SkippableFact]
+    public async Task AttemptTimeoutWithFailoverOff_Is504AndNothingElseIsCalled()
+    {
+        await using var setup = await StartAsync(new() { ["Routing:FailoverOnAttemptTimeout"] = "false" });
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = new FakeBehavior(Delay: TimeSpan.FromSeconds(30));
+        setup.Steady.Clear();
+
+        var response = await client.PostAsync("/v1/chat/completions", Chat());
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Empty(setup.Steady.Received);
+        await setup.Flaky.WaitForAsync(r => r.Aborted, TimeSpan.FromSeconds(10));
+    }
+
+    [SkippableFact]
+    public async Task EveryEndpointFailing_TheLastFailureIsAnsweredAfterTryingEach()
+    {
+        await using var setup = await StartAsync();
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = new FakeBehavior(Status: 500);
+        setup.Steady.Behavior = new FakeBehavior(Status: 503);
+
+        var response = await client.PostAsync("/v1/chat/completions", Chat());
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("2", Header(response, "x-gateway-attempts"));
+    }
+
+    [SkippableFact]
+    public async Task ClientDisconnecting_AbortsTheUpstreamCall()
+    {
+        await using var setup = await StartAsync(new() { ["Routing:AttemptTimeoutSeconds"] = "60" });
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = new FakeBehavior(Delay: TimeSpan.FromSeconds(50));
+        setup.Flaky.Clear();
+        using var disconnect = new CancellationTokenSource();
+
+        var call = client.PostAsync("/v1/chat/completions", Chat(), disconnect.Token);
+        await setup.Flaky.WaitForAsync(_ => true, TimeSpan.FromSeconds(10));
+        await disconnect.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        var aborted = await setup.Flaky.WaitForAsync(r => r.Aborted, TimeSpan.FromSeconds(10));
+        Assert.True(aborted.Aborted);
+        Assert.Empty(setup.Steady.Received);
+    }
+
+    [SkippableFact]
+    public async Task PerRequestTimeoutHeader_ShortensTheDeadline()
+    {
+        await using var setup = await StartAsync(new() { ["Routing:AttemptTimeoutSeconds"] = "60" });
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = new FakeBehavior(Delay: TimeSpan.FromSeconds(30));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions") { Content = Chat() };
+        request.Headers.Add("x-gateway-timeout-ms", "1500");
+
+        var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+    }
+}
