@@ -10,9 +10,10 @@ using Microsoft.Extensions.Logging;
 namespace BrokerGateway.Dispatcher;
 
 /// <summary>
-/// Makes one attempt from an endpoint queue: tells the ingress it has taken it, finds the endpoint
-/// in this dispatcher's manifest, calls its upstream (or the built-in mock) with the endpoint's key,
-/// and answers with the result — unless the ingress cancels the attempt, which aborts the call.
+/// Makes one attempt from an endpoint queue: finds the endpoint in this dispatcher's manifest,
+/// calls its upstream (or the built-in mock) with the endpoint's key, and answers with the result
+/// — telling the ingress first that it has taken the attempt if the call takes more than a moment,
+/// so that the ingress can cancel it; a cancellation aborts the call.
 /// </summary>
 public sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
@@ -25,6 +26,9 @@ public sealed partial class SubmitCompletionConsumer(
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
+    /// <summary>How long an attempt may run before the ingress is told separately that it was taken.</summary>
+    public static readonly TimeSpan AcknowledgeAfter = TimeSpan.FromMilliseconds(50);
+
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
         var request = context.Message;
@@ -37,11 +41,19 @@ public sealed partial class SubmitCompletionConsumer(
         }
 
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
-        await context.RespondAsync(new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address));
+        var attempt = AttemptAsync(request, call.Token);
+
+        // A quick answer is its own acknowledgement; only a call still running after a moment is
+        // acknowledged separately, which saves a message per request on the broker.
+        if (!attempt.IsCompleted && await Task.WhenAny(attempt, Task.Delay(AcknowledgeAfter, time, CancellationToken.None)) != attempt)
+        {
+            await context.RespondAsync(new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address));
+        }
+
         CompletionResult result;
         try
         {
-            result = await AttemptAsync(request, call.Token);
+            result = await attempt;
         }
         catch (OperationCanceledException) when (call.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {

@@ -74,8 +74,7 @@ public sealed class CompletionRouter(
         {
             await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline), acceptBy - now, cancellationToken);
 
-            var accepted = await WaitAsync(waiting.Accepted.Task, acceptBy + Grace, cancellationToken);
-            if (accepted is null)
+            if (!await WaitAsync(waiting.Taken.Task, acceptBy + Grace, cancellationToken))
             {
                 recorded = await FailedAsync(id, "not_accepted", null);
                 return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, o.AcceptanceTimeoutSeconds), id, attempt), true);
@@ -88,14 +87,15 @@ public sealed class CompletionRouter(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                // The caller went away: abort the upstream call too.
-                await sender.CancelAsync(accepted);
+                // The caller went away: abort the upstream call too. (A dispatcher that has not
+                // acknowledged yet will, and is then told at once that nobody waits.)
+                await CancelAsync(waiting);
                 throw;
             }
 
             if (result is null)
             {
-                await sender.CancelAsync(accepted);
+                await CancelAsync(waiting);
                 recorded = await FailedAsync(id, "timeout", null);
                 return (new RoutedAnswer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt), o.FailoverOnAttemptTimeout);
             }
@@ -133,6 +133,14 @@ public sealed class CompletionRouter(
         }
     }
 
+    private async Task CancelAsync(PendingAttempt waiting)
+    {
+        if (waiting.Accepted.Task.IsCompletedSuccessfully)
+        {
+            await sender.CancelAsync(await waiting.Accepted.Task);
+        }
+    }
+
     private async Task<bool> FailedAsync(string endpointId, string kind, int? retryAfterSeconds)
     {
         if (health.RecordFailure(endpointId, kind, retryAfterSeconds) is { } cooled)
@@ -141,6 +149,26 @@ public sealed class CompletionRouter(
         }
 
         return true;
+    }
+
+    /// <summary>Whether the task completed before <paramref name="until"/>.</summary>
+    private async Task<bool> WaitAsync(Task task, DateTimeOffset until, CancellationToken cancellationToken)
+    {
+        var wait = until - time.GetUtcNow();
+        if (task.IsCompleted || wait <= TimeSpan.Zero)
+        {
+            return task.IsCompletedSuccessfully;
+        }
+
+        try
+        {
+            await task.WaitAsync(wait, time, cancellationToken);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>The task's value, or null if <paramref name="until"/> passes first.</summary>

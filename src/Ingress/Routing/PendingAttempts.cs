@@ -19,11 +19,29 @@ public sealed class PendingAttempts
         _pending.TryRemove(new KeyValuePair<(Guid, int), PendingAttempt>((pending.RequestId, pending.Attempt), pending));
 
     /// <summary>Returns false when nobody waits for this attempt any more.</summary>
-    public bool Accept(CompletionAccepted accepted) =>
-        _pending.TryGetValue((accepted.RequestId, accepted.Attempt), out var pending) && pending.Accepted.TrySetResult(accepted);
+    public bool Accept(CompletionAccepted accepted)
+    {
+        if (!_pending.TryGetValue((accepted.RequestId, accepted.Attempt), out var pending))
+        {
+            return false;
+        }
 
-    public bool Complete(CompletionResult result) =>
-        _pending.TryGetValue((result.RequestId, result.Attempt), out var pending) && pending.Result.TrySetResult(result);
+        pending.Accepted.TrySetResult(accepted);
+        pending.Taken.TrySetResult();
+        return true;
+    }
+
+    public bool Complete(CompletionResult result)
+    {
+        if (!_pending.TryGetValue((result.RequestId, result.Attempt), out var pending))
+        {
+            return false;
+        }
+
+        pending.Result.TrySetResult(result);
+        pending.Taken.TrySetResult();
+        return true;
+    }
 }
 
 public sealed class PendingAttempt(Guid requestId, int attempt)
@@ -31,6 +49,9 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
     public Guid RequestId { get; } = requestId;
 
     public int Attempt { get; } = attempt;
+
+    /// <summary>Completes when a dispatcher took the attempt: its acknowledgement or its answer, whichever comes first.</summary>
+    public TaskCompletionSource Taken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     public TaskCompletionSource<CompletionAccepted> Accepted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 

@@ -65,7 +65,6 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         Assert.Equal("/v1/chat/completions", received.Path);
         Assert.Equal($"Bearer {Key}", received.Authorization);
         Assert.Equal(body, received.Body);
-        Assert.True(await _harness.Sent.Any<CompletionAccepted>());
     }
 
     [Theory]
@@ -141,11 +140,22 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         await _harness.Bus.Publish(new SubmitCompletion(requestId, 1, "keyed", UpstreamRoute.ChatCompletions, """{"model":"m","fake":{"delay_ms":30000}}""", now.AddSeconds(20), now.AddSeconds(60)));
         await _upstream.WaitForAsync(r => r.Body.Contains("delay_ms", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
 
+        // Published without a response address, answers are published rather than sent.
+        Assert.True(await _harness.Published.Any<CompletionAccepted>(x => x.Context.Message.RequestId == requestId));
         Assert.True(_host.Services.GetRequiredService<InFlightCalls>().Cancel(requestId, 1));
 
         await _upstream.WaitForAsync(r => r.Aborted, TimeSpan.FromSeconds(10));
         Assert.True(await _harness.Consumed.Any<SubmitCompletion>(x => x.Context.Message.RequestId == requestId && x.Exception is null));
-        Assert.False(await _harness.Sent.Any<CompletionResult>(x => x.Context.Message.RequestId == requestId));
+        Assert.False(await _harness.Published.Any<CompletionResult>(x => x.Context.Message.RequestId == requestId));
+    }
+
+    [Fact]
+    public async Task Consume_QuickAnswer_IsItsOwnAcknowledgement()
+    {
+        var result = await SendAsync("mock", """{"model":"mock-gpt","messages":[{"role":"user","content":"quick"}]}""");
+
+        Assert.Equal(200, result.StatusCode);
+        Assert.False(await _harness.Sent.Any<CompletionAccepted>(x => x.Context.Message.RequestId == result.RequestId));
     }
 
     [Fact]
@@ -156,7 +166,7 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
         await _harness.Bus.Publish(new SubmitCompletion(requestId, 1, "keyed", UpstreamRoute.ChatCompletions, """{"model":"m"}""", now.AddSeconds(-1), now.AddSeconds(60)));
 
         Assert.True(await _harness.Consumed.Any<SubmitCompletion>(x => x.Context.Message.RequestId == requestId));
-        Assert.False(await _harness.Sent.Any<CompletionAccepted>(x => x.Context.Message.RequestId == requestId));
+        Assert.False(await _harness.Published.Any<CompletionAccepted>(x => x.Context.Message.RequestId == requestId));
         Assert.Empty(_upstream.Received);
     }
 
