@@ -1,42 +1,57 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Headers;
 using System.Text;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Timeout;
 
 namespace BrokerGateway.Dispatcher.Upstream;
 
 /// <summary>
 /// Calls one upstream: POSTs the caller's body unchanged to <c>{url}/{route}</c> with the endpoint's
-/// key, inside a Polly pipeline whose timeout is what is left of the request's deadline. A POST is
-/// never retried here: whether to try another endpoint is the ingress's decision.
+/// key, inside a Polly pipeline per endpoint — a circuit breaker around a timeout that is what is
+/// left of the attempt. A POST is never retried here: whether to try another endpoint is the
+/// ingress's decision. While an endpoint's circuit is open, attempts fail at once as unreachable,
+/// without a call, and the ingress fails over.
 /// </summary>
-public sealed class UpstreamClient
+public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time)
 {
     public const string HttpClientName = "upstream";
+
+    /// <summary>The breaker opens when at least half of the last 30 s of calls, and at least 10 calls, failed; it stays open 15 s.</summary>
+    private static readonly CircuitBreakerStrategyOptions<Reply> Breaker = new()
+    {
+        FailureRatio = 0.5,
+        MinimumThroughput = 10,
+        SamplingDuration = TimeSpan.FromSeconds(30),
+        BreakDuration = TimeSpan.FromSeconds(15),
+        ShouldHandle = new PredicateBuilder<Reply>()
+            .Handle<HttpRequestException>()
+            .Handle<TimeoutRejectedException>()
+            .HandleResult(reply => reply.Status is 500 or 502 or 503 or 504),
+    };
+
     private static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeout = new("brokergateway.attempt-timeout");
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private readonly ConcurrentDictionary<string, ResiliencePipeline<Reply>> _pipelines = new(StringComparer.Ordinal);
 
-    private readonly IHttpClientFactory _clients;
-    private readonly TimeProvider _time;
-    private readonly ResiliencePipeline _pipeline;
+    /// <summary>What the upstream answered.</summary>
+    public readonly record struct Reply(int Status, string Body, int? RetryAfterSeconds);
 
-    public UpstreamClient(IHttpClientFactory clients, TimeProvider time)
-    {
-        _clients = clients;
-        _time = time;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
+    private ResiliencePipeline<Reply> PipelineFor(string endpointId) =>
+        _pipelines.GetOrAdd(endpointId, static (_, t) => new ResiliencePipelineBuilder<Reply> { TimeProvider = t }
+            .AddCircuitBreaker(Breaker)
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(AttemptTimeout, Timeout.InfiniteTimeSpan)),
             })
-            .Build();
-    }
+            .Build(), time);
 
     public async Task<CompletionResult> SendAsync(ManifestEntry entry, string apiKey, SubmitCompletion request, CancellationToken cancellationToken)
     {
-        var remaining = request.AttemptDeadline - _time.GetUtcNow();
+        var remaining = request.AttemptDeadline - time.GetUtcNow();
         if (remaining <= TimeSpan.Zero)
         {
             return Failed(request, CompletionOutcome.TimedOut, "the attempt's deadline passed before the upstream was called");
@@ -44,11 +59,15 @@ public sealed class UpstreamClient
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(AttemptTimeout, remaining);
-        var call = new Call(_clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, request.Body);
+        var call = new Call(clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, request.Body);
         try
         {
-            var (status, body, retryAfter) = await _pipeline.ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call);
-            return new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, status, body, null, retryAfter);
+            var reply = await PipelineFor(entry.EndpointId).ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call);
+            return new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, reply.Status, reply.Body, null, reply.RetryAfterSeconds);
+        }
+        catch (BrokenCircuitException)
+        {
+            return Failed(request, CompletionOutcome.Unreachable, "the endpoint's circuit is open after repeated failures");
         }
         catch (TimeoutRejectedException)
         {
@@ -74,7 +93,7 @@ public sealed class UpstreamClient
 
     private sealed record Call(HttpClient Client, Uri Url, string ApiKey, string Body)
     {
-        public async ValueTask<(int Status, string Body, int? RetryAfterSeconds)> SendAsync(CancellationToken cancellationToken)
+        public async ValueTask<Reply> SendAsync(CancellationToken cancellationToken)
         {
             using var message = new HttpRequestMessage(HttpMethod.Post, Url)
             {
@@ -83,7 +102,7 @@ public sealed class UpstreamClient
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
             using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return ((int)response.StatusCode, body, RetryAfterSeconds(response));
+            return new Reply((int)response.StatusCode, body, RetryAfterSeconds(response));
         }
 
         public override string ToString() => $"Call({Url.Host})";

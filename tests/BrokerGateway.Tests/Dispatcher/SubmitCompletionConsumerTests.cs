@@ -88,6 +88,23 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Consume_RepeatedUpstreamFailures_OpenTheEndpointsCircuitAndLaterAttemptsFailWithoutACall()
+    {
+        _upstream.Behavior = new FakeBehavior(Status: 503);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(503, (await SendAsync("keyed", """{"model":"m"}""")).StatusCode);
+        }
+
+        var refused = await SendAsync("keyed", """{"model":"m"}""");
+
+        Assert.Equal(CompletionOutcome.Unreachable, refused.Outcome);
+        Assert.Contains("circuit", refused.Detail, StringComparison.Ordinal);
+        Assert.Equal(10, _upstream.Received.Count);
+        Assert.Equal(CompletionOutcome.Answered, (await SendAsync("mock", """{"model":"mock-gpt","messages":[]}""")).Outcome);
+    }
+
+    [Fact]
     public async Task Consume_EndpointWithoutKey_IsNotServedAndNothingIsSent()
     {
         var result = await SendAsync("keyless", """{"model":"m"}""");
