@@ -49,6 +49,7 @@ public static class IngressRegistration
         builder.Services.AddSingleton<EndpointSelector>();
         builder.Services.AddSingleton<AttemptSender>();
         builder.Services.AddSingleton<CompletionRouter>();
+        builder.Services.AddSingleton<QueueDepths>();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<IngressBusModule>();
@@ -92,6 +93,7 @@ public static class IngressRegistration
         app.MapHealthApi();
         app.MapOpenAiApi(OpenAiApi.OpenAiPrefix);
         app.MapOpenAiApi(OpenAiApi.MetisPrefix);
+        app.MapEndpointsApi();
         return app;
     }
 

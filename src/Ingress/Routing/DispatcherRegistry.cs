@@ -30,5 +30,12 @@ public sealed class DispatcherRegistry(TimeProvider time)
         return false;
     }
 
+    /// <summary>How many live dispatchers consume the endpoint's queue.</summary>
+    public int DispatchersFor(string endpointId)
+    {
+        var now = time.GetUtcNow();
+        return _dispatchers.Values.Count(r => r.ValidUntil > now && r.EndpointIds.Contains(endpointId));
+    }
+
     private sealed record Registration(HashSet<string> EndpointIds, DateTimeOffset ValidUntil);
 }

@@ -193,6 +193,20 @@ public sealed class IngressApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Endpoints_Standalone_ListsEveryEntryWithUnknownQueueDepthAndNeedsAToken()
+    {
+        var response = await _client.GetAsync("/v1/endpoints");
+        var entries = (await Json.ReadAsync(response)).GetProperty("data").EnumerateArray().ToArray();
+
+        Assert.Equal(["mock-echo", "fake-endpoint", "offline-endpoint"], entries.Select(e => e.GetProperty("endpoint_id").GetString()!));
+        Assert.Equal("Offline", entries[2].GetProperty("status").GetString());
+        Assert.True(entries[0].GetProperty("dispatcher_consuming").GetBoolean());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, entries[0].GetProperty("queue_depth").ValueKind);
+        Assert.DoesNotContain(StandaloneIngressFactory.UpstreamKey, await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _factory.CreateClient(token: null).GetAsync("/resource_server/list-endpoints")).StatusCode);
+    }
+
+    [Fact]
     public async Task Health_NeedsNoToken()
     {
         var response = await _factory.CreateClient(token: null).GetAsync("/health");

@@ -219,4 +219,81 @@ public class FailoverTests
 
         Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
     }
+
+    [SkippableFact]
+    public async Task ListEndpoints_ShowsHealthDispatchersAndQueueDepthButNoSecret()
+    {
+        await using var setup = await StartAsync(flakyUrl: "http://operator:url-secret@127.0.0.1:1/v1?sig=abc");
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+
+        var listing = await client.GetAsync("/resource_server/list-endpoints");
+        var text = await listing.Content.ReadAsStringAsync();
+        var entries = (await Json.ReadAsync(listing)).GetProperty("data").EnumerateArray().ToDictionary(e => e.GetProperty("endpoint_id").GetString()!);
+
+        Assert.Equal(HttpStatusCode.OK, listing.StatusCode);
+        var flaky = entries["flaky-endpoint"];
+        Assert.Equal("cooling_down", flaky.GetProperty("health").GetProperty("state").GetString());
+        Assert.Equal("unreachable", flaky.GetProperty("health").GetProperty("last_error").GetString());
+        Assert.Equal("http://127.0.0.1:1/v1", flaky.GetProperty("url").GetString());
+        var steady = entries["steady-endpoint"];
+        Assert.Equal("healthy", steady.GetProperty("health").GetProperty("state").GetString());
+        Assert.True(steady.GetProperty("dispatcher_consuming").GetBoolean());
+        Assert.Equal(0, steady.GetProperty("queue_depth").GetInt32());
+        Assert.Equal([Model], steady.GetProperty("experts").EnumerateArray().Select(e => e.GetString()!));
+        Assert.DoesNotContain("url-secret", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"k1\"", text, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/v1/endpoints")).StatusCode);
+    }
+
+    [SkippableFact]
+    public async Task Cooldown_SeenByOneIngressReplica_IsSharedWithTheOther()
+    {
+        await using var setup = await StartAsync(new() { ["Routing:CooldownSeconds"] = "60" });
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        await using var second = await GatewayHosts.StartIngressAsync(setup.Stack.Shared(new(TestTokens.Configuration) { ["Routing:Strategy"] = "Weighted" }));
+        var secondClient = second.CreateClient(TestTokens.Issue());
+        await Eventually.Until(
+            async () => (await secondClient.PostAsync("/v1/chat/completions", Chat())).StatusCode,
+            status => status == HttpStatusCode.OK,
+            what: "the second replica routes");
+        setup.Flaky.Behavior = new FakeBehavior(Status: 500);
+        setup.Flaky.Clear();
+
+        await client.PostAsync("/v1/chat/completions", Chat());
+
+        var state = await Eventually.Until(
+            async () => (await Json.ReadAsync(await secondClient.GetAsync("/v1/endpoints"))).GetProperty("data").EnumerateArray()
+                .Single(e => e.GetProperty("endpoint_id").GetString() == "flaky-endpoint").GetProperty("health").GetProperty("state").GetString(),
+            s => s == "cooling_down",
+            what: "the second replica learns the cooldown");
+        Assert.Equal("cooling_down", state);
+        var viaSecond = await secondClient.PostAsync("/v1/chat/completions", Chat());
+        Assert.Equal(("steady-endpoint", "1"), (Header(viaSecond, "x-gateway-endpoint"), Header(viaSecond, "x-gateway-attempts")));
+        Assert.Single(setup.Flaky.Received);
+    }
+
+    [SkippableFact]
+    public async Task EntryRemovedWhileARequestRuns_TheRequestFinishes()
+    {
+        await using var setup = await StartAsync(new() { ["Routing:AttemptTimeoutSeconds"] = "30" });
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        setup.Flaky.Behavior = new FakeBehavior(Delay: TimeSpan.FromSeconds(3));
+        setup.Flaky.Clear();
+
+        var running = client.PostAsync("/v1/chat/completions", Chat());
+        await setup.Flaky.WaitForAsync(_ => true, TimeSpan.FromSeconds(10));
+        setup.Stack.Manifest.Write(TestManifest.Entry("steady", setup.Steady.BaseUrl.ToString(), "steady-endpoint", [Model]));
+        await Eventually.Until(
+            async () => (await Json.ReadAsync(await client.GetAsync("/v1/endpoints"))).GetProperty("data").GetArrayLength(),
+            count => count == 1,
+            what: "the entry is gone from the ingress's manifest");
+
+        var response = await running;
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("flaky-endpoint", Header(response, "x-gateway-endpoint"));
+    }
 }
