@@ -10,7 +10,7 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
         string? Value(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();
         int Number(string name, int fallback) => Value(name) is { } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
         return new BenchOptions(
-            Number("--requests-c1", 3000),
+            Number("--requests-c1", 5000),
             Number("--requests-c32", 30000),
             Number("--warmup", 2000),
             (Value("--modes") ?? "direct,standalone,rabbitmq").Split(',', StringSplitOptions.RemoveEmptyEntries));
