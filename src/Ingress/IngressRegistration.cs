@@ -94,6 +94,7 @@ public static class IngressRegistration
         app.MapOpenAiApi(OpenAiApi.OpenAiPrefix);
         app.MapOpenAiApi(OpenAiApi.MetisPrefix);
         app.MapEndpointsApi();
+        app.MapWhoAmIApi();
         return app;
     }
 

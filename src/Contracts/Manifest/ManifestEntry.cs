@@ -2,7 +2,8 @@ namespace BrokerGateway.Contracts.Manifest;
 
 /// <summary>
 /// One validated entry of the status manifest: the seed's six fields, keyed by the entry's name,
-/// and the optional <c>weight</c> of weighted load balancing (default 1).
+/// the optional <c>weight</c> of weighted load balancing (default 1) and the optional
+/// <c>allowed_groups</c> that may use it (null: everyone the gateway admits).
 /// </summary>
 public sealed record ManifestEntry(
     string Name,
@@ -12,7 +13,8 @@ public sealed record ManifestEntry(
     IReadOnlyList<string> Experts,
     string Url,
     string EndpointId,
-    double Weight = 1)
+    double Weight = 1,
+    IReadOnlyList<string>? AllowedGroups = null)
 {
     /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
     public const string MockScheme = "mock";
@@ -32,6 +34,7 @@ public sealed record ManifestEntry(
         && Url == other.Url
         && EndpointId == other.EndpointId
         && Weight.Equals(other.Weight)
+        && (AllowedGroups ?? []).SequenceEqual(other.AllowedGroups ?? [], StringComparer.Ordinal)
         && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
 
     public override int GetHashCode() => HashCode.Combine(Name, Status, Url, EndpointId, Experts.Count);

@@ -92,12 +92,25 @@ public static partial class ManifestParser
             problems.Add(new ManifestProblem(name, "weight", "must be a number greater than 0 (default 1)"));
         }
 
+        string[]? allowedGroups = null;
+        if (value.TryGetProperty("allowed_groups", out var groups) && groups.ValueKind != JsonValueKind.Null)
+        {
+            if (groups.ValueKind != JsonValueKind.Array || groups.EnumerateArray().Any(g => g.ValueKind != JsonValueKind.String || string.IsNullOrWhiteSpace(g.GetString())))
+            {
+                problems.Add(new ManifestProblem(name, "allowed_groups", "must be an array of group names"));
+            }
+            else
+            {
+                allowedGroups = groups.EnumerateArray().Select(g => g.GetString()!).ToArray();
+            }
+        }
+
         if (problems.Count > before)
         {
             return null;
         }
 
-        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight);
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups);
     }
 
     private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)

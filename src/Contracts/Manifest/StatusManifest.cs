@@ -22,9 +22,9 @@ public sealed record StatusManifest(IReadOnlyList<ManifestEntry> Entries)
         Entries.FirstOrDefault(e => e.EndpointId == endpointId && e.Status == EndpointStatus.Live)
         ?? Entries.FirstOrDefault(e => e.EndpointId == endpointId);
 
-    /// <summary>The distinct model ids offered by Live entries, sorted.</summary>
-    public IReadOnlyList<string> LiveModels() =>
-        Entries.Where(e => e.Status == EndpointStatus.Live)
+    /// <summary>The distinct model ids offered by Live entries (that <paramref name="visible"/> admits), sorted.</summary>
+    public IReadOnlyList<string> LiveModels(Func<ManifestEntry, bool>? visible = null) =>
+        Entries.Where(e => e.Status == EndpointStatus.Live && (visible is null || visible(e)))
             .SelectMany(e => e.Experts)
             .Distinct(StringComparer.Ordinal)
             .Order(StringComparer.Ordinal)

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Routing;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace BrokerGateway.Ingress.Api;
 /// its queue, and relay the answer — the upstream's body when it succeeded or refused the request,
 /// an OpenAI-shaped error from the gateway's taxonomy otherwise.
 /// </summary>
-public sealed class CompletionHandler(EndpointSelector selector, CompletionRouter router, IOptions<IngressOptions> options)
+public sealed class CompletionHandler(EndpointSelector selector, CompletionRouter router, IOptions<IngressOptions> options, IOptions<JwtOptions> jwt)
 {
     public const string EndpointHeader = "x-gateway-endpoint";
     public const string AttemptsHeader = "x-gateway-attempts";
@@ -41,7 +42,7 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
             return badTimeout.ToResult();
         }
 
-        var decision = selector.Select(model!);
+        var decision = selector.Select(model!, CallerIdentity.From(context.User, jwt.Value.GroupsClaim));
         if (decision.Error is not null)
         {
             return decision.Error.ToResult();

@@ -1,15 +1,17 @@
 using System.Text.Json.Serialization;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Routing;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary>
 /// <c>GET /resource_server/list-endpoints</c> and <c>GET /v1/endpoints</c>: every manifest entry with
-/// its status, health, dispatchers and queue depth. URLs are shown without credentials or query;
-/// keys never.
+/// its status, health, dispatchers and queue depth — the entries the caller's groups may use. URLs
+/// are shown without credentials or query; keys never.
 /// </summary>
 public static class EndpointsApi
 {
@@ -21,15 +23,16 @@ public static class EndpointsApi
     }
 
     private static async Task<IResult> ListAsync(
-        ManifestStore manifest, EndpointHealth health, DispatcherRegistry dispatchers, QueueDepths depths, CancellationToken cancellationToken)
+        HttpContext context, ManifestStore manifest, EndpointHealth health, DispatcherRegistry dispatchers, QueueDepths depths, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
     {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         if (manifest.Current is not { } current)
         {
             return ApiErrors.ManifestNotLoaded().ToResult();
         }
 
         var data = new List<EndpointInfo>(current.Entries.Count);
-        foreach (var entry in current.Entries)
+        foreach (var entry in current.Entries.Where(e => caller.InAnyOf(e.AllowedGroups)))
         {
             var coolingUntil = health.CoolingUntil(entry.EndpointId);
             var count = dispatchers.DispatchersFor(entry.EndpointId);

@@ -9,26 +9,15 @@ namespace BrokerGateway.Ingress.Auth;
 
 public static partial class JwtAuthentication
 {
-    /// <summary>
-    /// Bearer JWT authentication: issuer, audience, lifetime and signature always validated, keys
-    /// from <c>Auth:Jwt:SigningKey</c> or the OIDC authority's JWKS. A caller without a valid token
-    /// gets 401 in OpenAI's error shape with <c>WWW-Authenticate: Bearer</c>.
-    /// </summary>
-    public static IHostApplicationBuilder AddGatewayAuthentication(this IHostApplicationBuilder builder)
-    {
-        builder.Services.AddSingleton<IValidateOptions<JwtOptions>, JwtOptionsValidator>();
-        builder.Services.AddOptions<JwtOptions>().BindConfiguration(JwtOptions.Section).ValidateOnStart();
-        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<JwtOptions>, ILoggerFactory>((bearer, jwt, loggers) => Configure(bearer, jwt.Value, loggers.CreateLogger("BrokerGateway.Ingress.Auth")));
-        builder.Services.AddAuthorization();
-        return builder;
-    }
-
     internal static SymmetricSecurityKey SigningKey(JwtOptions options) =>
         new(Encoding.UTF8.GetBytes(options.SigningKey!));
 
-    private static void Configure(JwtBearerOptions bearer, JwtOptions jwt, ILogger logger)
+    /// <summary>
+    /// Bearer JWT validation: issuer, audience, lifetime and signature always validated, keys from
+    /// <c>Auth:Jwt:SigningKey</c> or the OIDC authority's JWKS. A caller without a valid token gets
+    /// 401 in OpenAI's error shape with <c>WWW-Authenticate: Bearer</c>.
+    /// </summary>
+    internal static void Configure(JwtBearerOptions bearer, JwtOptions jwt, ILogger logger)
     {
         bearer.MapInboundClaims = false;
         bearer.IncludeErrorDetails = false;
@@ -70,6 +59,7 @@ public static partial class JwtAuthentication
                 LogRejected(logger, Reason(context.Exception), context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
                 return Task.CompletedTask;
             },
+            OnForbidden = _ => Task.CompletedTask,
             OnChallenge = async context =>
             {
                 context.HandleResponse();

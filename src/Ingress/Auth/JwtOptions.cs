@@ -26,5 +26,11 @@ public sealed class JwtOptions
     /// <summary>Tolerated clock difference when checking <c>exp</c> and <c>nbf</c>.</summary>
     public int ClockSkewSeconds { get; set; } = 30;
 
+    /// <summary>Whether tokens may be validated locally at all (a key or an authority is set).</summary>
+    public bool Enabled => !string.IsNullOrEmpty(SigningKey) || !string.IsNullOrEmpty(Authority);
+
+    /// <summary>The issuer a locally validated token must name: the configured one, else the authority's URL.</summary>
+    public string? ExpectedIssuer => (string.IsNullOrEmpty(Issuer) ? Authority : Issuer)?.TrimEnd('/');
+
     public override string ToString() => $"JwtOptions(Authority={Authority}, Issuer={Issuer}, Audience={Audience}, SigningKey={(SigningKey is null ? "unset" : "set")})";
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Auth;
 
 /// <summary>Refuses to start with an auth configuration that would not check tokens properly.</summary>
-internal sealed class JwtOptionsValidator : IValidateOptions<JwtOptions>
+internal sealed class JwtOptionsValidator(bool introspectionEnabled = false) : IValidateOptions<JwtOptions>
 {
     public const int MinimumKeyBytes = 32;
 
@@ -15,7 +15,13 @@ internal sealed class JwtOptionsValidator : IValidateOptions<JwtOptions>
         var hasAuthority = !string.IsNullOrEmpty(options.Authority);
         if (!hasKey && !hasAuthority)
         {
-            failures.Add($"{JwtOptions.Section}:SigningKey: set it (a symmetric key, for development and tests) or {JwtOptions.Section}:Authority (an OIDC issuer); without one no token can be validated");
+            if (introspectionEnabled)
+            {
+                // Introspection alone validates tokens; local JWT validation is simply off.
+                return ValidateOptionsResult.Success;
+            }
+
+            failures.Add($"{JwtOptions.Section}:SigningKey: set it (a symmetric key, for development and tests), {JwtOptions.Section}:Authority (an OIDC issuer) or {IntrospectionOptions.Section}:Url; without one no token can be validated");
         }
         else if (hasKey && hasAuthority)
         {

@@ -45,6 +45,15 @@ public static class ApiErrors
     public static ApiError InvalidToken(string reason) =>
         new(401, Authentication, "invalid_api_key", $"Invalid bearer token: {reason}.");
 
+    public static ApiError AuthUnavailable() =>
+        new(503, "service_unavailable_error", "auth_unavailable", "The gateway cannot validate tokens right now: its introspection server is unavailable. Try again shortly.", null, 5);
+
+    public static ApiError GroupNotAllowed() =>
+        new(403, "permission_error", "group_not_allowed", "You are not a member of any group allowed to use this gateway.");
+
+    public static ApiError ModelAccessDenied(string model) =>
+        new(403, "permission_error", "model_access_denied", $"You are not a member of any group allowed to use the model '{model}'.", "model");
+
     public static ApiError RouteNotFound(string method, string path) =>
         new(404, InvalidRequest, "unknown_url", $"Unknown request URL: {method} {path}.");
 

@@ -1,5 +1,6 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +8,8 @@ namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>
 /// The candidates for a model, from this ingress's manifest copy: the Live entries whose
-/// <c>experts</c> contain it, whose queue a dispatcher consumes and which are not cooling down,
+/// <c>experts</c> contain it, that the caller's groups may use, whose queue a dispatcher consumes
+/// and which are not cooling down,
 /// ordered by the balancing strategy — the first is tried first, the rest are the failover order.
 /// </summary>
 public sealed class EndpointSelector(
@@ -20,17 +22,20 @@ public sealed class EndpointSelector(
 {
     private uint _next;
 
-    public RouteDecision Select(string model)
+    public RouteDecision Select(string model, CallerIdentity caller)
     {
         if (manifest.Current is not { } current)
         {
             return RouteDecision.Refuse(ApiErrors.ManifestNotLoaded());
         }
 
-        var entries = current.EntriesFor(model);
-        if (entries.Count == 0)
+        var all = current.EntriesFor(model);
+        var entries = all.Where(e => caller.InAnyOf(e.AllowedGroups)).ToArray();
+        if (entries.Length == 0)
         {
-            return RouteDecision.Refuse(ApiErrors.ModelNotFound(model, current.LiveModels()));
+            return RouteDecision.Refuse(all.Count == 0
+                ? ApiErrors.ModelNotFound(model, current.LiveModels(e => caller.InAnyOf(e.AllowedGroups)))
+                : ApiErrors.ModelAccessDenied(model));
         }
 
         var live = entries.Where(e => e.Status == EndpointStatus.Live).ToArray();

@@ -1,6 +1,7 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Routing;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -9,6 +10,8 @@ namespace BrokerGateway.Tests.Ingress;
 
 public class EndpointSelectorTests
 {
+    private static readonly CallerIdentity Caller = new("alice", ["g1"], "jwt");
+
     private readonly FakeTimeProvider _time = new();
     private readonly ManifestStore _manifest = new();
     private readonly DispatcherRegistry _dispatchers;
@@ -34,7 +37,7 @@ public class EndpointSelectorTests
     {
         var selector = Selector();
         return Enumerable.Range(0, requests)
-            .Select(_ => selector.Select("m").Candidates[0].EndpointId)
+            .Select(_ => selector.Select("m", Caller).Candidates[0].EndpointId)
             .GroupBy(id => id)
             .ToDictionary(g => g.Key, g => g.Count());
     }
@@ -42,7 +45,7 @@ public class EndpointSelectorTests
     [Fact]
     public void Select_NoManifestYet_Is503ManifestUnavailable()
     {
-        var error = Selector().Select("m").Error!;
+        var error = Selector().Select("m", Caller).Error!;
 
         Assert.Equal(503, error.Status);
         Assert.Equal("manifest_unavailable", error.Code);
@@ -53,7 +56,7 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m1", "m2"]), Entry("b", EndpointStatus.Offline, ["hidden"])]));
 
-        var error = Selector().Select("nope").Error!;
+        var error = Selector().Select("nope", Caller).Error!;
 
         Assert.Equal(404, error.Status);
         Assert.Equal("model_not_found", error.Code);
@@ -66,7 +69,7 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Maintenance, ["m"]), Entry("b", EndpointStatus.Maintenance, ["m"])]));
 
-        var error = Selector().Select("m").Error!;
+        var error = Selector().Select("m", Caller).Error!;
 
         Assert.Equal((503, "model_under_maintenance"), (error.Status, error.Code));
         Assert.NotNull(error.RetryAfterSeconds);
@@ -77,7 +80,7 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Offline, ["m"])]));
 
-        Assert.Equal("model_offline", Selector().Select("m").Error!.Code);
+        Assert.Equal("model_offline", Selector().Select("m", Caller).Error!.Code);
     }
 
     [Fact]
@@ -86,7 +89,7 @@ public class EndpointSelectorTests
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Offline, ["m"]), Entry("b", EndpointStatus.Maintenance, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
         Serve("a", "b", "c");
 
-        Assert.Equal(["c"], Selector().Select("m").Candidates.Select(e => e.EndpointId));
+        Assert.Equal(["c"], Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId));
     }
 
     [Fact]
@@ -94,7 +97,7 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
 
-        var error = Selector().Select("m").Error!;
+        var error = Selector().Select("m", Caller).Error!;
 
         Assert.Equal("no_dispatcher", error.Code);
         Assert.Contains("(a)", error.Message, StringComparison.Ordinal);
@@ -105,11 +108,11 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
         Serve("a");
-        Assert.Null(Selector().Select("m").Error);
+        Assert.Null(Selector().Select("m", Caller).Error);
 
         _time.Advance(TimeSpan.FromSeconds(31));
 
-        Assert.Equal("no_dispatcher", Selector().Select("m").Error!.Code);
+        Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
     }
 
     [Fact]
@@ -120,7 +123,7 @@ public class EndpointSelectorTests
 
         _dispatchers.Remove("d1");
 
-        Assert.Equal("no_dispatcher", Selector().Select("m").Error!.Code);
+        Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
     }
 
     [Fact]
@@ -131,7 +134,7 @@ public class EndpointSelectorTests
         _health.RecordFailure("a", "http_429", retryAfterSeconds: 20);
         _health.RecordFailure("b", "http_429", retryAfterSeconds: 90);
 
-        var error = Selector().Select("m").Error!;
+        var error = Selector().Select("m", Caller).Error!;
 
         Assert.Equal((503, "no_healthy_endpoint"), (error.Status, error.Code));
         Assert.Equal(20, error.RetryAfterSeconds);
@@ -143,7 +146,7 @@ public class EndpointSelectorTests
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
         Serve("a", "b", "c");
 
-        var candidates = Selector().Select("m").Candidates.Select(e => e.EndpointId).ToArray();
+        var candidates = Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId).ToArray();
 
         Assert.Equal(["a", "b", "c"], candidates.Order());
     }
@@ -183,7 +186,7 @@ public class EndpointSelectorTests
         _outstanding.Increment("a");
         _outstanding.Increment("c");
 
-        Assert.Equal(["b", "c", "a"], Selector().Select("m").Candidates.Select(e => e.EndpointId));
+        Assert.Equal(["b", "c", "a"], Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId));
     }
 
     [Fact]
@@ -196,5 +199,41 @@ public class EndpointSelectorTests
         var picks = FirstPicks(999);
 
         Assert.All(["a", "b", "c"], id => Assert.Equal(333, picks[id]));
+    }
+
+    [Fact]
+    public void Select_EveryEntryForOtherGroups_Is403ModelAccessDenied()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]) with { AllowedGroups = ["physics"] }]));
+        Serve("a");
+
+        var error = Selector().Select("m", Caller).Error!;
+
+        Assert.Equal((403, "model_access_denied"), (error.Status, error.Code));
+    }
+
+    [Fact]
+    public void Select_SomeEntriesForOtherGroups_RoutesOnlyToTheCallersOnes()
+    {
+        _manifest.Apply(new StatusManifest(
+        [
+            Entry("a", EndpointStatus.Live, ["m"]) with { AllowedGroups = ["physics"] },
+            Entry("b", EndpointStatus.Live, ["m"]) with { AllowedGroups = ["g1", "chemistry"] },
+            Entry("c", EndpointStatus.Live, ["m"]),
+        ]));
+        Serve("a", "b", "c");
+
+        Assert.Equal(["b", "c"], Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId).Order());
+    }
+
+    [Fact]
+    public void Select_UnknownModel_ListsOnlyModelsTheCallerMayUse()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["secret-model"]) with { AllowedGroups = ["physics"] }, Entry("b", EndpointStatus.Live, ["open-model"])]));
+
+        var error = Selector().Select("nope", Caller).Error!;
+
+        Assert.Contains("open-model", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-model", error.Message, StringComparison.Ordinal);
     }
 }

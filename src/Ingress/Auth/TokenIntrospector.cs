@@ -1,0 +1,97 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Auth;
+
+/// <summary>
+/// Asks the introspection endpoint about a token (RFC 7662), with the client's credentials as HTTP
+/// Basic auth. Answers are cached under the SHA-256 of the token — never the token itself — for at
+/// most <c>CacheSeconds</c> and never past the token's <c>exp</c>. Failures are not cached.
+/// </summary>
+public sealed class TokenIntrospector(IHttpClientFactory clients, IMemoryCache cache, IOptions<IntrospectionOptions> options, TimeProvider time)
+{
+    public const string HttpClientName = "introspection";
+
+    public async Task<IntrospectionResult> IntrospectAsync(string token, CancellationToken cancellationToken)
+    {
+        var key = "introspection:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
+        if (cache.TryGetValue(key, out IntrospectionResult? cached) && cached is not null)
+        {
+            return Expired(cached) ? cached with { Active = false } : cached;
+        }
+
+        var result = await AskAsync(token, cancellationToken);
+        var o = options.Value;
+        var until = time.GetUtcNow().AddSeconds(o.CacheSeconds);
+        if (result.Expires is { } expires && expires < until)
+        {
+            until = expires;
+        }
+
+        if (until > time.GetUtcNow())
+        {
+            cache.Set(key, result, until);
+        }
+
+        return Expired(result) ? result with { Active = false } : result;
+    }
+
+    private bool Expired(IntrospectionResult result) => result.Expires is { } expires && expires <= time.GetUtcNow();
+
+    private async Task<IntrospectionResult> AskAsync(string token, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        using var request = new HttpRequestMessage(HttpMethod.Post, o.Url)
+        {
+            Content = new FormUrlEncodedContent([new("token", token), new("token_type_hint", "access_token")]),
+        };
+        var credentials = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(o.ClientId!)}:{Uri.EscapeDataString(o.ClientSecret!)}"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", credentials);
+        try
+        {
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new IntrospectionUnavailableException($"the introspection endpoint answered HTTP {(int)response.StatusCode}");
+            }
+
+            using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            return Parse(document.RootElement, o);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new IntrospectionUnavailableException($"the introspection endpoint could not be reached ({ex.HttpRequestError})", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new IntrospectionUnavailableException("the introspection endpoint did not answer in time", ex);
+        }
+        catch (JsonException ex)
+        {
+            throw new IntrospectionUnavailableException("the introspection endpoint's answer is not JSON", ex);
+        }
+    }
+
+    private static IntrospectionResult Parse(JsonElement root, IntrospectionOptions o)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new IntrospectionUnavailableException("the introspection endpoint's answer is not a JSON object");
+        }
+
+        var active = root.TryGetProperty("active", out var a) && a.ValueKind == JsonValueKind.True;
+        var subject = root.TryGetProperty(o.SubjectField, out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        DateTimeOffset? expires = root.TryGetProperty("exp", out var e) && e.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        IReadOnlyList<string> groups = root.TryGetProperty(o.GroupsField, out var g) ? g.ValueKind switch
+        {
+            JsonValueKind.Array => g.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray(),
+            JsonValueKind.String => g.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            _ => [],
+        } : [];
+        return new IntrospectionResult(active && subject is not null, subject, groups, expires);
+    }
+}
