@@ -106,6 +106,7 @@ public static class IngressRegistration
             bus.AddConsumer<DispatcherStoppedConsumer>();
             bus.AddConsumer<CompletionAcceptedConsumer>();
             bus.AddConsumer<CompletionResultConsumer>();
+            bus.AddConsumer<CompletionFaultConsumer>();
             bus.AddConsumer<EndpointHealthChangedConsumer>();
         }
 
@@ -115,6 +116,7 @@ public static class IngressRegistration
             endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
+            endpoint.ConfigureConsumer<CompletionFaultConsumer>(context);
             endpoint.ConfigureConsumer<EndpointHealthChangedConsumer>(context);
         }
     }

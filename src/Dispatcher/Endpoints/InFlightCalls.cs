@@ -30,18 +30,38 @@ public sealed class InFlightCalls(TimeProvider time)
     public bool Cancel(Guid requestId, int attempt)
     {
         var key = (requestId, attempt);
-        if (_calls.TryGetValue(key, out var source))
+        if (TryCancelRunning(key))
         {
-            source.Cancel();
             return true;
         }
 
         Prune();
         _cancelledEarly[key] = time.GetUtcNow() + RememberCancellations;
-        return false;
+
+        // The attempt may have begun between the look-up and the note: look again.
+        return TryCancelRunning(key);
     }
 
     public int Count => _calls.Count;
+
+    private bool TryCancelRunning((Guid, int) key)
+    {
+        if (!_calls.TryGetValue(key, out var source))
+        {
+            return false;
+        }
+
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The attempt ended meanwhile: nothing left to abort.
+        }
+
+        return true;
+    }
 
     private void Prune()
     {

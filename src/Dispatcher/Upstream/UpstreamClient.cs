@@ -20,7 +20,12 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
 {
     public const string HttpClientName = "upstream";
 
-    /// <summary>The breaker opens when at least half of the last 30 s of calls, and at least 10 calls, failed; it stays open 15 s.</summary>
+    /// <summary>
+    /// The breaker opens when at least half of the last 30 s of calls, and at least 10 calls, failed
+    /// (unreachable or 5xx); it stays open 15 s. Timeouts do not count: a caller can shorten its own
+    /// deadline at will, so they say too little about the endpoint (the ingress's cooldown weighs
+    /// only full attempt timeouts).
+    /// </summary>
     private static readonly CircuitBreakerStrategyOptions<Reply> Breaker = new()
     {
         FailureRatio = 0.5,
@@ -29,7 +34,6 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
         BreakDuration = TimeSpan.FromSeconds(15),
         ShouldHandle = new PredicateBuilder<Reply>()
             .Handle<HttpRequestException>()
-            .Handle<TimeoutRejectedException>()
             .HandleResult(reply => reply.Status is 500 or 502 or 503 or 504),
     };
 
@@ -81,6 +85,11 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
         {
             // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation nobody asked for.
             return Failed(request, CompletionOutcome.Unreachable, "connecting to the upstream timed out");
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or InvalidDataException)
+        {
+            // An answer that cannot be read (unknown charset, broken compression) is a failed call.
+            return Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer could not be read ({ex.GetType().Name})");
         }
         finally
         {

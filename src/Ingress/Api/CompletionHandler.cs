@@ -45,6 +45,7 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
         var decision = selector.Select(model!, CallerIdentity.From(context.User, jwt.Value.GroupsClaim));
         if (decision.Error is not null)
         {
+            context.Response.Headers[AttemptsHeader] = "0";
             return decision.Error.ToResult();
         }
 

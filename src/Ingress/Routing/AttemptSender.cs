@@ -32,9 +32,9 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance)
         }, cancellationToken);
     }
 
-    public async Task CancelAsync(CompletionAccepted accepted)
+    public async Task CancelAsync(CompletionAccepted accepted, CancellationToken cancellationToken)
     {
         var dispatcher = await bus.GetSendEndpoint(accepted.DispatcherAddress);
-        await dispatcher.Send(new CancelCompletion(accepted.RequestId, accepted.Attempt));
+        await dispatcher.Send(new CancelCompletion(accepted.RequestId, accepted.Attempt), cancellationToken);
     }
 }

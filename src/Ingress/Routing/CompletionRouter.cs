@@ -23,6 +23,9 @@ public sealed class CompletionRouter(
     /// <summary>How long past a dispatcher's own deadline the ingress still waits for its answer to arrive.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
 
+    /// <summary>The longest a cancellation or a health report may hold up an answer.</summary>
+    private static readonly TimeSpan BusTimeout = TimeSpan.FromSeconds(2);
+
     public async Task<RoutedAnswer> RouteAsync(
         string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -56,8 +59,15 @@ public sealed class CompletionRouter(
             return new RoutedAnswer(null, ApiErrors.GatewayTimeout(timeout), last?.EndpointId, attempts);
         }
 
+        if (last is not null)
+        {
+            return last;
+        }
+
         // Every candidate went into cooldown (or a probe) between the choice and the attempt.
-        return last ?? new RoutedAnswer(null, ApiErrors.NoHealthyEndpoint(model, o.CooldownSeconds), null, attempts);
+        var earliest = candidates.Select(e => health.CoolingUntil(e.EndpointId)).Min() ?? time.GetUtcNow().AddSeconds(1);
+        var seconds = (int)Math.Max(1, Math.Ceiling((earliest - time.GetUtcNow()).TotalSeconds));
+        return new RoutedAnswer(null, ApiErrors.NoHealthyEndpoint(model, seconds), null, 0);
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
@@ -65,58 +75,88 @@ public sealed class CompletionRouter(
     {
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
-        var acceptBy = Min(now + TimeSpan.FromSeconds(o.AcceptanceTimeoutSeconds), deadline);
-        var attemptDeadline = Min(now + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds), deadline);
+        var acceptWindow = now + TimeSpan.FromSeconds(o.AcceptanceTimeoutSeconds);
+        var attemptWindow = now + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
+
+        // A caller's own short deadline says nothing about the endpoint: only a full window that
+        // expires counts against it.
+        var acceptBy = Min(acceptWindow, deadline);
+        var attemptDeadline = Min(attemptWindow, deadline);
         var waiting = pending.Register(requestId, attempt);
         outstanding.Increment(id);
         var recorded = false;
         try
         {
-            await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline), acceptBy - now, cancellationToken);
-
-            if (!await WaitAsync(waiting.Taken.Task, acceptBy + Grace, cancellationToken))
+            try
             {
-                recorded = await FailedAsync(id, "not_accepted", null);
+                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline), acceptBy - now, cancellationToken);
+            }
+            catch (MassTransitException)
+            {
+                return (new RoutedAnswer(null, ApiErrors.BrokerUnavailable(), null, attempt), false);
+            }
+
+            if (!await WaitAsync(waiting.Taken.Task, Min(acceptBy + Grace, deadline), cancellationToken))
+            {
+                await AbandonAsync(waiting);
+                if (acceptBy == acceptWindow)
+                {
+                    recorded = await FailedAsync(id, "not_accepted", null);
+                }
+
                 return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, o.AcceptanceTimeoutSeconds), id, attempt), true);
             }
 
             CompletionResult? result;
             try
             {
-                result = await WaitAsync(waiting.Result.Task, attemptDeadline + Grace, cancellationToken);
+                result = await WaitAsync(waiting.Result.Task, Min(attemptDeadline + Grace, deadline), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 // The caller went away: abort the upstream call too. (A dispatcher that has not
                 // acknowledged yet will, and is then told at once that nobody waits.)
-                await CancelAsync(waiting);
+                await AbandonAsync(waiting);
                 throw;
             }
 
             if (result is null)
             {
-                await CancelAsync(waiting);
-                recorded = await FailedAsync(id, "timeout", null);
+                await AbandonAsync(waiting);
+                if (attemptDeadline == attemptWindow)
+                {
+                    recorded = await FailedAsync(id, "timeout", null);
+                }
+
                 return (new RoutedAnswer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt), o.FailoverOnAttemptTimeout);
             }
 
             var answer = new RoutedAnswer(result, null, id, attempt);
             if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
             {
-                recorded = !FailoverPolicy.CountsAgainstEndpoint(result) || await FailedAsync(id, FailoverPolicy.Kind(result), result.RetryAfterSeconds);
+                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || attemptDeadline == attemptWindow))
+                {
+                    var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfterSeconds : null;
+                    recorded = await FailedAsync(id, FailoverPolicy.Kind(result), retryAfter);
+                }
+
                 return (answer, true);
             }
 
             if (result.Outcome == CompletionOutcome.TimedOut)
             {
-                recorded = await FailedAsync(id, "timeout", null);
+                if (attemptDeadline == attemptWindow)
+                {
+                    recorded = await FailedAsync(id, "timeout", null);
+                }
+
                 return (answer, false);
             }
 
             // A success, or a refusal of the request itself: the endpoint works.
             if (health.RecordSuccess(id) is { } recovered)
             {
-                await publisher.Publish(recovered, CancellationToken.None);
+                await PublishAsync(recovered);
             }
 
             recorded = true;
@@ -133,11 +173,20 @@ public sealed class CompletionRouter(
         }
     }
 
-    private async Task CancelAsync(PendingAttempt waiting)
+    /// <summary>Stops waiting for an attempt and, if a dispatcher acknowledged it, tells that dispatcher to abort it.</summary>
+    private async Task AbandonAsync(PendingAttempt waiting)
     {
-        if (waiting.Accepted.Task.IsCompletedSuccessfully)
+        if (waiting.Abandon() is { } accepted)
         {
-            await sender.CancelAsync(await waiting.Accepted.Task);
+            using var timeout = new CancellationTokenSource(BusTimeout);
+            try
+            {
+                await sender.CancelAsync(accepted, timeout.Token);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+            {
+                // The broker is away: the dispatcher's own attempt deadline ends the call.
+            }
         }
     }
 
@@ -145,10 +194,24 @@ public sealed class CompletionRouter(
     {
         if (health.RecordFailure(endpointId, kind, retryAfterSeconds) is { } cooled)
         {
-            await publisher.Publish(cooled, CancellationToken.None);
+            await PublishAsync(cooled);
         }
 
         return true;
+    }
+
+    /// <summary>Tells the other replicas; a broker that is away delays the answer by at most <see cref="BusTimeout"/>.</summary>
+    private async Task PublishAsync(EndpointHealthChanged change)
+    {
+        using var timeout = new CancellationTokenSource(BusTimeout);
+        try
+        {
+            await publisher.Publish(change, timeout.Token);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+        {
+            // The other replicas learn the endpoint's state from their own attempts instead.
+        }
     }
 
     /// <summary>Whether the task completed before <paramref name="until"/>.</summary>

@@ -7,7 +7,8 @@ namespace BrokerGateway.Ingress.Routing;
 /// <summary>
 /// Which endpoints are in rotation. N consecutive retryable failures (or one 429/503 with
 /// <c>Retry-After</c>) take an endpoint out for a cooldown that doubles on each repeat up to a cap;
-/// when it ends, one request probes the endpoint (half-open) and its success puts it back.
+/// when it ends, one request per ingress replica probes the endpoint (half-open) and its success
+/// puts it back.
 /// Changes are returned as <see cref="EndpointHealthChanged"/> for the caller to publish, and the
 /// same events from other ingress replicas are applied here, so every replica routes alike.
 /// </summary>
@@ -125,12 +126,18 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
         var state = StateOf(change.EndpointId);
         lock (state)
         {
+            if (change.ChangedAt < state.ChangedAt)
+            {
+                return;
+            }
+
+            state.ChangedAt = change.ChangedAt;
             state.CoolingUntil = change.CoolingUntil;
             state.Failures = change.ConsecutiveFailures;
+            state.Trips = change.Trips;
             state.LastErrorKind = change.LastErrorKind ?? state.LastErrorKind;
             if (change.CoolingUntil is null)
             {
-                state.Trips = 0;
                 state.Probing = false;
             }
         }
@@ -165,8 +172,11 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
     private State StateOf(string endpointId) => _states.GetOrAdd(endpointId, static _ => new State());
 
-    private EndpointHealthChanged Changed(string endpointId, State state) =>
-        new(endpointId, state.CoolingUntil, state.Failures, state.LastErrorKind, ReporterId);
+    private EndpointHealthChanged Changed(string endpointId, State state)
+    {
+        state.ChangedAt = time.GetUtcNow();
+        return new(endpointId, state.CoolingUntil, state.Failures, state.Trips, state.LastErrorKind, ReporterId, state.ChangedAt);
+    }
 
     private sealed class State
     {
@@ -179,5 +189,7 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
         public bool Probing { get; set; }
 
         public string? LastErrorKind { get; set; }
+
+        public DateTimeOffset ChangedAt { get; set; }
     }
 }

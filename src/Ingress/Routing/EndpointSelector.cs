@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Ingress.Auth;
@@ -20,7 +21,7 @@ public sealed class EndpointSelector(
     TimeProvider time,
     IOptions<RoutingOptions> options)
 {
-    private uint _next;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<uint>> _turns = new(StringComparer.Ordinal);
 
     public RouteDecision Select(string model, CallerIdentity caller)
     {
@@ -60,17 +61,20 @@ public sealed class EndpointSelector(
             return RouteDecision.Refuse(ApiErrors.NoHealthyEndpoint(model, seconds));
         }
 
-        return RouteDecision.To(Order(healthy));
+        return RouteDecision.To(Order(model, healthy));
     }
 
-    private ManifestEntry[] Order(ManifestEntry[] candidates)
+    private ManifestEntry[] Order(string model, ManifestEntry[] candidates)
     {
         if (candidates.Length == 1)
         {
             return candidates;
         }
 
-        var turn = (int)(Interlocked.Increment(ref _next) % (uint)candidates.Length);
+        // One turn counter per model (models come from the manifest, so the set stays bounded):
+        // requests for other models do not disturb this model's rotation.
+        var counter = _turns.GetOrAdd(model, static _ => new StrongBox<uint>());
+        var turn = (int)(Interlocked.Increment(ref counter.Value) % (uint)candidates.Length);
         var rotated = candidates[turn..].Concat(candidates[..turn]).ToArray();
         return options.Value.Strategy switch
         {

@@ -18,34 +18,25 @@ public sealed class PendingAttempts
     public void Remove(PendingAttempt pending) =>
         _pending.TryRemove(new KeyValuePair<(Guid, int), PendingAttempt>((pending.RequestId, pending.Attempt), pending));
 
-    /// <summary>Returns false when nobody waits for this attempt any more.</summary>
-    public bool Accept(CompletionAccepted accepted)
-    {
-        if (!_pending.TryGetValue((accepted.RequestId, accepted.Attempt), out var pending))
-        {
-            return false;
-        }
+    /// <summary>Returns false when nobody waits for this attempt any more: the dispatcher must then be told to abort it.</summary>
+    public bool Accept(CompletionAccepted accepted) =>
+        _pending.TryGetValue((accepted.RequestId, accepted.Attempt), out var pending) && pending.TryAccept(accepted);
 
-        pending.Accepted.TrySetResult(accepted);
-        pending.Taken.TrySetResult();
-        return true;
-    }
-
-    public bool Complete(CompletionResult result)
-    {
-        if (!_pending.TryGetValue((result.RequestId, result.Attempt), out var pending))
-        {
-            return false;
-        }
-
-        pending.Result.TrySetResult(result);
-        pending.Taken.TrySetResult();
-        return true;
-    }
+    public bool Complete(CompletionResult result) =>
+        _pending.TryGetValue((result.RequestId, result.Attempt), out var pending) && pending.TryComplete(result);
 }
 
+/// <summary>
+/// One attempt being waited on. <see cref="Abandon"/> and the arrival of an acknowledgement are
+/// serialised, so an acknowledgement either reaches a waiting router (which then knows whom to
+/// cancel) or is refused (and the consumer cancels it): never neither.
+/// </summary>
 public sealed class PendingAttempt(Guid requestId, int attempt)
 {
+    private readonly Lock _lock = new();
+    private bool _abandoned;
+    private CompletionAccepted? _accepted;
+
     public Guid RequestId { get; } = requestId;
 
     public int Attempt { get; } = attempt;
@@ -53,7 +44,46 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
     /// <summary>Completes when a dispatcher took the attempt: its acknowledgement or its answer, whichever comes first.</summary>
     public TaskCompletionSource Taken { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TaskCompletionSource<CompletionAccepted> Accepted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     public TaskCompletionSource<CompletionResult> Result { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public bool TryAccept(CompletionAccepted accepted)
+    {
+        lock (_lock)
+        {
+            if (_abandoned)
+            {
+                return false;
+            }
+
+            _accepted = accepted;
+        }
+
+        Taken.TrySetResult();
+        return true;
+    }
+
+    public bool TryComplete(CompletionResult result)
+    {
+        lock (_lock)
+        {
+            if (_abandoned)
+            {
+                return false;
+            }
+        }
+
+        Result.TrySetResult(result);
+        Taken.TrySetResult();
+        return true;
+    }
+
+    /// <summary>Stops waiting; returns the acknowledgement if one arrived, so its dispatcher can be told to abort.</summary>
+    public CompletionAccepted? Abandon()
+    {
+        lock (_lock)
+        {
+            _abandoned = true;
+            return Result.Task.IsCompleted ? null : _accepted;
+        }
+    }
 }

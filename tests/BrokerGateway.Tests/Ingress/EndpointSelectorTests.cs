@@ -159,7 +159,7 @@ public class EndpointSelectorTests
 
         var picks = FirstPicks(1000);
 
-        Assert.All(["a", "b", "c"], id => Assert.InRange(picks[id], 280, 387));
+        Assert.All(["a", "b", "c"], id => Assert.InRange(picks[id], 280, 380));
     }
 
     [Fact]

@@ -19,7 +19,7 @@ public class FailoverTests
     {
         public DistributedStack Stack { get; } = stack;
 
-        public FakeUpstreamServer Flaky { get; } = flaky;
+        public FakeUpstreamServer Flaky { get; set; } = flaky;
 
         public FakeUpstreamServer Steady => Stack.Upstream;
 
@@ -103,6 +103,28 @@ public class FailoverTests
     }
 
     [SkippableFact]
+    public async Task ConnectionRefused_FailsOverThenTheEndpointIsCooledDownAndComesBackWhenItListensAgain()
+    {
+        await using var setup = await StartAsync();
+        var client = setup.Stack.Client();
+        await ReadyAsync(client);
+        var port = setup.Flaky.BaseUrl.Port;
+        await setup.Flaky.DisposeAsync();
+
+        var failedOver = await client.PostAsync("/v1/chat/completions", Chat());
+        var whileCooling = await client.PostAsync("/v1/chat/completions", Chat());
+        setup.Flaky = await FakeUpstreamServer.StartAsync($"http://127.0.0.1:{port}");
+
+        Assert.Equal(("steady-endpoint", "2"), (Header(failedOver, "x-gateway-endpoint"), Header(failedOver, "x-gateway-attempts")));
+        Assert.Equal(("steady-endpoint", "1"), (Header(whileCooling, "x-gateway-endpoint"), Header(whileCooling, "x-gateway-attempts")));
+        await Eventually.Until(
+            () => client.PostAsync("/v1/chat/completions", Chat()),
+            r => Header(r, "x-gateway-endpoint") == "flaky-endpoint",
+            timeout: TimeSpan.FromSeconds(20),
+            what: "the endpoint back once it listens again");
+    }
+
+    [SkippableFact]
     public async Task UnreachableEndpoint_FailsOverToAnother()
     {
         await using var setup = await StartAsync(flakyUrl: "http://127.0.0.1:1/v1");
@@ -134,6 +156,17 @@ public class FailoverTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("steady-endpoint", Header(response, "x-gateway-endpoint"));
+        var whileCooling = await client.PostAsync("/v1/chat/completions", Chat());
+        Assert.Equal(("steady-endpoint", "1"), (Header(whileCooling, "x-gateway-endpoint"), Header(whileCooling, "x-gateway-attempts")));
+
+        // A dispatcher for the endpoint starts: after the cooldown, the probe finds it and it is back.
+        using var revived = await GatewayHosts.StartDispatcherAsync(setup.Stack.Shared(new() { ["METIS_API_TOKENS"] = """{"ghost-endpoint": "k3"}""" }));
+        await Eventually.Until(
+            () => client.PostAsync("/v1/chat/completions", Chat()),
+            r => Header(r, "x-gateway-endpoint") == "ghost-endpoint",
+            timeout: TimeSpan.FromSeconds(20),
+            what: "the endpoint back once a dispatcher consumes its queue");
+        await revived.StopAsync();
     }
 
     [SkippableTheory]
