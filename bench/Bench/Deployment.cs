@@ -35,9 +35,9 @@ public sealed class Deployment : IDisposable
         return await Task.FromResult(deployment);
     }
 
-    public static async Task<Deployment> DistributedAsync(Dictionary<string, string> watcher, Dictionary<string, string> dispatcher, Dictionary<string, string> ingress, int port)
+    public static async Task<Deployment> DistributedAsync(string name, Dictionary<string, string> watcher, Dictionary<string, string> dispatcher, Dictionary<string, string> ingress, int port)
     {
-        var deployment = new Deployment("(c) gateway over RabbitMQ, 3 processes");
+        var deployment = new Deployment(name);
         deployment.Start("ManifestWatcher", watcher);
         deployment.Start("Dispatcher", dispatcher);
         deployment.Start("Ingress", ingress);

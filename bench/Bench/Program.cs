@@ -24,11 +24,16 @@ public sealed class Program
         var upstreamPort = ServiceProcess.FreePort();
         using var upstream = ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", $"http://127.0.0.1:{upstreamPort}", "--no-record");
         var upstreamUrl = new Uri($"http://127.0.0.1:{upstreamPort}/");
-        var manifest = Path.Combine(Directory.CreateTempSubdirectory("bg-bench-").FullName, "status.json");
-        await File.WriteAllTextAsync(manifest, $$$"""
-            {"bench": {"status": "Live", "model": "Fake upstream", "description": "benchmark target", "experts": ["bench-model"],
-                       "url": "{{{upstreamUrl}}}v1", "endpoint_id": "bench-endpoint"}}
-            """);
+        var folder = Directory.CreateTempSubdirectory("bg-bench-").FullName;
+        var manifest = Path.Combine(folder, "status.json");
+        await File.WriteAllTextAsync(manifest, Manifest(("bench-endpoint", upstreamUrl)));
+
+        // The failover scenario: two more fake upstreams, one of which can answer 500 to every other request.
+        var steadyPort = ServiceProcess.FreePort();
+        var flakyPort = ServiceProcess.FreePort();
+        var pairManifest = Path.Combine(folder, "pair.json");
+        await File.WriteAllTextAsync(pairManifest, Manifest(
+            ("pair-steady", new Uri($"http://127.0.0.1:{steadyPort}/")), ("pair-flaky", new Uri($"http://127.0.0.1:{flakyPort}/"))));
 
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
@@ -51,12 +56,20 @@ public sealed class Program
                 ["Auth__Jwt__Audience"] = jwt.Audience!,
                 ["METIS_STATUS_URL"] = manifest,
             };
-            var keys = new Dictionary<string, string> { ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}"}""" };
+            var keys = new Dictionary<string, string>
+            {
+                ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}", "pair-steady": "{{UpstreamKey}}", "pair-flaky": "{{UpstreamKey}}"}""",
+            };
+            using var pair = mode is "healthy-pair" or "flaky-pair"
+                ? new PairOfUpstreams(steadyPort, flakyPort, failEvery: mode == "flaky-pair" ? 2 : null)
+                : null;
             using var deployment = mode switch
             {
                 "direct" => await Deployment.DirectAsync(upstreamUrl),
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, keys), ingressPort),
-                "rabbitmq" => await DistributedAsync(common, ingress, keys, manifest, ingressPort),
+                "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", common, ingress, keys, manifest, ingressPort),
+                "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", common, ingress, keys, pairManifest, ingressPort),
+                "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", common, ingress, keys, pairManifest, ingressPort),
                 _ => throw new ArgumentException($"unknown mode '{mode}'"),
             };
             var bearer = mode == "direct" ? null : token;
@@ -76,12 +89,41 @@ public sealed class Program
         return rows.Any(r => r.Result.Failures > 0) ? 1 : 0;
     }
 
-    private static async Task<Deployment> DistributedAsync(Dictionary<string, string> common, Dictionary<string, string> ingress, Dictionary<string, string> keys, string manifest, int ingressPort)
+    private static async Task<Deployment> DistributedAsync(
+        string name, Dictionary<string, string> common, Dictionary<string, string> ingress, Dictionary<string, string> keys, string manifest, int ingressPort)
     {
         var broker = await FreshVirtualHostAsync();
         var watcher = Merge(common, new() { ["RABBITMQ_URL"] = broker, ["METIS_STATUS_URL"] = manifest });
         var dispatcher = Merge(Merge(common, keys), new() { ["RABBITMQ_URL"] = broker });
-        return await Deployment.DistributedAsync(watcher, dispatcher, Merge(ingress, new() { ["RABBITMQ_URL"] = broker }), ingressPort);
+        return await Deployment.DistributedAsync(name, watcher, dispatcher, Merge(ingress, new() { ["RABBITMQ_URL"] = broker }), ingressPort);
+    }
+
+    private static string Manifest(params (string EndpointId, Uri Upstream)[] endpoints) =>
+        "{" + string.Join(",", endpoints.Select(e => $$"""
+            "{{e.EndpointId}}": {"status": "Live", "model": "Fake upstream", "description": "benchmark target", "experts": ["bench-model"],
+                                 "url": "{{e.Upstream}}v1", "endpoint_id": "{{e.EndpointId}}"}
+            """)) + "}";
+
+    /// <summary>The two fake upstreams of the failover scenario, each its own process.</summary>
+    private sealed class PairOfUpstreams : IDisposable
+    {
+        private readonly ServiceProcess _steady;
+        private readonly ServiceProcess _flaky;
+
+        public PairOfUpstreams(int steadyPort, int flakyPort, int? failEvery)
+        {
+            _steady = ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", $"http://127.0.0.1:{steadyPort}", "--no-record");
+            string[] flakyArgs = failEvery is { } every
+                ? ["--urls", $"http://127.0.0.1:{flakyPort}", "--no-record", "--fail-every", every.ToString(CultureInfo.InvariantCulture)]
+                : ["--urls", $"http://127.0.0.1:{flakyPort}", "--no-record"];
+            _flaky = ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", flakyArgs);
+        }
+
+        public void Dispose()
+        {
+            _steady.Dispose();
+            _flaky.Dispose();
+        }
     }
 
     /// <summary>Makes an empty virtual host for the run, so nothing left by earlier runs is in the way.</summary>
@@ -116,8 +158,8 @@ public sealed class Program
         var culture = CultureInfo.InvariantCulture;
         Console.WriteLine($"Machine: {MachineInfo.Describe()}");
         Console.WriteLine();
-        Console.WriteLine("| set-up | concurrency | requests | req/s | p50 ms | p90 ms | p99 ms | req/s vs (a) | p50 added over (a) | gateway RSS MiB |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| set-up | concurrency | requests | success | req/s | p50 ms | p90 ms | p99 ms | req/s vs (a) | p50 added over (a) | gateway RSS MiB |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var (mode, concurrency, result, memory) in rows)
         {
             var direct = rows.FirstOrDefault(r => r.Concurrency == concurrency && r.Mode.StartsWith("(a)", StringComparison.Ordinal)).Result;
@@ -125,7 +167,7 @@ public sealed class Program
             var added = direct is null ? "" : string.Create(culture, $"{result.P50 - direct.P50:+0.00;-0.00} ms");
             var rss = mode.StartsWith("(a)", StringComparison.Ordinal) ? "–" : memory.ToString("0", culture);
             Console.WriteLine(string.Create(culture,
-                $"| {mode} | {concurrency} | {result.Requests} | {result.RequestsPerSecond:0} | {result.P50:0.00} | {result.P90:0.00} | {result.P99:0.00} | {ratio} | {added} | {rss} |"));
+                $"| {mode} | {concurrency} | {result.Requests} | {100.0 * (result.Requests - result.Failures) / result.Requests:0.##}% | {result.RequestsPerSecond:0} | {result.P50:0.00} | {result.P90:0.00} | {result.P99:0.00} | {ratio} | {added} | {rss} |"));
         }
     }
 }

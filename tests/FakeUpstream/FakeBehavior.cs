@@ -10,6 +10,9 @@ public sealed record FakeBehavior(int Status = 200, TimeSpan Delay = default, st
     /// <summary>When set, the connection is dropped before any response byte is sent.</summary>
     public bool Abort { get; init; }
 
+    /// <summary>When set, every n-th request (the 1st, the n+1-th, …) answers 500 instead.</summary>
+    public int? FailEvery { get; init; }
+
     /// <summary>When set, the answer carries <c>Retry-After</c> with this many seconds.</summary>
     public int? RetryAfterSeconds { get; init; }
 }

@@ -22,6 +22,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly bool _record;
+    private long _count;
 
     private FakeUpstreamServer(WebApplication app, bool record)
     {
@@ -85,6 +86,11 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         }
 
         var (behavior, model) = Resolve(body);
+        if (behavior.FailEvery is > 0 and var every && Interlocked.Increment(ref _count) % every == 1 % every)
+        {
+            behavior = behavior with { Status = 500 };
+        }
+
         if (behavior.Abort)
         {
             context.Features.Get<IConnectionLifetimeFeature>()?.Abort();
