@@ -153,6 +153,12 @@ public sealed class CompletionRouter(
                 return (answer, false);
             }
 
+            if (result.Outcome != CompletionOutcome.Answered || result.StatusCode >= 500)
+            {
+                // Not retried, and says nothing for or against the endpoint (e.g. 501).
+                return (answer, false);
+            }
+
             // A success, or a refusal of the request itself: the endpoint works.
             if (health.RecordSuccess(id) is { } recovered)
             {

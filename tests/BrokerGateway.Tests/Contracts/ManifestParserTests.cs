@@ -79,6 +79,10 @@ public class ManifestParserTests
     [InlineData("\"url\":\"not a url\"", "url")]
     [InlineData("\"endpoint_id\":\"has space\"", "endpoint_id")]
     [InlineData("\"model\":\"\"", "model")]
+    [InlineData("\"model\":\"M\",\"weight\":0", "weight")]
+    [InlineData("\"model\":\"M\",\"weight\":\"2\"", "weight")]
+    [InlineData("\"model\":\"M\",\"allowed_groups\":\"physics\"", "allowed_groups")]
+    [InlineData("\"model\":\"M\",\"allowed_groups\":[\"\"]", "allowed_groups")]
     public void Parse_FieldWithBadValue_SkipsEntryNamingTheField(string replacement, string field)
     {
         var defaults = new Dictionary<string, string>
@@ -142,6 +146,16 @@ public class ManifestParserTests
         var entry = Assert.Single(result.Manifest!.Entries);
         Assert.Equal("http://h/v1", entry.Url);
         Assert.Empty(result.Problems);
+    }
+
+    [Fact]
+    public void Parse_OptionalWeightAndAllowedGroups_AreRead()
+    {
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","weight":2.5,"allowed_groups":["physics","chemistry"]}}""");
+
+        var entry = Assert.Single(result.Manifest!.Entries);
+        Assert.Equal(2.5, entry.Weight);
+        Assert.Equal(["physics", "chemistry"], entry.AllowedGroups);
     }
 
     [Fact]

@@ -25,13 +25,16 @@ public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGatew
 
     public FakeUpstreamServer Upstream { get; }
 
-    public static async Task<StandaloneIngressFactory> CreateAsync(Dictionary<string, string?>? extra = null)
+    public static async Task<StandaloneIngressFactory> CreateAsync(Dictionary<string, string?>? extra = null, params object[] moreEntries)
     {
         var upstream = await FakeUpstreamServer.StartAsync();
         var manifest = new TestManifest(
+        [
             TestManifest.Entry("mock-echo", "mock://echo", "mock-echo", ["mock-gpt", "mock-embedding"]),
             TestManifest.Entry("fake", upstream.BaseUrl.ToString(), "fake-endpoint", ["fake-model"]),
-            TestManifest.Entry("offline", "http://127.0.0.1:9/v1", "offline-endpoint", ["offline-model"], status: "Offline"));
+            TestManifest.Entry("offline", "http://127.0.0.1:9/v1", "offline-endpoint", ["offline-model"], status: "Offline"),
+            .. moreEntries,
+        ]);
         var settings = new Dictionary<string, string?>(TestTokens.Configuration)
         {
             ["RABBITMQ_URL"] = string.Empty,

@@ -19,8 +19,16 @@ public sealed class TestManifest : IDisposable
     public string Path { get; }
 
     /// <summary>One manifest entry with the seed's six fields.</summary>
-    public static object Entry(string name, string url, string endpointId, string[] experts, string status = "Live", double weight = 1) =>
-        new Dictionary<string, object> { ["name"] = name, ["status"] = status, ["model"] = name, ["description"] = $"{name} for tests", ["experts"] = experts, ["url"] = url, ["endpoint_id"] = endpointId, ["weight"] = weight };
+    public static object Entry(string name, string url, string endpointId, string[] experts, string status = "Live", double weight = 1, string[]? allowedGroups = null)
+    {
+        var entry = new Dictionary<string, object> { ["name"] = name, ["status"] = status, ["model"] = name, ["description"] = $"{name} for tests", ["experts"] = experts, ["url"] = url, ["endpoint_id"] = endpointId, ["weight"] = weight };
+        if (allowedGroups is not null)
+        {
+            entry["allowed_groups"] = allowedGroups;
+        }
+
+        return entry;
+    }
 
     public void Write(params object[] entries)
     {

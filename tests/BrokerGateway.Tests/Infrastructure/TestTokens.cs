@@ -18,6 +18,6 @@ public static class TestTokens
         ["Auth:Jwt:Audience"] = Audience,
     };
 
-    public static string Issue(string subject = "alice", TimeSpan? lifetime = null, JwtOptions? options = null, TimeProvider? time = null) =>
-        TokenIssuer.Issue(options ?? Options, subject, ["g1"], lifetime ?? TimeSpan.FromMinutes(10), time ?? TimeProvider.System);
+    public static string Issue(string subject = "alice", TimeSpan? lifetime = null, JwtOptions? options = null, TimeProvider? time = null, string[]? groups = null) =>
+        TokenIssuer.Issue(options ?? Options, subject, groups ?? ["g1"], lifetime ?? TimeSpan.FromMinutes(10), time ?? TimeProvider.System);
 }

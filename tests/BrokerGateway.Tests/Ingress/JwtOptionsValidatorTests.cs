@@ -46,4 +46,24 @@ public class JwtOptionsValidatorTests
         Assert.Empty(Failures(new JwtOptions { SigningKey = new string('k', 40), Issuer = "i", Audience = "a" }));
         Assert.Empty(Failures(new JwtOptions { Authority = "https://idp.example.org", Audience = "a" }));
     }
+
+    [Fact]
+    public void Validate_NoJwtButIntrospectionOn_Passes()
+    {
+        Assert.True(new JwtOptionsValidator(introspectionEnabled: true).Validate(null, new JwtOptions()).Succeeded);
+    }
+
+    [Theory]
+    [InlineData("http://idp.example.org/introspect", "id", "secret", "true", "Auth:Introspection:Url:")]
+    [InlineData("https://idp.example.org/introspect", "", "secret", "true", "Auth:Introspection:ClientId:")]
+    [InlineData("https://idp.example.org/introspect", "id", "", "true", "Auth:Introspection:ClientSecret:")]
+    public void IntrospectionValidate_IncompleteSettings_NameTheKey(string url, string id, string secret, string requireHttps, string key)
+    {
+        var options = new IntrospectionOptions { Url = url, ClientId = id, ClientSecret = secret, RequireHttps = bool.Parse(requireHttps) };
+
+        var failure = Assert.Single(new IntrospectionOptionsValidator().Validate(null, options).Failures!);
+
+        Assert.StartsWith(key, failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", options.ToString().Replace("ClientSecret=set", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+    }
 }
