@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ when it
-# is missing, starts it without systemd (with the management plugin, which the tests use to make a
-# throwaway virtual host each), checks formatting, builds, runs every test, prints one summary
-# line, and stops what it started. Nothing is skipped: a test that finds no broker fails here.
+# The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ and
+# PostgreSQL when they are missing, starts them without systemd (RabbitMQ with the management
+# plugin, which the tests use to make a throwaway virtual host each; PostgreSQL for the usage
+# records, a throwaway database each), checks formatting, builds, runs every test, prints one
+# summary line, and stops what it started. Nothing is skipped: a test that finds no server fails.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
-trap stop_started_rabbitmq EXIT
+. scripts/postgres.sh
+trap 'stop_started_rabbitmq; stop_started_postgres' EXIT
 ensure_rabbitmq
+ensure_postgres
 
 export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

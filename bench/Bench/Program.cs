@@ -55,6 +55,7 @@ public sealed class Program
                 ["Auth__Jwt__Issuer"] = jwt.Issuer!,
                 ["Auth__Jwt__Audience"] = jwt.Audience!,
                 ["METIS_STATUS_URL"] = manifest,
+                ["Usage__SqlitePath"] = Path.Combine(folder, $"usage-{mode}.db"),
             };
             var keys = new Dictionary<string, string>
             {

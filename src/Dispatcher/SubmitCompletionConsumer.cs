@@ -41,6 +41,7 @@ public sealed partial class SubmitCompletionConsumer(
         }
 
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
+        var started = time.GetTimestamp();
         var attempt = AttemptAsync(request, call.Token);
 
         // A quick answer is its own acknowledgement; only a call still running after a moment is
@@ -63,7 +64,7 @@ public sealed partial class SubmitCompletionConsumer(
         }
 
         LogAnswered(logger, request.RequestId, request.EndpointId, result.Outcome, result.StatusCode);
-        await context.RespondAsync(result);
+        await context.RespondAsync(result with { UpstreamMilliseconds = time.GetElapsedTime(started).TotalMilliseconds });
     }
 
     private async Task<CompletionResult> AttemptAsync(SubmitCompletion request, CancellationToken cancellationToken)

@@ -6,6 +6,7 @@ using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Routing;
+using BrokerGateway.Ingress.Usage;
 using BrokerGateway.ManifestWatcher;
 using MassTransit;
 using Microsoft.AspNetCore.Diagnostics;
@@ -50,6 +51,7 @@ public static class IngressRegistration
         builder.Services.AddSingleton<AttemptSender>();
         builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<QueueDepths>();
+        builder.AddUsageRecords();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<IngressBusModule>();
@@ -95,6 +97,7 @@ public static class IngressRegistration
         app.MapOpenAiApi(OpenAiApi.MetisPrefix);
         app.MapEndpointsApi();
         app.MapWhoAmIApi();
+        app.MapUsageApi();
         return app;
     }
 

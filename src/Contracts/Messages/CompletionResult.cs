@@ -4,7 +4,8 @@ namespace BrokerGateway.Contracts.Messages;
 /// How one attempt ended. When <see cref="Outcome"/> is <see cref="CompletionOutcome.Answered"/>,
 /// <see cref="StatusCode"/> and <see cref="Body"/> are the upstream's, and
 /// <see cref="RetryAfterSeconds"/> its <c>Retry-After</c> if it sent one; otherwise
-/// <see cref="Detail"/> says what went wrong, with no secret in it.
+/// <see cref="Detail"/> says what went wrong, with no secret in it. <see cref="UpstreamMilliseconds"/>
+/// is how long the dispatcher's call took.
 /// </summary>
 public sealed record CompletionResult(
     Guid RequestId,
@@ -14,4 +15,5 @@ public sealed record CompletionResult(
     int StatusCode,
     string Body,
     string? Detail,
-    int? RetryAfterSeconds = null);
+    int? RetryAfterSeconds = null,
+    double? UpstreamMilliseconds = null);

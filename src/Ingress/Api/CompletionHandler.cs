@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -5,6 +6,7 @@ using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Routing;
+using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Api;
@@ -14,7 +16,13 @@ namespace BrokerGateway.Ingress.Api;
 /// its queue, and relay the answer — the upstream's body when it succeeded or refused the request,
 /// an OpenAI-shaped error from the gateway's taxonomy otherwise.
 /// </summary>
-public sealed class CompletionHandler(EndpointSelector selector, CompletionRouter router, IOptions<IngressOptions> options, IOptions<JwtOptions> jwt)
+public sealed class CompletionHandler(
+    EndpointSelector selector,
+    CompletionRouter router,
+    UsageRecorder usage,
+    TimeProvider time,
+    IOptions<IngressOptions> options,
+    IOptions<JwtOptions> jwt)
 {
     public const string EndpointHeader = "x-gateway-endpoint";
     public const string AttemptsHeader = "x-gateway-attempts";
@@ -22,6 +30,7 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
 
     public async Task<IResult> HandleAsync(HttpContext context, UpstreamRoute route, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var requestId = context.RequestId();
 
         var (body, readError) = await RequestBodyReader.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
@@ -36,17 +45,18 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
             return invalid.ToResult();
         }
 
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         var (timeout, badTimeout) = Deadline(context.Request);
         if (badTimeout is not null)
         {
-            return badTimeout.ToResult();
+            return Record(badTimeout, null);
         }
 
-        var decision = selector.Select(model!, CallerIdentity.From(context.User, jwt.Value.GroupsClaim));
+        var decision = selector.Select(model!, caller);
         if (decision.Error is not null)
         {
             context.Response.Headers[AttemptsHeader] = "0";
-            return decision.Error.ToResult();
+            return Record(decision.Error, null);
         }
 
         var answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
@@ -58,7 +68,7 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
         context.Response.Headers[AttemptsHeader] = answer.Attempts.ToString(CultureInfo.InvariantCulture);
         if (answer.Error is not null)
         {
-            return answer.Error.ToResult();
+            return Record(answer.Error, answer);
         }
 
         var result = answer.Result!;
@@ -67,9 +77,26 @@ public sealed class CompletionHandler(EndpointSelector selector, CompletionRoute
             context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         }
 
-        return IsRelayable(result)
-            ? Results.Text(result.Body, "application/json", Encoding.UTF8, result.StatusCode)
-            : ApiErrors.FromResult(result).ToResult();
+        if (!IsRelayable(result))
+        {
+            return Record(ApiErrors.FromResult(result), answer);
+        }
+
+        var (prompt, completion, total) = result.StatusCode is >= 200 and < 300 ? UsageTokens.From(result.Body) : (0, 0, 0);
+        Write(result.StatusCode, answer, prompt, completion, total);
+        return Results.Text(result.Body, "application/json", Encoding.UTF8, result.StatusCode);
+
+        IResult Record(ApiError error, RoutedAnswer? routed)
+        {
+            Write(error.Status, routed, 0, 0, 0);
+            return error.ToResult();
+        }
+
+        void Write(int status, RoutedAnswer? routed, int promptTokens, int completionTokens, int totalTokens) =>
+            usage.Record(new UsageRecord(
+                time.GetUtcNow(), requestId, caller.Subject, caller.Groups, model!, routed?.EndpointId, RouteNames.Of(route), status,
+                promptTokens, completionTokens, totalTokens, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, Streamed: false));
     }
 
     /// <summary>The request's total deadline: the configured one, or <c>x-gateway-timeout-ms</c> up to the configured cap.</summary>

@@ -54,6 +54,9 @@ public static class ApiErrors
     public static ApiError ModelAccessDenied(string model) =>
         new(403, "permission_error", "model_access_denied", $"You are not a member of any group allowed to use the model '{model}'.", "model");
 
+    public static ApiError UsageOfOthers() =>
+        new(403, "permission_error", "usage_access_denied", "Only members of the gateway's admin groups may see other users' or groups' usage.");
+
     public static ApiError RouteNotFound(string method, string path) =>
         new(404, InvalidRequest, "unknown_url", $"Unknown request URL: {method} {path}.");
 

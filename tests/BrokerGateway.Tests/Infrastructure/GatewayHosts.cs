@@ -50,6 +50,10 @@ public static class GatewayHosts
         });
         Configure(builder.Configuration, configuration);
         builder.Configuration["urls"] = "http://127.0.0.1:0";
+        if (string.IsNullOrEmpty(builder.Configuration["Usage:SqlitePath"]) && string.IsNullOrEmpty(builder.Configuration["ConnectionStrings:Usage"]))
+        {
+            builder.Configuration["Usage:SqlitePath"] = Path.Combine(Directory.CreateTempSubdirectory("bg-usage-").FullName, "usage.db");
+        }
         builder.AddIngress();
         var app = builder.Build().UseIngress();
         await StartAsync(app);

@@ -23,6 +23,9 @@ public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGatew
 
     public TestManifest Manifest { get; }
 
+    /// <summary>The SQLite file the ingress writes its usage records to (beside the manifest, removed with it).</summary>
+    public string UsagePath => _settings["Usage:SqlitePath"]!;
+
     public FakeUpstreamServer Upstream { get; }
 
     public static async Task<StandaloneIngressFactory> CreateAsync(Dictionary<string, string?>? extra = null, params object[] moreEntries)
@@ -41,6 +44,7 @@ public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGatew
             ["METIS_STATUS_URL"] = manifest.Path,
             ["METIS_API_TOKENS"] = $$"""{"fake-endpoint": "{{UpstreamKey}}"}""",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Usage:SqlitePath"] = Path.Combine(Path.GetDirectoryName(manifest.Path)!, "usage.db"),
         };
         foreach (var (key, value) in extra ?? [])
         {

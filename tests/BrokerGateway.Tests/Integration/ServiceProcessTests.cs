@@ -64,6 +64,7 @@ public class ServiceProcessTests
             ["Auth__Jwt__SigningKey"] = TestTokens.SigningKey,
             ["Auth__Jwt__Issuer"] = TestTokens.Issuer,
             ["Auth__Jwt__Audience"] = TestTokens.Audience,
+            ["Usage__SqlitePath"] = Path.Combine(Path.GetDirectoryName(manifest.Path)!, "usage.db"),
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Issue());

@@ -1,0 +1,15 @@
+using BrokerGateway.Contracts.Messages;
+
+namespace BrokerGateway.Ingress.Api;
+
+public static class RouteNames
+{
+    /// <summary>The route as usage records name it.</summary>
+    public static string Of(UpstreamRoute route) => route switch
+    {
+        UpstreamRoute.ChatCompletions => "chat/completions",
+        UpstreamRoute.Completions => "completions",
+        UpstreamRoute.Embeddings => "embeddings",
+        _ => route.ToString(),
+    };
+}

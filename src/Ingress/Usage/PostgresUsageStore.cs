@@ -1,0 +1,23 @@
+using System.Data.Common;
+using Npgsql;
+
+namespace BrokerGateway.Ingress.Usage;
+
+/// <summary>Usage records in PostgreSQL, shared by every ingress replica.</summary>
+public sealed class PostgresUsageStore(string connectionString) : SqlUsageStore
+{
+    /// <summary>An arbitrary key for the advisory lock that serialises migrations between replicas.</summary>
+    private const long MigrationLock = 7_304_120_211;
+
+    protected override string IdentityColumn => "BIGSERIAL PRIMARY KEY";
+
+    protected override DbConnection CreateConnection() => new NpgsqlConnection(connectionString);
+
+    protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT pg_advisory_xact_lock({MigrationLock})";
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,178 @@
+using System.Data.Common;
+using System.Globalization;
+
+namespace BrokerGateway.Ingress.Usage;
+
+/// <summary>
+/// The usage records in a SQL database, through plain ADO.NET. Times are stored as ISO-8601 UTC
+/// text with a separate day column, which sorts and groups the same in SQLite and PostgreSQL.
+/// Migrations are numbered and recorded in <c>usage_schema</c>.
+/// </summary>
+public abstract class SqlUsageStore : IUsageStore
+{
+    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+
+    private static readonly string[] Columns =
+    [
+        "time_utc", "day", "request_id", "user_id", "groups", "model", "endpoint_id", "route", "status",
+        "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed",
+    ];
+
+    /// <summary>The DDL of each schema version, in order; only ever appended to.</summary>
+    protected IReadOnlyList<string> Migrations =>
+    [
+        $"""
+        CREATE TABLE usage_records (
+            id {IdentityColumn},
+            time_utc TEXT NOT NULL,
+            day TEXT NOT NULL,
+            request_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            model TEXT NOT NULL,
+            endpoint_id TEXT,
+            route TEXT NOT NULL,
+            status INTEGER NOT NULL,
+            prompt_tokens INTEGER NOT NULL,
+            completion_tokens INTEGER NOT NULL,
+            total_tokens INTEGER NOT NULL,
+            total_ms DOUBLE PRECISION NOT NULL,
+            upstream_ms DOUBLE PRECISION,
+            attempts INTEGER NOT NULL,
+            streamed INTEGER NOT NULL
+        );
+        CREATE INDEX ix_usage_records_user_time ON usage_records (user_id, time_utc);
+        CREATE INDEX ix_usage_records_time ON usage_records (time_utc);
+        """,
+    ];
+
+    /// <summary>The column definition of an auto-numbered primary key.</summary>
+    protected abstract string IdentityColumn { get; }
+
+    protected abstract DbConnection CreateConnection();
+
+    /// <summary>Serialises migrations between replicas, inside the migration's transaction.</summary>
+    protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockForMigrationAsync(connection, transaction, cancellationToken);
+        await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER NOT NULL)", cancellationToken);
+        await using (var read = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM usage_schema"))
+        {
+            var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
+            for (var next = version; next < Migrations.Count; next++)
+            {
+                await ExecuteAsync(connection, transaction, Migrations[next], cancellationToken);
+                await ExecuteAsync(connection, transaction, $"INSERT INTO usage_schema (version) VALUES ({next + 1})", cancellationToken);
+            }
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
+    {
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var insert = Command(connection, transaction,
+            $"INSERT INTO usage_records ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})");
+        var parameters = Columns.ToDictionary(c => c, c =>
+        {
+            var parameter = insert.CreateParameter();
+            parameter.ParameterName = "@" + c;
+            insert.Parameters.Add(parameter);
+            return parameter;
+        });
+        foreach (var record in records)
+        {
+            var time = record.Time.UtcDateTime;
+            parameters["time_utc"].Value = time.ToString(TimeFormat, CultureInfo.InvariantCulture);
+            parameters["day"].Value = time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            parameters["request_id"].Value = record.RequestId.ToString("N");
+            parameters["user_id"].Value = record.User;
+            parameters["groups"].Value = GroupsColumn(record.Groups);
+            parameters["model"].Value = record.Model;
+            parameters["endpoint_id"].Value = (object?)record.EndpointId ?? DBNull.Value;
+            parameters["route"].Value = record.Route;
+            parameters["status"].Value = record.Status;
+            parameters["prompt_tokens"].Value = record.PromptTokens;
+            parameters["completion_tokens"].Value = record.CompletionTokens;
+            parameters["total_tokens"].Value = record.TotalTokens;
+            parameters["total_ms"].Value = record.TotalMilliseconds;
+            parameters["upstream_ms"].Value = (object?)record.UpstreamMilliseconds ?? DBNull.Value;
+            parameters["attempts"].Value = record.Attempts;
+            parameters["streamed"].Value = record.Streamed ? 1 : 0;
+            await insert.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<UsageTotal>> QueryAsync(UsageQuery query, CancellationToken cancellationToken)
+    {
+        var key = query.GroupBy == UsageGrouping.Day ? "day" : "model";
+        var sql = $"""
+            SELECT {key}, COUNT(*), COALESCE(SUM(prompt_tokens), 0), COALESCE(SUM(completion_tokens), 0), COALESCE(SUM(total_tokens), 0)
+            FROM usage_records
+            WHERE time_utc >= @from AND time_utc < @to
+            {(query.User is null ? string.Empty : "AND user_id = @user")}
+            {(query.Group is null ? string.Empty : "AND groups LIKE @group")}
+            GROUP BY {key} ORDER BY {key}
+            """;
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        await using var select = Command(connection, null, sql);
+        Add(select, "@from", query.From.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        Add(select, "@to", query.To.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        if (query.User is not null)
+        {
+            Add(select, "@user", query.User);
+        }
+
+        if (query.Group is not null)
+        {
+            Add(select, "@group", "% " + EscapeLike(query.Group) + " %");
+        }
+
+        var totals = new List<UsageTotal>();
+        await using var reader = await select.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            totals.Add(new UsageTotal(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3), reader.GetInt64(4)));
+        }
+
+        return totals;
+    }
+
+    /// <summary>Groups padded with spaces, so that one group is found with <c>LIKE '% name %'</c>.</summary>
+    private static string GroupsColumn(IReadOnlyList<string> groups) => " " + string.Join(" ", groups) + " ";
+
+    private static string EscapeLike(string value) => value.Replace("%", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
+
+    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static void Add(DbCommand command, string name, object value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value;
+        command.Parameters.Add(parameter);
+    }
+
+    private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = Command(connection, transaction, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

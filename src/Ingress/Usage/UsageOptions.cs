@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace BrokerGateway.Ingress.Usage;
+
+/// <summary>Where usage records go (section <c>Usage</c>, and <c>ConnectionStrings:Usage</c>).</summary>
+public sealed class UsageOptions
+{
+    public const string Section = "Usage";
+    public const string ConnectionStringKey = "ConnectionStrings:Usage";
+
+    /// <summary>A PostgreSQL connection string; when unset, records go to the SQLite file <see cref="SqlitePath"/>.</summary>
+    public string? ConnectionString { get; set; }
+
+    /// <summary>The SQLite file used when no PostgreSQL is named; relative to the working directory.</summary>
+    public string SqlitePath { get; set; } = "brokergateway-usage.db";
+
+    /// <summary>Records written in one transaction at most.</summary>
+    [Range(1, 100_000, ErrorMessage = "Usage:BatchSize: must be from 1 to 100000")]
+    public int BatchSize { get; set; } = 500;
+
+    /// <summary>Records waiting to be written at most; past it the request path never blocks, and the overflow is counted and logged.</summary>
+    [Range(100, 10_000_000, ErrorMessage = "Usage:QueueCapacity: must be from 100 to 10000000")]
+    public int QueueCapacity { get; set; } = 100_000;
+
+    public bool UsesPostgres => !string.IsNullOrWhiteSpace(ConnectionString);
+}

@@ -1,0 +1,24 @@
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Usage;
+
+public static class UsageRegistration
+{
+    /// <summary>Usage records: SQLite file by default, PostgreSQL when <c>ConnectionStrings:Usage</c> names one; written off the request path.</summary>
+    public static IHostApplicationBuilder AddUsageRecords(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<UsageOptions>()
+            .BindConfiguration(UsageOptions.Section)
+            .Configure<IConfiguration>((o, c) => o.ConnectionString = c[UsageOptions.ConnectionStringKey])
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IUsageStore>(sp =>
+        {
+            var o = sp.GetRequiredService<IOptions<UsageOptions>>().Value;
+            return o.UsesPostgres ? new PostgresUsageStore(o.ConnectionString!) : new SqliteUsageStore(Path.GetFullPath(o.SqlitePath));
+        });
+        builder.Services.AddSingleton<UsageRecorder>();
+        builder.Services.AddHostedService<UsageWriter>();
+        return builder;
+    }
+}

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Usage;
+
+/// <summary>
+/// Applies the schema migrations at start, then writes queued usage records in batches, one
+/// transaction each. A batch that fails is retried with back-off, never dropped; at a graceful
+/// stop, every queued record is written before the service exits.
+/// </summary>
+public sealed partial class UsageWriter(
+    IUsageStore store,
+    UsageRecorder recorder,
+    IOptions<UsageOptions> options,
+    TimeProvider time,
+    ILogger<UsageWriter> logger) : BackgroundService
+{
+    private const int StopAttempts = 5;
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        // Migrations first: a database that cannot be reached or migrated stops the ingress at start.
+        await store.MigrateAsync(cancellationToken);
+        await base.StartAsync(cancellationToken);
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        // Requests have stopped by now (the server stops first): let the writer drain the queue.
+        recorder.Complete();
+        await base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<UsageRecord>(options.Value.BatchSize);
+        var reader = recorder.Reader;
+        while (await reader.WaitToReadAsync(CancellationToken.None))
+        {
+            while (batch.Count < options.Value.BatchSize && reader.TryRead(out var record))
+            {
+                batch.Add(record);
+            }
+
+            await WriteAsync(batch, stoppingToken);
+            batch.Clear();
+        }
+    }
+
+    private async Task WriteAsync(List<UsageRecord> batch, CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromMilliseconds(200);
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await store.InsertAsync(batch, CancellationToken.None);
+                return;
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
+            {
+                LogWriteFailed(logger, batch.Count, ex);
+                if (stoppingToken.IsCancellationRequested && attempt >= StopAttempts)
+                {
+                    // Stopping, and the database stays away: say what is lost rather than hang the stop.
+                    LogLost(logger, batch.Count);
+                    return;
+                }
+
+                await Task.Delay(delay, time, CancellationToken.None);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Writing {Count} usage records failed; retrying")]
+    private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);
+
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Critical, Message = "{Count} usage records could not be written before the service stopped")]
+    private static partial void LogLost(ILogger logger, int count);
+}
