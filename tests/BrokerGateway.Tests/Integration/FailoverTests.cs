@@ -117,6 +117,12 @@ public class FailoverTests
 
         Assert.Equal(("steady-endpoint", "2"), (Header(failedOver, "x-gateway-endpoint"), Header(failedOver, "x-gateway-attempts")));
         Assert.Equal(("steady-endpoint", "1"), (Header(whileCooling, "x-gateway-endpoint"), Header(whileCooling, "x-gateway-attempts")));
+        var usagePath = setup.Stack.Ingress!.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerGateway.Ingress.Usage.UsageOptions>>().Value.SqlitePath;
+        var failoverRow = await Eventually.Until(
+            () => Task.FromResult(UsageRows.Read(usagePath).FirstOrDefault(r => r.Attempts == 2)),
+            row => row is not null,
+            what: "the usage row of the failed-over request");
+        Assert.Equal(("steady-endpoint", 200), (failoverRow!.EndpointId, failoverRow.Status));
         await Eventually.Until(
             () => client.PostAsync("/v1/chat/completions", Chat()),
             r => Header(r, "x-gateway-endpoint") == "flaky-endpoint",
