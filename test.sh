@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
-# The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ and
-# PostgreSQL when they are missing, starts them without systemd (RabbitMQ with the management
-# plugin, which the tests use to make a throwaway virtual host each; PostgreSQL for the usage
-# records, a throwaway database each), checks formatting, builds, runs every test, prints one
-# summary line, and stops what it started. Nothing is skipped: a test that finds no server fails.
+# The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ,
+# PostgreSQL and Redis when they are missing, starts them without systemd (RabbitMQ with the
+# management plugin, which the tests use to make a throwaway virtual host each; PostgreSQL for the
+# usage records, a throwaway database each; Redis for rate limits shared by two ingresses), checks
+# formatting, builds, runs every test, prints one summary line, and stops what it started.
+# Nothing is skipped: a test that finds no server fails.
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
 . scripts/postgres.sh
-trap 'stop_started_rabbitmq; stop_started_postgres' EXIT
+. scripts/redis.sh
+trap 'stop_started_rabbitmq; stop_started_postgres; stop_started_redis' EXIT
 ensure_rabbitmq
 ensure_postgres
+ensure_redis
 
 export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

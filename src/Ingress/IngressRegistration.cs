@@ -5,6 +5,7 @@ using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Usage;
 using BrokerGateway.ManifestWatcher;
@@ -52,6 +53,7 @@ public static class IngressRegistration
         builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<QueueDepths>();
         builder.AddUsageRecords();
+        builder.AddRateLimits();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<IngressBusModule>();

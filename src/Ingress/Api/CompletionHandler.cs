@@ -5,6 +5,7 @@ using System.Text.Json;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Options;
@@ -19,6 +20,7 @@ namespace BrokerGateway.Ingress.Api;
 public sealed class CompletionHandler(
     EndpointSelector selector,
     CompletionRouter router,
+    GatewayRateLimiter limiter,
     UsageRecorder usage,
     TimeProvider time,
     IOptions<IngressOptions> options,
@@ -52,6 +54,13 @@ public sealed class CompletionHandler(
             return Record(badTimeout, null);
         }
 
+        var lease = await limiter.AcquireAsync(caller, GatewayRateLimiter.Estimate(body!.Length), cancellationToken);
+        lease.WriteHeaders(context.Response);
+        if (lease.Error is not null)
+        {
+            return Record(lease.Error, null);
+        }
+
         var decision = selector.Select(model!, caller);
         if (decision.Error is not null)
         {
@@ -60,6 +69,13 @@ public sealed class CompletionHandler(
         }
 
         var answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
+        var (prompt, completion, total) = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 } ok ? UsageTokens.From(ok.Body) : (0, 0, 0);
+        if (lease.TokenKeys.Count > 0)
+        {
+            // The estimate is replaced by what the upstream reported (nothing, if it failed).
+            await limiter.CorrectAsync(lease, total, CancellationToken.None);
+        }
+
         if (answer.EndpointId is not null)
         {
             context.Response.Headers[EndpointHeader] = answer.EndpointId;
@@ -82,7 +98,6 @@ public sealed class CompletionHandler(
             return Record(ApiErrors.FromResult(result), answer);
         }
 
-        var (prompt, completion, total) = result.StatusCode is >= 200 and < 300 ? UsageTokens.From(result.Body) : (0, 0, 0);
         Write(result.StatusCode, answer, prompt, completion, total);
         return Results.Text(result.Body, "application/json", Encoding.UTF8, result.StatusCode);
 

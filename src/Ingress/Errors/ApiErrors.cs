@@ -57,6 +57,9 @@ public static class ApiErrors
     public static ApiError UsageOfOthers() =>
         new(403, "permission_error", "usage_access_denied", "Only members of the gateway's admin groups may see other users' or groups' usage.");
 
+    public static ApiError RateLimited(string limit, int retryAfterSeconds) =>
+        new(429, "rate_limit_error", "rate_limit_exceeded", $"Rate limit reached: {limit}. Try again in {retryAfterSeconds} s.", null, retryAfterSeconds);
+
     public static ApiError RouteNotFound(string method, string path) =>
         new(404, InvalidRequest, "unknown_url", $"Unknown request URL: {method} {path}.");
 

@@ -1,0 +1,29 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace BrokerGateway.Ingress.Limits;
+
+public static class RateLimitRegistration
+{
+    /// <summary>Rate limits; their counters live in Redis when <c>REDIS_URL</c> is set, in this process otherwise.</summary>
+    public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
+            .Validate(
+                o => new[] { o.Default }.Concat(o.Users.Values).Concat(o.Groups.Values).All(l => l.RequestsPerMinute >= 0 && l.TokensPerMinute >= 0),
+                $"{RateLimitOptions.Section}: RequestsPerMinute and TokensPerMinute must be 0 (no limit) or more")
+            .ValidateOnStart();
+        if (builder.Configuration[RateLimitOptions.RedisUrlKey] is { Length: > 0 } url)
+        {
+            builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisRateCounter.Configuration(url)));
+            builder.Services.AddSingleton<IRateCounter, RedisRateCounter>();
+        }
+        else
+        {
+            builder.Services.AddSingleton<IRateCounter, MemoryRateCounter>();
+        }
+
+        builder.Services.AddSingleton<GatewayRateLimiter>();
+        return builder;
+    }
+}
