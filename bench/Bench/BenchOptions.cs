@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace BrokerGateway.Bench;
 
-/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair</c>.</summary>
+/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas</c>.</summary>
 public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes)
 {
     public static BenchOptions Parse(string[] args)
@@ -13,6 +13,6 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
             Number("--requests-c1", 5000),
             Number("--requests-c32", 30000),
             Number("--warmup", 2000),
-            (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair").Split(',', StringSplitOptions.RemoveEmptyEntries));
+            (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas").Split(',', StringSplitOptions.RemoveEmptyEntries));
     }
 }

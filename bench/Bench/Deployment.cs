@@ -27,9 +27,12 @@ public sealed class Deployment : IDisposable
         return await Task.FromResult(deployment);
     }
 
-    public static async Task<Deployment> StandaloneAsync(Dictionary<string, string> ingress, int port)
+    public static Task<Deployment> StandaloneAsync(Dictionary<string, string> ingress, int port) =>
+        StandaloneAsync("(b) gateway standalone", ingress, port);
+
+    public static async Task<Deployment> StandaloneAsync(string name, Dictionary<string, string> ingress, int port)
     {
-        var deployment = new Deployment("(b) gateway standalone");
+        var deployment = new Deployment(name);
         deployment.Start("Ingress", ingress);
         deployment.Url = new Uri($"http://127.0.0.1:{port}/v1/chat/completions");
         return await Task.FromResult(deployment);

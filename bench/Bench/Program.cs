@@ -68,6 +68,8 @@ public sealed class Program
             {
                 "direct" => await Deployment.DirectAsync(upstreamUrl),
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, keys), ingressPort),
+                "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, keys), Bare), ingressPort),
+                "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, keys), Quotas), ingressPort),
                 "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", common, ingress, keys, manifest, ingressPort),
                 "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", common, ingress, keys, pairManifest, ingressPort),
                 "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", common, ingress, keys, pairManifest, ingressPort),
@@ -142,6 +144,19 @@ public sealed class Program
         (await client.PutAsync($"/api/permissions/{vhost}/{Uri.EscapeDataString(credentials.Split(':')[0])}", permissions)).EnsureSuccessStatusCode();
         return new UriBuilder(amqp) { Path = "/" + vhost }.Uri.ToString();
     }
+
+    /// <summary>No usage records, no limits: the baseline of the quota overhead.</summary>
+    private static readonly Dictionary<string, string> Bare = new() { ["Usage__Enabled"] = "false" };
+
+    /// <summary>Usage records on, and rate limits and budgets too high to trigger: what checking them costs.</summary>
+    private static readonly Dictionary<string, string> Quotas = new()
+    {
+        ["Usage__Enabled"] = "true",
+        ["RateLimits__Default__RequestsPerMinute"] = "100000000",
+        ["RateLimits__Default__TokensPerMinute"] = "1000000000",
+        ["Budgets__Default__TokensPerDay"] = "100000000000",
+        ["Budgets__Default__TokensPerMonth"] = "1000000000000",
+    };
 
     private static Dictionary<string, string> Merge(Dictionary<string, string> first, Dictionary<string, string> second)
     {

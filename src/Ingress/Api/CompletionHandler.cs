@@ -21,6 +21,7 @@ public sealed class CompletionHandler(
     EndpointSelector selector,
     CompletionRouter router,
     GatewayRateLimiter limiter,
+    BudgetGuard budgets,
     UsageRecorder usage,
     TimeProvider time,
     IOptions<IngressOptions> options,
@@ -52,6 +53,12 @@ public sealed class CompletionHandler(
         if (badTimeout is not null)
         {
             return Record(badTimeout, null);
+        }
+
+        // Budgets first: a request refused for its budget does not use up the rate limit.
+        if (await budgets.CheckAsync(caller, cancellationToken) is { } exhausted)
+        {
+            return Record(exhausted, null);
         }
 
         var lease = await limiter.AcquireAsync(caller, GatewayRateLimiter.Estimate(body!.Length), cancellationToken);

@@ -60,6 +60,10 @@ public static class ApiErrors
     public static ApiError RateLimited(string limit, int retryAfterSeconds) =>
         new(429, "rate_limit_error", "rate_limit_exceeded", $"Rate limit reached: {limit}. Try again in {retryAfterSeconds} s.", null, retryAfterSeconds);
 
+    public static ApiError BudgetExhausted(string budget, DateTimeOffset resetsAt, int retryAfterSeconds) =>
+        new(429, "insufficient_quota", "insufficient_quota",
+            $"You have used up {budget}; it resets at {resetsAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture)}.", null, retryAfterSeconds);
+
     public static ApiError RouteNotFound(string method, string path) =>
         new(404, InvalidRequest, "unknown_url", $"Unknown request URL: {method} {path}.");
 

@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Limits;
 
 public static class RateLimitRegistration
 {
-    /// <summary>Rate limits; their counters live in Redis when <c>REDIS_URL</c> is set, in this process otherwise.</summary>
+    /// <summary>Rate limits — their counters in Redis when <c>REDIS_URL</c> is set, in this process otherwise — and token budgets.</summary>
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section)
@@ -24,6 +24,13 @@ public static class RateLimitRegistration
         }
 
         builder.Services.AddSingleton<GatewayRateLimiter>();
+        builder.Services.AddOptions<BudgetOptions>().BindConfiguration(BudgetOptions.Section)
+            .Validate(
+                o => o.CacheSeconds is >= 0 and <= 3600 && new[] { o.Default }.Concat(o.Users.Values).Concat(o.Groups.Values).All(b => b.TokensPerDay >= 0 && b.TokensPerMonth >= 0),
+                $"{BudgetOptions.Section}: budgets must be 0 (none) or more, CacheSeconds from 0 to 3600")
+            .ValidateOnStart();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<BudgetGuard>();
         return builder;
     }
 }

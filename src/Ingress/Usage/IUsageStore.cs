@@ -9,4 +9,7 @@ public interface IUsageStore
     Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<UsageTotal>> QueryAsync(UsageQuery query, CancellationToken cancellationToken);
+
+    /// <summary>Total tokens recorded since <paramref name="since"/> for one user or one group.</summary>
+    Task<long> TokensSinceAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken);
 }

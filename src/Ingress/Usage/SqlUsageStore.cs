@@ -149,6 +149,12 @@ public abstract class SqlUsageStore : IUsageStore
         return totals;
     }
 
+    public async Task<long> TokensSinceAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var totals = await QueryAsync(new UsageQuery(since, DateTimeOffset.MaxValue.AddYears(-1), UsageGrouping.Day, user, group), cancellationToken);
+        return totals.Sum(t => t.TotalTokens);
+    }
+
     /// <summary>Groups padded with spaces, so that one group is found with <c>LIKE '% name %'</c>.</summary>
     private static string GroupsColumn(IReadOnlyList<string> groups) => " " + string.Join(" ", groups) + " ";
 

@@ -10,5 +10,21 @@ public sealed class SqliteUsageStore(string path) : SqlUsageStore
 
     protected override string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
-    protected override DbConnection CreateConnection() => new SqliteConnection(_connectionString);
+    protected override DbConnection CreateConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+
+        // Write-ahead logging: readers (the usage API, budgets) never wait for the writer, and a
+        // batch commits without a full sync of the main file.
+        connection.StateChange += (_, e) =>
+        {
+            if (e.CurrentState == System.Data.ConnectionState.Open)
+            {
+                using var pragma = connection.CreateCommand();
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+                pragma.ExecuteNonQuery();
+            }
+        };
+        return connection;
+    }
 }

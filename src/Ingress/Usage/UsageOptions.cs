@@ -8,6 +8,9 @@ public sealed class UsageOptions
     public const string Section = "Usage";
     public const string ConnectionStringKey = "ConnectionStrings:Usage";
 
+    /// <summary>Whether requests are recorded at all (off only to measure what recording costs).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>A PostgreSQL connection string; when unset, records go to the SQLite file <see cref="SqlitePath"/>.</summary>
     public string? ConnectionString { get; set; }
 

@@ -19,8 +19,15 @@ public sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogge
 
     public long Dropped => Interlocked.Read(ref _dropped);
 
+    private readonly bool _enabled = options.Value.Enabled;
+
     public void Record(UsageRecord record)
     {
+        if (!_enabled)
+        {
+            return;
+        }
+
         if (!_queue.Writer.TryWrite(record))
         {
             var dropped = Interlocked.Increment(ref _dropped);

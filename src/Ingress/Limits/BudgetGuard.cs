@@ -1,0 +1,70 @@
+using System.Globalization;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Usage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Limits;
+
+/// <summary>
+/// Refuses a request whose user or group has used up a daily or monthly token budget. The totals
+/// come from the durable usage records, so a restart resets nothing; each is reused for
+/// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time.
+/// </summary>
+public sealed class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time)
+{
+    public async Task<ApiError?> CheckAsync(CallerIdentity caller, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var budgets = new List<(string? User, string? Group, string Description, Budget Budget)>();
+        var own = o.Users.TryGetValue(caller.Subject, out var user) ? user : o.Default;
+        if (own.IsSet)
+        {
+            budgets.Add((caller.Subject, null, $"user '{caller.Subject}'", own));
+        }
+
+        budgets.AddRange(caller.Groups
+            .Where(g => o.Groups.TryGetValue(g, out var b) && b.IsSet)
+            .Select(g => ((string?)null, (string?)g, $"group '{g}'", o.Groups[g])));
+        if (budgets.Count == 0)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
+        var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
+        foreach (var (u, g, description, budget) in budgets)
+        {
+            if (budget.TokensPerDay > 0 && await UsedAsync(u, g, day, cancellationToken) >= budget.TokensPerDay)
+            {
+                return ApiErrors.BudgetExhausted($"the daily budget of {budget.TokensPerDay} tokens for {description}", day.AddDays(1), (int)(day.AddDays(1) - now).TotalSeconds + 1);
+            }
+
+            if (budget.TokensPerMonth > 0 && await UsedAsync(u, g, month, cancellationToken) >= budget.TokensPerMonth)
+            {
+                return ApiErrors.BudgetExhausted($"the monthly budget of {budget.TokensPerMonth} tokens for {description}", month.AddMonths(1), (int)(month.AddMonths(1) - now).TotalSeconds + 1);
+            }
+        }
+
+        return null;
+    }
+
+    private async Task<long> UsedAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        var key = $"budget:{user}:{group}:{since.ToString("O", CultureInfo.InvariantCulture)}";
+        if (cache.TryGetValue(key, out long used))
+        {
+            return used;
+        }
+
+        used = await store.TokensSinceAsync(user, group, since, cancellationToken);
+        if (options.Value.CacheSeconds > 0)
+        {
+            cache.Set(key, used, TimeSpan.FromSeconds(options.Value.CacheSeconds));
+        }
+
+        return used;
+    }
+}
