@@ -41,7 +41,7 @@ public class FailoverTests
         {
             ["Routing:Strategy"] = "Weighted",
             ["Routing:FailuresBeforeCooldown"] = "1",
-            ["Routing:CooldownSeconds"] = "2",
+            ["Routing:CooldownSeconds"] = "5",
             ["Routing:AcceptanceTimeoutSeconds"] = "1",
             ["Routing:AttemptTimeoutSeconds"] = "2",
         };
@@ -77,7 +77,7 @@ public class FailoverTests
         {
             "hang" => new FakeBehavior(Delay: TimeSpan.FromSeconds(30)),
             "closed" => new FakeBehavior { Abort = true },
-            "429" => new FakeBehavior(Status: 429) { RetryAfterSeconds = 2 },
+            "429" => new FakeBehavior(Status: 429) { RetryAfterSeconds = 5 },
             _ => new FakeBehavior(Status: int.Parse(failure, System.Globalization.CultureInfo.InvariantCulture)),
         };
         setup.Flaky.Clear();
