@@ -53,6 +53,11 @@ public static class IngressRegistration
         builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<QueueDepths>();
         builder.AddUsageRecords();
+
+        // A graceful stop first lets requests in flight finish (up to their deadline), then drains
+        // the usage records: the host must wait for both.
+        var requestTimeout = int.TryParse(builder.Configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.RequestTimeoutSeconds)}"], out var t) && t > 0 ? t : 120;
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Min(requestTimeout, 3600) + 30));
         builder.AddRateLimits();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();

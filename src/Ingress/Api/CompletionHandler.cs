@@ -75,11 +75,29 @@ public sealed class CompletionHandler(
             return Record(decision.Error, null);
         }
 
-        var answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
-        var (prompt, completion, total) = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 } ok ? UsageTokens.From(ok.Body) : (0, 0, 0);
-        if (lease.TokenKeys.Count > 0)
+        RoutedAnswer answer;
+        try
         {
-            // The estimate is replaced by what the upstream reported (nothing, if it failed).
+            answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller went away: the row says so (499, as nginx names it); no tokens were reported.
+            if (lease.TokenKeys.Count > 0)
+            {
+                await limiter.CorrectAsync(lease, 0, CancellationToken.None);
+            }
+
+            Write(StatusCodes.Status499ClientClosedRequest, null, 0, 0, 0);
+            throw;
+        }
+
+        var (prompt, completion, total) = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 } ok ? UsageTokens.From(ok.Body) : (0, 0, 0);
+        var succeeded = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 };
+        if (lease.TokenKeys.Count > 0 && (!succeeded || total > 0))
+        {
+            // The estimate is replaced by what the upstream reported, or by nothing if it failed;
+            // a success that reports no usage keeps the estimate.
             await limiter.CorrectAsync(lease, total, CancellationToken.None);
         }
 

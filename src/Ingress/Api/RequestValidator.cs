@@ -11,6 +11,9 @@ namespace BrokerGateway.Ingress.Api;
 /// </summary>
 public static class RequestValidator
 {
+    /// <summary>Model ids are short names; a longer one is no model any manifest lists, and would bloat the usage records.</summary>
+    public const int MaxModelLength = 256;
+
     public static (string? Model, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
     {
         // The body is passed on as text: bytes that are not UTF-8 would be altered on the way.
@@ -55,6 +58,11 @@ public static class RequestValidator
             if (string.IsNullOrWhiteSpace(name))
             {
                 return (null, ApiErrors.InvalidValue("model", "'model' must not be empty."));
+            }
+
+            if (name.Length > MaxModelLength || name.Any(char.IsControl))
+            {
+                return (null, ApiErrors.InvalidValue("model", $"'model' must be at most {MaxModelLength} characters, without control characters."));
             }
 
             var error = ValidateStream(root) ?? route switch

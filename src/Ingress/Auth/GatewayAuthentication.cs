@@ -73,7 +73,17 @@ public static class GatewayAuthentication
             return IntrospectionHandler.SchemeName;
         }
 
-        var issuer = handler.ReadJsonWebToken(token).Issuer?.TrimEnd('/');
+        string? issuer;
+        try
+        {
+            issuer = handler.ReadJsonWebToken(token).Issuer?.TrimEnd('/');
+        }
+        catch (ArgumentException)
+        {
+            // Three dot-separated parts that are not a JWT: an opaque token after all.
+            return IntrospectionHandler.SchemeName;
+        }
+
         return issuer is not null && issuer == jwt.ExpectedIssuer
             ? JwtBearerDefaults.AuthenticationScheme
             : IntrospectionHandler.SchemeName;

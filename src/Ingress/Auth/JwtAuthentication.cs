@@ -49,7 +49,19 @@ public static partial class JwtAuthentication
                 // Only the Authorization header carries a token; one in the query string is refused.
                 if (context.Request.Query.ContainsKey("access_token"))
                 {
+                    LogRejected(logger, "a token in the query string is not accepted", context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
                     context.Fail("a token in the query string is not accepted");
+                }
+
+                return Task.CompletedTask;
+            },
+            OnTokenValidated = context =>
+            {
+                // Limits, budgets and usage are per user: a token that names nobody is refused.
+                if (string.IsNullOrEmpty(context.Principal?.FindFirst("sub")?.Value))
+                {
+                    LogRejected(logger, "the token has no subject (sub)", context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+                    context.Fail("the token has no subject (sub)");
                 }
 
                 return Task.CompletedTask;

@@ -12,14 +12,21 @@ namespace BrokerGateway.Ingress.Auth;
 /// Basic auth. Answers are cached under the SHA-256 of the token — never the token itself — for at
 /// most <c>CacheSeconds</c> and never past the token's <c>exp</c>. Failures are not cached.
 /// </summary>
-public sealed class TokenIntrospector(IHttpClientFactory clients, IMemoryCache cache, IOptions<IntrospectionOptions> options, TimeProvider time)
+public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<IntrospectionOptions> options, TimeProvider time) : IDisposable
 {
     public const string HttpClientName = "introspection";
+
+    /// <summary>Answers kept at most: a flood of distinct junk tokens cannot grow the cache without bound.</summary>
+    public const int MaxCachedAnswers = 100_000;
+
+    private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxCachedAnswers });
+
+    public void Dispose() => _cache.Dispose();
 
     public async Task<IntrospectionResult> IntrospectAsync(string token, CancellationToken cancellationToken)
     {
         var key = "introspection:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(token)));
-        if (cache.TryGetValue(key, out IntrospectionResult? cached) && cached is not null)
+        if (_cache.TryGetValue(key, out IntrospectionResult? cached) && cached is not null)
         {
             return Expired(cached) ? cached with { Active = false } : cached;
         }
@@ -34,7 +41,7 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IMemoryCache c
 
         if (until > time.GetUtcNow())
         {
-            cache.Set(key, result, until);
+            _cache.Set(key, result, new MemoryCacheEntryOptions { AbsoluteExpiration = until, Size = 1 });
         }
 
         return Expired(result) ? result with { Active = false } : result;
@@ -85,7 +92,10 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IMemoryCache c
 
         var active = root.TryGetProperty("active", out var a) && a.ValueKind == JsonValueKind.True;
         var subject = root.TryGetProperty(o.SubjectField, out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
-        DateTimeOffset? expires = root.TryGetProperty("exp", out var e) && e.TryGetInt64(out var seconds) ? DateTimeOffset.FromUnixTimeSeconds(seconds) : null;
+        DateTimeOffset? expires = root.TryGetProperty("exp", out var e) && e.ValueKind == JsonValueKind.Number && e.TryGetInt64(out var seconds)
+            && seconds is > 0 and < 253_402_300_800
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
         IReadOnlyList<string> groups = root.TryGetProperty(o.GroupsField, out var g) ? g.ValueKind switch
         {
             JsonValueKind.Array => g.EnumerateArray().Where(x => x.ValueKind == JsonValueKind.String).Select(x => x.GetString()!).ToArray(),

@@ -12,7 +12,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// come from the durable usage records, so a restart resets nothing; each is reused for
 /// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time.
 /// </summary>
-public sealed class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time)
+public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
 {
     public async Task<ApiError?> CheckAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {
@@ -59,7 +59,18 @@ public sealed class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<
             return used;
         }
 
-        used = await store.TokensSinceAsync(user, group, since, cancellationToken);
+        try
+        {
+            used = await store.TokensSinceAsync(user, group, since, cancellationToken);
+        }
+        catch (System.Data.Common.DbException ex)
+        {
+            // The usage records cannot be read: let the request through (as the rate limiter does
+            // when Redis is away) and say so, rather than refuse everyone.
+            LogUnavailable(logger, ex.GetType().Name);
+            return 0;
+        }
+
         if (options.Value.CacheSeconds > 0)
         {
             cache.Set(key, used, TimeSpan.FromSeconds(options.Value.CacheSeconds));
@@ -67,4 +78,7 @@ public sealed class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<
 
         return used;
     }
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Budgets cannot be checked, the usage records are unavailable ({Reason}); letting the request through")]
+    private static partial void LogUnavailable(ILogger logger, string reason);
 }

@@ -63,7 +63,7 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
                     await counter.AddAsync(key, -amount, CounterLifetime, cancellationToken);
                 }
 
-                return new RateLease(ApiErrors.RateLimited(exceeded, reset), [], estimatedTokens, requests, tokens, reset);
+                return new RateLease(ApiErrors.RateLimited(exceeded, reset), [], estimatedTokens, requests, tokens, reset, window);
             }
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
@@ -72,14 +72,20 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
             return RateLease.Unlimited;
         }
 
-        return new RateLease(null, taken.Where(t => t.Key.Contains(":tok:", StringComparison.Ordinal)).Select(t => t.Key).ToArray(), estimatedTokens, requests, tokens, reset);
+        return new RateLease(null, taken.Where(t => t.Key.Contains(":tok:", StringComparison.Ordinal)).Select(t => t.Key).ToArray(), estimatedTokens, requests, tokens, reset, window);
     }
 
-    /// <summary>Replaces the estimate with what the upstream reported.</summary>
+    /// <summary>
+    /// Replaces the estimate with what the upstream reported. In the same window the difference is
+    /// applied; once a new window has begun (a long generation), the reported tokens are charged to
+    /// the window they were used in, and the old window keeps its estimate.
+    /// </summary>
     public async Task CorrectAsync(RateLease lease, int actualTokens, CancellationToken cancellationToken)
     {
-        var difference = actualTokens - lease.EstimatedTokens;
-        if (difference == 0)
+        var window = time.GetUtcNow().ToUnixTimeSeconds() / 60;
+        var sameWindow = window == lease.Window;
+        var amount = sameWindow ? actualTokens - lease.EstimatedTokens : actualTokens;
+        if (amount == 0)
         {
             return;
         }
@@ -88,7 +94,8 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
         {
             foreach (var key in lease.TokenKeys)
             {
-                await counter.AddAsync(key, difference, CounterLifetime, cancellationToken);
+                var target = sameWindow ? key : key.Replace($"bg:rl:{lease.Window}:", $"bg:rl:{window}:", StringComparison.Ordinal);
+                await counter.AddAsync(target, amount, CounterLifetime, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)

@@ -14,7 +14,8 @@ public sealed record RateLease(
     int EstimatedTokens,
     (long Limit, long Remaining)? Requests,
     (long Limit, long Remaining)? Tokens,
-    int ResetSeconds)
+    int ResetSeconds,
+    long Window = 0)
 {
     public static readonly RateLease Unlimited = new(null, [], 0, null, null, 0);
 

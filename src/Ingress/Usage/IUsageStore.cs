@@ -8,6 +8,9 @@ public interface IUsageStore
 
     Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
+    /// <summary>Whether the database refused a row's values, so that retrying the batch cannot help.</summary>
+    bool IsDataError(System.Data.Common.DbException exception);
+
     Task<IReadOnlyList<UsageTotal>> QueryAsync(UsageQuery query, CancellationToken cancellationToken);
 
     /// <summary>Total tokens recorded since <paramref name="since"/> for one user or one group.</summary>

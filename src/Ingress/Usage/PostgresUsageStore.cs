@@ -11,6 +11,10 @@ public sealed class PostgresUsageStore(string connectionString) : SqlUsageStore
 
     protected override string IdentityColumn => "BIGSERIAL PRIMARY KEY";
 
+    /// <summary>SQLSTATE classes 22 (data exception) and 23 (integrity constraint violation).</summary>
+    public override bool IsDataError(DbException exception) =>
+        exception is PostgresException { SqlState: var state } && (state.StartsWith("22", StringComparison.Ordinal) || state.StartsWith("23", StringComparison.Ordinal));
+
     protected override DbConnection CreateConnection() => new NpgsqlConnection(connectionString);
 
     protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)

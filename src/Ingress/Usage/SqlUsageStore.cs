@@ -51,6 +51,9 @@ public abstract class SqlUsageStore : IUsageStore
 
     protected abstract DbConnection CreateConnection();
 
+    /// <summary>Whether the database refused a row's values (not a connection or server problem): retrying cannot help.</summary>
+    public abstract bool IsDataError(DbException exception);
+
     /// <summary>Serialises migrations between replicas, inside the migration's transaction.</summary>
     protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -121,7 +124,7 @@ public abstract class SqlUsageStore : IUsageStore
             FROM usage_records
             WHERE time_utc >= @from AND time_utc < @to
             {(query.User is null ? string.Empty : "AND user_id = @user")}
-            {(query.Group is null ? string.Empty : "AND groups LIKE @group")}
+            {(query.Group is null ? string.Empty : "AND groups LIKE @group ESCAPE '!'")}
             GROUP BY {key} ORDER BY {key}
             """;
         await using var connection = CreateConnection();
@@ -158,7 +161,8 @@ public abstract class SqlUsageStore : IUsageStore
     /// <summary>Groups padded with spaces, so that one group is found with <c>LIKE '% name %'</c>.</summary>
     private static string GroupsColumn(IReadOnlyList<string> groups) => " " + string.Join(" ", groups) + " ";
 
-    private static string EscapeLike(string value) => value.Replace("%", string.Empty, StringComparison.Ordinal).Replace("_", string.Empty, StringComparison.Ordinal);
+    private static string EscapeLike(string value) =>
+        value.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
 
     private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
     {

@@ -10,6 +10,10 @@ public sealed class SqliteUsageStore(string path) : SqlUsageStore
 
     protected override string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
+    /// <summary>SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH.</summary>
+    public override bool IsDataError(DbException exception) =>
+        exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
+
     protected override DbConnection CreateConnection()
     {
         var connection = new SqliteConnection(_connectionString);
@@ -21,7 +25,7 @@ public sealed class SqliteUsageStore(string path) : SqlUsageStore
             if (e.CurrentState == System.Data.ConnectionState.Open)
             {
                 using var pragma = connection.CreateCommand();
-                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;";
+                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; PRAGMA case_sensitive_like=ON;";
                 pragma.ExecuteNonQuery();
             }
         };

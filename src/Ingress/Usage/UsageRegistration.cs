@@ -9,7 +9,13 @@ public static class UsageRegistration
     {
         builder.Services.AddOptions<UsageOptions>()
             .BindConfiguration(UsageOptions.Section)
-            .Configure<IConfiguration>((o, c) => o.ConnectionString = c[UsageOptions.ConnectionStringKey])
+            .Configure<IConfiguration>((o, c) =>
+            {
+                if (c[UsageOptions.ConnectionStringKey] is { Length: > 0 } connectionString)
+                {
+                    o.ConnectionString = connectionString;
+                }
+            })
             .ValidateDataAnnotations()
             .ValidateOnStart();
         builder.Services.AddSingleton<IUsageStore>(sp =>

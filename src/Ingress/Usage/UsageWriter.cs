@@ -57,6 +57,12 @@ public sealed partial class UsageWriter(
                 await store.InsertAsync(batch, CancellationToken.None);
                 return;
             }
+            catch (System.Data.Common.DbException ex) when (store.IsDataError(ex))
+            {
+                // One row the database refuses must not hold up the others: write them one by one.
+                await WriteOneByOneAsync(batch);
+                return;
+            }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
             {
                 LogWriteFailed(logger, batch.Count, ex);
@@ -72,6 +78,24 @@ public sealed partial class UsageWriter(
             }
         }
     }
+
+    private async Task WriteOneByOneAsync(List<UsageRecord> batch)
+    {
+        foreach (var record in batch)
+        {
+            try
+            {
+                await store.InsertAsync([record], CancellationToken.None);
+            }
+            catch (System.Data.Common.DbException ex) when (store.IsDataError(ex))
+            {
+                LogRefused(logger, record.RequestId, ex.GetType().Name);
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Error, Message = "Usage record of request {RequestId} refused by the database ({Reason}); set aside")]
+    private static partial void LogRefused(ILogger logger, Guid requestId, string reason);
 
     [LoggerMessage(EventId = 5002, Level = LogLevel.Error, Message = "Writing {Count} usage records failed; retrying")]
     private static partial void LogWriteFailed(ILogger logger, int count, Exception exception);

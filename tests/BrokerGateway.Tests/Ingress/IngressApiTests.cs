@@ -149,6 +149,16 @@ public sealed class IngressApiTests : IAsyncLifetime
             { TestTokens.Issue(options: new JwtOptions { SigningKey = TestTokens.SigningKey, Issuer = TestTokens.Issuer, Audience = "someone-else" }), "audience" },
             { TestTokens.Issue(options: new JwtOptions { SigningKey = TestTokens.SigningKey, Issuer = "evil", Audience = TestTokens.Audience }), "issuer" },
             { "not.a.jwt", "malformed" },
+            {
+                new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+                {
+                    Issuer = TestTokens.Issuer,
+                    Audience = TestTokens.Audience,
+                    Expires = DateTime.UtcNow.AddMinutes(5),
+                    SigningCredentials = new(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(TestTokens.SigningKey)), "HS256"),
+                }),
+                "no subject"
+            },
         };
     }
 

@@ -48,6 +48,7 @@ public sealed class IntrospectionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, (await ChatAsync("opaque-inactive")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await ChatAsync("never-issued")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await ChatAsync("looks.like.jwt")).StatusCode);
     }
 
     [Fact]

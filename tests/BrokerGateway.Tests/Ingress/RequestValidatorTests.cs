@@ -18,6 +18,7 @@ public class RequestValidatorTests
     [InlineData("{}", "missing_required_parameter", "model")]
     [InlineData("""{"model":1,"messages":[]}""", "invalid_type", "model")]
     [InlineData("""{"model":"","messages":[]}""", "invalid_value", "model")]
+    [InlineData("""{"model":"x\u0000","messages":[]}""", "invalid_value", "model")]
     [InlineData("""{"model":"m"}""", "missing_required_parameter", "messages")]
     [InlineData("""{"model":"m","messages":"hi"}""", "invalid_type", "messages")]
     [InlineData("""{"model":"m","messages":[]}""", "invalid_value", "messages")]
@@ -76,5 +77,13 @@ public class RequestValidatorTests
         var (_, error) = RequestValidator.Validate(UpstreamRoute.ChatCompletions, body);
 
         Assert.Equal("invalid_encoding", error!.Code);
+    }
+
+    [Fact]
+    public void Validate_ModelLongerThanTheCap_Is400()
+    {
+        var body = "{\"model\":\"" + new string('m', RequestValidator.MaxModelLength + 1) + "\",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+
+        Assert.Equal("invalid_value", Validate(UpstreamRoute.ChatCompletions, body).Code);
     }
 }

@@ -96,4 +96,18 @@ public class GatewayRateLimiterTests
 
         Assert.Same(RateLease.Unlimited, lease);
     }
+
+    [Fact]
+    public async Task TokenCorrection_AfterTheWindowTurned_ChargesTheNewWindowWithWhatWasUsed()
+    {
+        _options.Default = new RateLimit { TokensPerMinute = 100 };
+        var limiter = Limiter();
+        var lease = await limiter.AcquireAsync(Caller("eve"), 10, CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromSeconds(60));
+        await limiter.CorrectAsync(lease, 70, CancellationToken.None);
+
+        var next = await limiter.AcquireAsync(Caller("eve"), 10, CancellationToken.None);
+        Assert.Equal((100L, 20L), next.Tokens);
+    }
 }

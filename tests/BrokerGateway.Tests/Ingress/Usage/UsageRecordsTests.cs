@@ -80,6 +80,19 @@ public sealed class UsageRecordsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UsageApi_AdminGroupFilter_MatchesTheGroupExactly()
+    {
+        await _factory.CreateClient(TestTokens.Issue("kim", groups: ["g1", "alcf_users"])).PostAsync("/v1/chat/completions", Chat("mock-gpt"));
+        await _factory.CreateClient(TestTokens.Issue("lee", groups: ["g1", "alcfXusers"])).PostAsync("/v1/chat/completions", Chat("mock-gpt"));
+        await RowsForAsync("kim", 1);
+        await RowsForAsync("lee", 1);
+
+        var report = await Json.ReadAsync(await _factory.CreateClient(TestTokens.Issue("ivan", groups: ["admins"])).GetAsync("/v1/usage?group=alcf_users"));
+
+        Assert.Equal(1, report.GetProperty("data").EnumerateArray().Sum(l => l.GetProperty("requests").GetInt64()));
+    }
+
+    [Fact]
     public async Task GracefulStop_LosesNoRecord()
     {
         var path = Path.Combine(Directory.CreateTempSubdirectory("bg-usage-stop-").FullName, "usage.db");
