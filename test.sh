@@ -10,7 +10,15 @@ cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
 . scripts/postgres.sh
 . scripts/redis.sh
-trap 'stop_started_rabbitmq; stop_started_postgres; stop_started_redis' EXIT
+summary=""
+finish() {
+  stop_started_rabbitmq
+  stop_started_postgres
+  stop_started_redis
+  # The summary comes last, so that it is the run's closing line.
+  if [ -n "$summary" ]; then echo "$summary"; fi
+}
+trap finish EXIT
 ensure_rabbitmq
 ensure_postgres
 ensure_redis
@@ -32,7 +40,7 @@ passed=$(count Passed)
 failed=$(count Failed)
 skipped=$(count Skipped)
 rm -f "$log"
-echo "$passed passed, $failed failed, $skipped skipped"
+summary="$passed passed, $failed failed, $skipped skipped"
 if [ "$status" != 0 ]; then exit "$status"; fi
 if [ "$skipped" != 0 ]; then echo "test.sh: tests were skipped; every test must run here"; exit 1; fi
 if [ "$passed" = 0 ]; then echo "test.sh: no test ran"; exit 1; fi
