@@ -21,6 +21,10 @@ public sealed class UsageOptions
     [Range(1, 100_000, ErrorMessage = "Usage:BatchSize: must be from 1 to 100000")]
     public int BatchSize { get; set; } = 500;
 
+    /// <summary>How long records gather before a batch is written (unless the batch fills first).</summary>
+    [Range(0, 60_000, ErrorMessage = "Usage:FlushMilliseconds: must be from 0 to 60000")]
+    public int FlushMilliseconds { get; set; } = 200;
+
     /// <summary>Records waiting to be written at most; past it the request path never blocks, and the overflow is counted and logged.</summary>
     [Range(100, 10_000_000, ErrorMessage = "Usage:QueueCapacity: must be from 100 to 10000000")]
     public int QueueCapacity { get; set; } = 100_000;

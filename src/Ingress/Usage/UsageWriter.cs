@@ -35,13 +35,29 @@ public sealed partial class UsageWriter(
     {
         var batch = new List<UsageRecord>(options.Value.BatchSize);
         var reader = recorder.Reader;
+        var flush = TimeSpan.FromMilliseconds(options.Value.FlushMilliseconds);
+        var full = false;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Let records gather for a moment, so a busy gateway commits a few large transactions
+            // rather than one per request; a full batch is followed at once, and a stop cuts the wait.
+            if (!full && !stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(flush, time, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }
+
             while (batch.Count < options.Value.BatchSize && reader.TryRead(out var record))
             {
                 batch.Add(record);
             }
 
+            full = batch.Count == options.Value.BatchSize;
             await WriteAsync(batch, stoppingToken);
             batch.Clear();
         }
