@@ -92,8 +92,8 @@ public sealed class CompletionHandler(
             throw;
         }
 
-        var (prompt, completion, total) = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 } ok ? UsageTokens.From(ok.Body) : (0, 0, 0);
-        var succeeded = answer.Result is { Outcome: CompletionOutcome.Answered, StatusCode: >= 200 and < 300 };
+        var succeeded = answer.Result is { } answered && FailoverPolicy.IsSuccess(answered);
+        var (prompt, completion, total) = succeeded ? UsageTokens.From(answer.Result!.Body) : (0, 0, 0);
         if (lease.TokenKeys.Count > 0 && (!succeeded || total > 0))
         {
             // The estimate is replaced by what the upstream reported, or by nothing if it failed;

@@ -17,16 +17,7 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
     public async Task<ApiError?> CheckAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var budgets = new List<(string? User, string? Group, string Description, Budget Budget)>();
-        var own = o.Users.TryGetValue(caller.Subject, out var user) ? user : o.Default;
-        if (own.IsSet)
-        {
-            budgets.Add((caller.Subject, null, $"user '{caller.Subject}'", own));
-        }
-
-        budgets.AddRange(caller.Groups
-            .Where(g => o.Groups.TryGetValue(g, out var b) && b.IsSet)
-            .Select(g => ((string?)null, (string?)g, $"group '{g}'", o.Groups[g])));
+        var budgets = CallerScopes.For(caller, o.Default, o.Users, o.Groups, b => b.IsSet);
         if (budgets.Count == 0)
         {
             return null;
@@ -35,7 +26,7 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
         var now = time.GetUtcNow();
         var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
         var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        foreach (var (u, g, description, budget) in budgets)
+        foreach (var (u, g, _, description, budget) in budgets)
         {
             if (budget.TokensPerDay > 0 && await UsedAsync(u, g, day, cancellationToken) >= budget.TokensPerDay)
             {

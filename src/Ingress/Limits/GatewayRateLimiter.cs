@@ -20,7 +20,8 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
 
     public async Task<RateLease> AcquireAsync(CallerIdentity caller, int estimatedTokens, CancellationToken cancellationToken)
     {
-        var limits = Applicable(caller);
+        var o = options.Value;
+        var limits = CallerScopes.For(caller, o.Default, o.Users, o.Groups, l => l.IsSet);
         if (limits.Count == 0)
         {
             return RateLease.Unlimited;
@@ -35,7 +36,7 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
         string? exceeded = null;
         try
         {
-            foreach (var (scope, description, limit) in limits)
+            foreach (var (_, _, scope, description, limit) in limits)
             {
                 if (limit.RequestsPerMinute > 0)
                 {
@@ -102,27 +103,6 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
         {
             LogUnavailable(logger, ex.GetType().Name);
         }
-    }
-
-    private List<(string Scope, string Description, RateLimit Limit)> Applicable(CallerIdentity caller)
-    {
-        var o = options.Value;
-        var limits = new List<(string, string, RateLimit)>();
-        var user = o.Users.TryGetValue(caller.Subject, out var own) ? own : o.Default;
-        if (user.IsSet)
-        {
-            limits.Add(($"u:{caller.Subject}", $"user '{caller.Subject}'", user));
-        }
-
-        foreach (var group in caller.Groups)
-        {
-            if (o.Groups.TryGetValue(group, out var limit) && limit.IsSet)
-            {
-                limits.Add(($"g:{group}", $"group '{group}'", limit));
-            }
-        }
-
-        return limits;
     }
 
     private static (long Limit, long Remaining) Tighter((long Limit, long Remaining)? current, (long Limit, long Remaining) candidate) =>
