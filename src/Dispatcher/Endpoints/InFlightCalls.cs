@@ -42,8 +42,6 @@ public sealed class InFlightCalls(TimeProvider time)
         return TryCancelRunning(key);
     }
 
-    public int Count => _calls.Count;
-
     private bool TryCancelRunning((Guid, int) key)
     {
         if (!_calls.TryGetValue(key, out var source))

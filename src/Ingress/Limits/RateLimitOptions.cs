@@ -25,6 +25,4 @@ public sealed class RateLimitOptions
     public Dictionary<string, RateLimit> Users { get; set; } = new(StringComparer.Ordinal);
 
     public Dictionary<string, RateLimit> Groups { get; set; } = new(StringComparer.Ordinal);
-
-    public bool AnySet => Default.IsSet || Users.Values.Any(l => l.IsSet) || Groups.Values.Any(l => l.IsSet);
 }

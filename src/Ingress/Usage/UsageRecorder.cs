@@ -17,8 +17,6 @@ public sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogge
 
     public ChannelReader<UsageRecord> Reader => _queue.Reader;
 
-    public long Dropped => Interlocked.Read(ref _dropped);
-
     private readonly bool _enabled = options.Value.Enabled;
 
     public void Record(UsageRecord record)
