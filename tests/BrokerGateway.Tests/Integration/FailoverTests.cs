@@ -155,6 +155,19 @@ public class FailoverTests
         // A dispatcher that announced the ghost endpoint and then died without saying goodbye.
         await setup.Stack.Ingress!.Services.GetRequiredService<IBus>().Publish(
             new DispatcherHeartbeat("crashed-dispatcher", ["ghost-endpoint"], DateTimeOffset.UtcNow, TimeSpan.FromMinutes(5)));
+
+        // Wait until the ingress routes by the new manifest and believes the ghost is served. (While
+        // the manifest propagates, a request can fail over from the old flaky entry because the
+        // dispatcher already dropped it: that, too, shows two attempts, but says nothing of the ghost.)
+        await Eventually.Until(
+            async () =>
+            {
+                var listing = await client.GetAsync("/v1/endpoints");
+                return listing.IsSuccessStatusCode && (await Json.ReadAsync(listing)).GetProperty("data").EnumerateArray()
+                    .Any(e => e.GetProperty("endpoint_id").GetString() == "ghost-endpoint" && e.GetProperty("dispatcher_consuming").GetBoolean());
+            },
+            known => known,
+            what: "the ingress knows the ghost endpoint and its (dead) dispatcher");
         var response = await Eventually.Until(
             () => client.PostAsync("/v1/chat/completions", Chat()),
             r => r.Headers.TryGetValues("x-gateway-attempts", out var a) && a.Single() == "2",
