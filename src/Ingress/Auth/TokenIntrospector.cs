@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using BrokerGateway.Ingress.Caching;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -11,6 +12,7 @@ namespace BrokerGateway.Ingress.Auth;
 /// Asks the introspection endpoint about a token (RFC 7662), with the client's credentials as HTTP
 /// Basic auth. Answers are cached under the SHA-256 of the token — never the token itself — for at
 /// most <c>CacheSeconds</c> and never past the token's <c>exp</c>. Failures are not cached.
+/// Concurrent requests with the same uncached token share one call to the endpoint.
 /// </summary>
 public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<IntrospectionOptions> options, TimeProvider time) : IDisposable
 {
@@ -20,6 +22,7 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<Intro
     public const int MaxCachedAnswers = 100_000;
 
     private readonly MemoryCache _cache = new(new MemoryCacheOptions { SizeLimit = MaxCachedAnswers });
+    private readonly SingleFlight<string, IntrospectionResult> _lookups = new();
 
     public void Dispose() => _cache.Dispose();
 
@@ -31,7 +34,15 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<Intro
             return Expired(cached) ? cached with { Active = false } : cached;
         }
 
-        var result = await AskAsync(token, cancellationToken);
+        var result = await _lookups.RunAsync(key, _ => LookUpAsync(key, token), cancellationToken);
+        return Expired(result) ? result with { Active = false } : result;
+    }
+
+    /// <summary>Asks the endpoint and caches the answer; shared by every request waiting for this token.</summary>
+    private async Task<IntrospectionResult> LookUpAsync(string key, string token)
+    {
+        // Not the first caller's token: the answer is shared, and the HTTP client's timeout bounds the wait.
+        var result = await AskAsync(token, CancellationToken.None);
         var o = options.Value;
         var until = time.GetUtcNow().AddSeconds(o.CacheSeconds);
         if (result.Expires is { } expires && expires < until)
@@ -44,7 +55,7 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<Intro
             _cache.Set(key, result, new MemoryCacheEntryOptions { AbsoluteExpiration = until, Size = 1 });
         }
 
-        return Expired(result) ? result with { Active = false } : result;
+        return result;
     }
 
     private bool Expired(IntrospectionResult result) => result.Expires is { } expires && expires <= time.GetUtcNow();

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Caching;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Caching.Memory;
@@ -10,10 +11,13 @@ namespace BrokerGateway.Ingress.Limits;
 /// <summary>
 /// Refuses a request whose user or group has used up a daily or monthly token budget. The totals
 /// come from the durable usage records, so a restart resets nothing; each is reused for
-/// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time.
+/// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time. When a
+/// total expires under load, the requests that need it share one query.
 /// </summary>
 public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
 {
+    private readonly SingleFlight<string, long> _queries = new();
+
     public async Task<ApiError?> CheckAsync(CallerIdentity caller, CancellationToken cancellationToken)
     {
         var o = options.Value;
@@ -52,7 +56,7 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
 
         try
         {
-            used = await store.TokensSinceAsync(user, group, since, cancellationToken);
+            used = await _queries.RunAsync(key, _ => store.TokensSinceAsync(user, group, since, CancellationToken.None), cancellationToken);
         }
         catch (System.Data.Common.DbException ex)
         {

@@ -25,6 +25,9 @@ public sealed class FakeIntrospectionServer : IAsyncDisposable
     /// <summary>While set, every call gets HTTP 500, as a server that is down.</summary>
     public bool Down { get; set; }
 
+    /// <summary>While set, every call waits for this task before it is answered.</summary>
+    public Task? Gate { get; set; }
+
     public int Calls => Volatile.Read(ref _calls);
 
     public string Url { get; private set; } = null!;
@@ -51,6 +54,11 @@ public sealed class FakeIntrospectionServer : IAsyncDisposable
         if (context.Request.Headers.Authorization != expected)
         {
             return Results.Unauthorized();
+        }
+
+        if (Gate is { } gate)
+        {
+            await gate.WaitAsync(context.RequestAborted);
         }
 
         if (Down)

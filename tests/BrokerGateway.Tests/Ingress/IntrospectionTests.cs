@@ -1,5 +1,7 @@
 using System.Net;
+using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace BrokerGateway.Tests.Ingress;
 
@@ -107,6 +109,24 @@ public sealed class IntrospectionTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(before, _introspection.Calls);
+    }
+
+    [Fact]
+    public async Task ConcurrentRequestsWithOneUncachedToken_ShareOneIntrospectionCall()
+    {
+        _introspection.Answers["opaque-burst"] = FakeIntrospectionServer.Active("erin", ["g1"]);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _introspection.Gate = gate.Task;
+        var before = _introspection.Calls;
+        var introspector = _factory.Services.GetRequiredService<TokenIntrospector>();
+
+        // Each call registers its lookup before it first waits, so all ten are in flight together.
+        var lookups = Enumerable.Range(0, 10).Select(_ => introspector.IntrospectAsync("opaque-burst", CancellationToken.None)).ToArray();
+        gate.SetResult();
+        var results = await Task.WhenAll(lookups);
+
+        Assert.All(results, r => Assert.Equal("erin", r.Subject));
+        Assert.Equal(before + 1, _introspection.Calls);
     }
 
     public async Task DisposeAsync()
