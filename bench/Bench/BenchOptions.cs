@@ -2,8 +2,9 @@ using System.Globalization;
 
 namespace BrokerGateway.Bench;
 
-/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas</c>.</summary>
-public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes)
+/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N</c>.</summary>
+/// <remarks>With several rounds the set-ups take turns (all modes once, then all again), so a slow spell of the machine falls on all of them.</remarks>
+public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes, int Rounds)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -13,6 +14,7 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
             Number("--requests-c1", 5000),
             Number("--requests-c32", 30000),
             Number("--warmup", 2000),
-            (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas").Split(',', StringSplitOptions.RemoveEmptyEntries));
+            (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas").Split(',', StringSplitOptions.RemoveEmptyEntries),
+            Math.Max(1, Number("--rounds", 1)));
     }
 }

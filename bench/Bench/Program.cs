@@ -37,10 +37,10 @@ public sealed class Program
 
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
-        var rows = new List<(string Mode, int Concurrency, LoadResult Result, double Memory)>();
+        var rows = new List<ResultRow>();
         using var load = new LoadGenerator();
 
-        foreach (var mode in options.Modes)
+        foreach (var (round, mode) in Enumerable.Range(1, options.Rounds).SelectMany(r => options.Modes.Select(m => (r, m))))
         {
             var ingressPort = ServiceProcess.FreePort();
             var common = new Dictionary<string, string>
@@ -83,12 +83,12 @@ public sealed class Program
                 var requests = concurrency == 1 ? options.RequestsAtOne : options.RequestsAtThirtyTwo;
                 var result = await load.RunAsync(deployment.Url, Body, bearer, concurrency, requests);
                 var memory = deployment.Gateway.Sum(p => p.ResidentMegabytes);
-                rows.Add((deployment.Mode, concurrency, result, memory));
-                await Console.Error.WriteLineAsync($"{deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
+                rows.Add(new ResultRow(deployment.Mode, concurrency, round, result, memory));
+                await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
             }
         }
 
-        Print(rows);
+        ResultTable.Print(rows, options.Rounds);
         return rows.Any(r => r.Result.Failures > 0) ? 1 : 0;
     }
 
@@ -167,23 +167,5 @@ public sealed class Program
         }
 
         return merged;
-    }
-
-    private static void Print(List<(string Mode, int Concurrency, LoadResult Result, double Memory)> rows)
-    {
-        var culture = CultureInfo.InvariantCulture;
-        Console.WriteLine($"Machine: {MachineInfo.Describe()}");
-        Console.WriteLine();
-        Console.WriteLine("| set-up | concurrency | requests | success | req/s | p50 ms | p90 ms | p99 ms | req/s vs (a) | p50 added over (a) | gateway RSS MiB |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
-        foreach (var (mode, concurrency, result, memory) in rows)
-        {
-            var direct = rows.FirstOrDefault(r => r.Concurrency == concurrency && r.Mode.StartsWith("(a)", StringComparison.Ordinal)).Result;
-            var ratio = direct is null ? "" : string.Create(culture, $"{result.RequestsPerSecond / direct.RequestsPerSecond:0.00}×");
-            var added = direct is null ? "" : string.Create(culture, $"{result.P50 - direct.P50:+0.00;-0.00} ms");
-            var rss = mode.StartsWith("(a)", StringComparison.Ordinal) ? "–" : memory.ToString("0", culture);
-            Console.WriteLine(string.Create(culture,
-                $"| {mode} | {concurrency} | {result.Requests} | {100.0 * (result.Requests - result.Failures) / result.Requests:0.##}% | {result.RequestsPerSecond:0} | {result.P50:0.00} | {result.P90:0.00} | {result.P99:0.00} | {ratio} | {added} | {rss} |"));
-        }
     }
 }
