@@ -30,11 +30,16 @@ public static class DispatcherRegistration
                 ConnectTimeout = TimeSpan.FromSeconds(services.GetRequiredService<IOptions<DispatcherOptions>>().Value.ConnectTimeoutSeconds),
                 PooledConnectionLifetime = TimeSpan.FromMinutes(5),
                 EnableMultipleHttp2Connections = true,
+
+                // A call given up on (the caller left, a stream cut off) closes its connection at
+                // once, so the upstream stops generating; it is not read on to reuse the connection.
+                MaxResponseDrainSize = 0,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<MockProvider>();
+        builder.Services.AddSingleton<Streaming.EventStreamRelay>();
         builder.Services.AddSingleton<ServedEndpoints>();
         builder.Services.AddSingleton<ConsumedEndpoints>();
         builder.Services.AddSingleton<InFlightCalls>();

@@ -1,6 +1,7 @@
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.Dispatcher.Mock;
+using BrokerGateway.Dispatcher.Streaming;
 using BrokerGateway.Dispatcher.Upstream;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
@@ -13,7 +14,8 @@ namespace BrokerGateway.Dispatcher;
 /// Makes one attempt from an endpoint queue: finds the endpoint in this dispatcher's manifest,
 /// calls its upstream (or the built-in mock) with the endpoint's key, and answers with the result
 /// — telling the ingress first that it has taken the attempt if the call takes more than a moment,
-/// so that the ingress can cancel it; a cancellation aborts the call.
+/// so that the ingress can cancel it; a cancellation aborts the call. A streamed attempt relays the
+/// upstream's events to the ingress as they come, then answers with how the stream ended.
 /// </summary>
 public sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
@@ -23,6 +25,7 @@ public sealed partial class SubmitCompletionConsumer(
     InFlightCalls calls,
     DispatcherAnnouncer announcer,
     InstanceEndpoint instance,
+    EventStreamRelay relay,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
@@ -42,7 +45,7 @@ public sealed partial class SubmitCompletionConsumer(
 
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
         var started = time.GetTimestamp();
-        var attempt = AttemptAsync(request, call.Token);
+        var attempt = AttemptAsync(request, context, call.Token);
 
         // A quick answer is its own acknowledgement; only a call still running after a moment is
         // acknowledged separately, which saves a message per request on the broker.
@@ -67,12 +70,23 @@ public sealed partial class SubmitCompletionConsumer(
         await context.RespondAsync(result with { UpstreamMilliseconds = time.GetElapsedTime(started).TotalMilliseconds });
     }
 
-    private async Task<CompletionResult> AttemptAsync(SubmitCompletion request, CancellationToken cancellationToken)
+    private async Task<CompletionResult> AttemptAsync(SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
     {
         var entry = manifest.Current?.FindByEndpointId(request.EndpointId);
         if (entry is null || !served.Serves(request.EndpointId))
         {
             return NotServed(request, entry is null ? "the endpoint is not in this dispatcher's manifest" : "this dispatcher does not serve the endpoint");
+        }
+
+        var key = string.Empty;
+        if (!entry.IsMock && !served.TryGetKey(entry, out key))
+        {
+            return NotServed(request, "this dispatcher holds no key for the endpoint");
+        }
+
+        if (request.Stream is not null)
+        {
+            return await StreamAsync(entry, key, request, context, cancellationToken);
         }
 
         if (entry.IsMock)
@@ -81,9 +95,50 @@ public sealed partial class SubmitCompletionConsumer(
             return mock.Answer(request);
         }
 
-        return served.TryGetKey(entry, out var key)
-            ? await upstream.SendAsync(entry, key, request, cancellationToken)
-            : NotServed(request, "this dispatcher holds no key for the endpoint");
+        return await upstream.SendAsync(entry, key, request, cancellationToken);
+    }
+
+    private async Task<CompletionResult> StreamAsync(
+        Contracts.Manifest.ManifestEntry entry, string key, SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
+    {
+        // Every stream is counted: the upstream is asked for its usage whether the caller asked or not.
+        var (body, callerAskedUsage) = StreamUsage.Request(request.Body);
+        IEventSource source;
+        if (entry.IsMock)
+        {
+            var (refused, events) = MockStream.For(mock, request with { Body = body });
+            if (refused is not null)
+            {
+                return refused;
+            }
+
+            source = events!;
+        }
+        else
+        {
+            var (opened, ended) = await upstream.OpenStreamAsync(entry, key, request, body, cancellationToken);
+            if (ended is not null)
+            {
+                return ended;
+            }
+
+            try
+            {
+                source = new UpstreamEvents(opened!, await opened!.Content.ReadAsStreamAsync(cancellationToken));
+            }
+            catch
+            {
+                opened!.Dispose();
+                throw;
+            }
+        }
+
+        using (source)
+        {
+            var ingress = await context.GetSendEndpoint(context.ResponseAddress!);
+            await using var sender = new ChunkSender(ingress, request, announcer.DispatcherId, instance.Address, cancellationToken);
+            return await relay.RelayAsync(request, source, callerAskedUsage, sender, cancellationToken);
+        }
     }
 
     private static CompletionResult NotServed(SubmitCompletion request, string detail) =>

@@ -15,4 +15,7 @@ public sealed record FakeBehavior(int Status = 200, TimeSpan Delay = default, st
 
     /// <summary>When set, the answer carries <c>Retry-After</c> with this many seconds.</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>When set, how this server streams, whatever the request's <c>"fake"</c> object says.</summary>
+    public FakeStream? Stream { get; init; }
 }

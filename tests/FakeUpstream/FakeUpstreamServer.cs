@@ -85,7 +85,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
             _received.Enqueue(received);
         }
 
-        var (behavior, model) = Resolve(body);
+        var (behavior, model, stream) = Resolve(body);
         if (behavior.FailEvery is > 0 and var every && Interlocked.Increment(ref _count) % every == 1 % every)
         {
             behavior = behavior with { Status = 500 };
@@ -112,6 +112,20 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         }
 
         context.Response.StatusCode = behavior.Status;
+        if (stream is { } streaming && behavior.Status is >= 200 and < 300 && behavior.Body is null)
+        {
+            try
+            {
+                received.ChunksSent = await streaming.Stream.WriteAsync(context, model ?? "fake-model", streaming.IncludeUsage, context.RequestAborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException || context.RequestAborted.IsCancellationRequested)
+            {
+                received.Aborted = true;
+            }
+
+            return;
+        }
+
         context.Response.ContentType = "application/json";
         if (behavior.RetryAfterSeconds is { } retryAfter)
         {
@@ -121,16 +135,24 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         await context.Response.WriteAsync(answer, context.RequestAborted);
     }
 
-    private (FakeBehavior Behavior, string? Model) Resolve(string body)
+    private (FakeBehavior Behavior, string? Model, (FakeStream Stream, bool IncludeUsage)? Stream) Resolve(string body)
     {
         var behavior = Behavior;
         string? model = null;
+        (FakeStream, bool)? stream = null;
         try
         {
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
             {
-                return (behavior, null);
+                return (behavior, null, null);
+            }
+
+            if (document.RootElement.TryGetProperty("stream", out var asked) && asked.ValueKind == JsonValueKind.True)
+            {
+                var includeUsage = document.RootElement.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
+                    && options.TryGetProperty("include_usage", out var usage) && usage.ValueKind == JsonValueKind.True;
+                stream = (behavior.Stream ?? FakeStream.From(document.RootElement.TryGetProperty("fake", out var f) ? f : default), includeUsage);
             }
 
             if (document.RootElement.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String)
@@ -165,7 +187,7 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         {
         }
 
-        return (behavior, model);
+        return (behavior, model, stream);
     }
 
     public async ValueTask DisposeAsync()

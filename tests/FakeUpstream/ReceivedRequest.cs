@@ -5,4 +5,7 @@ public sealed record ReceivedRequest(string Method, string Path, string? Authori
 {
     /// <summary>Set when the caller went away before the answer was sent.</summary>
     public bool Aborted { get; set; }
+
+    /// <summary>For a stream: how many content events were sent before it ended or failed.</summary>
+    public int? ChunksSent { get; set; }
 }

@@ -5,7 +5,8 @@ namespace BrokerGateway.Contracts.Messages;
 /// caller's JSON, passed through unchanged. The dispatcher answers to the message's response
 /// address: first <see cref="CompletionAccepted"/>, then <see cref="CompletionResult"/>. It never
 /// takes a message after <see cref="AcceptBy"/> (by then the ingress has tried another endpoint),
-/// and gives the upstream until <see cref="AttemptDeadline"/>.
+/// and gives the upstream until <see cref="AttemptDeadline"/> — for a <see cref="Stream"/>, until
+/// its first event.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
@@ -14,4 +15,5 @@ public sealed record SubmitCompletion(
     UpstreamRoute Route,
     string Body,
     DateTimeOffset AcceptBy,
-    DateTimeOffset AttemptDeadline);
+    DateTimeOffset AttemptDeadline,
+    StreamRequest? Stream = null);

@@ -39,10 +39,11 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
 
     private static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeout = new("brokergateway.attempt-timeout");
     private static readonly MediaTypeHeaderValue Json = new("application/json") { CharSet = "utf-8" };
+    private static readonly MediaTypeWithQualityHeaderValue EventStream = new("text/event-stream");
     private readonly ConcurrentDictionary<string, ResiliencePipeline<Reply>> _pipelines = new(StringComparer.Ordinal);
 
-    /// <summary>What the upstream answered.</summary>
-    public readonly record struct Reply(int Status, string Body, int? RetryAfterSeconds);
+    /// <summary>What the upstream answered: a body read whole, or — for a stream it began — the open response.</summary>
+    public readonly record struct Reply(int Status, string Body, int? RetryAfterSeconds, HttpResponseMessage? Events = null);
 
     private ResiliencePipeline<Reply> PipelineFor(string endpointId) =>
         _pipelines.GetOrAdd(endpointId, static (_, t) => new ResiliencePipelineBuilder<Reply> { TimeProvider = t }
@@ -55,41 +56,62 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
 
     public async Task<CompletionResult> SendAsync(ManifestEntry entry, string apiKey, SubmitCompletion request, CancellationToken cancellationToken)
     {
+        var (reply, failed) = await CallAsync(entry, apiKey, request, request.Body, stream: false, cancellationToken);
+        return failed ?? Answered(request, reply);
+    }
+
+    /// <summary>
+    /// Opens a stream: the upstream's open event stream when it answered 2xx with
+    /// <c>text/event-stream</c>, or the result that ends the attempt — a refusal, an error status,
+    /// a failure to connect, or a plain answer from an upstream that does not stream. The breaker
+    /// counts an opened stream as a success; what happens to it afterwards is the relay's business.
+    /// </summary>
+    public async Task<(HttpResponseMessage? Events, CompletionResult? Result)> OpenStreamAsync(
+        ManifestEntry entry, string apiKey, SubmitCompletion request, string body, CancellationToken cancellationToken)
+    {
+        var (reply, failed) = await CallAsync(entry, apiKey, request, body, stream: true, cancellationToken);
+        return failed is not null ? (null, failed)
+            : reply.Events is not null ? (reply.Events, null)
+            : (null, Answered(request, reply));
+    }
+
+    private async Task<(Reply Reply, CompletionResult? Failed)> CallAsync(
+        ManifestEntry entry, string apiKey, SubmitCompletion request, string body, bool stream, CancellationToken cancellationToken)
+    {
         var remaining = request.AttemptDeadline - time.GetUtcNow();
         if (remaining <= TimeSpan.Zero)
         {
-            return Failed(request, CompletionOutcome.TimedOut, "the attempt's deadline passed before the upstream was called");
+            return (default, Failed(request, CompletionOutcome.TimedOut, "the attempt's deadline passed before the upstream was called"));
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(AttemptTimeout, remaining);
-        var call = new Call(clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, request.Body);
+        var call = new Call(clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, body, stream);
         try
         {
-            var reply = await PipelineFor(entry.EndpointId).ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call);
-            return new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, reply.Status, reply.Body, null, reply.RetryAfterSeconds);
+            return (await PipelineFor(entry.EndpointId).ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call), null);
         }
         catch (BrokenCircuitException)
         {
-            return Failed(request, CompletionOutcome.Unreachable, "the endpoint's circuit is open after repeated failures");
+            return (default, Failed(request, CompletionOutcome.Unreachable, "the endpoint's circuit is open after repeated failures"));
         }
         catch (TimeoutRejectedException)
         {
-            return Failed(request, CompletionOutcome.TimedOut, $"the upstream did not answer within {remaining.TotalSeconds:0.###} s");
+            return (default, Failed(request, CompletionOutcome.TimedOut, $"the upstream did not answer within {remaining.TotalSeconds:0.###} s"));
         }
         catch (HttpRequestException ex)
         {
-            return Failed(request, CompletionOutcome.Unreachable, $"the upstream could not be reached ({ex.HttpRequestError})");
+            return (default, Failed(request, CompletionOutcome.Unreachable, $"the upstream could not be reached ({ex.HttpRequestError})"));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             // SocketsHttpHandler's ConnectTimeout surfaces as a cancellation nobody asked for.
-            return Failed(request, CompletionOutcome.Unreachable, "connecting to the upstream timed out");
+            return (default, Failed(request, CompletionOutcome.Unreachable, "connecting to the upstream timed out"));
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or InvalidDataException)
         {
             // An answer that cannot be read (unknown charset, broken compression) is a failed call.
-            return Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer could not be read ({ex.GetType().Name})");
+            return (default, Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer could not be read ({ex.GetType().Name})"));
         }
         finally
         {
@@ -97,10 +119,13 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
         }
     }
 
+    private static CompletionResult Answered(SubmitCompletion request, Reply reply) =>
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, reply.Status, reply.Body, null, reply.RetryAfterSeconds);
+
     private static CompletionResult Failed(SubmitCompletion request, CompletionOutcome outcome, string detail) =>
         new(request.RequestId, request.Attempt, request.EndpointId, outcome, 0, string.Empty, detail);
 
-    private sealed record Call(HttpClient Client, Uri Url, string ApiKey, string Body)
+    private sealed record Call(HttpClient Client, Uri Url, string ApiKey, string Body, bool Stream)
     {
         public async ValueTask<Reply> SendAsync(CancellationToken cancellationToken)
         {
@@ -109,9 +134,23 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
                 Content = new StringContent(Body, Encoding.UTF8, Json),
             };
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
-            using var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            return new Reply((int)response.StatusCode, body, RetryAfterSeconds(response));
+            if (Stream)
+            {
+                message.Headers.Accept.Add(EventStream);
+            }
+
+            var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            if (Stream && response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == EventStream.MediaType)
+            {
+                // Handed over open: the relay reads it event by event and disposes of it.
+                return new Reply((int)response.StatusCode, string.Empty, null, response);
+            }
+
+            using (response)
+            {
+                var body = await response.Content.ReadAsStringAsync(cancellationToken);
+                return new Reply((int)response.StatusCode, body, RetryAfterSeconds(response));
+            }
         }
 
         public override string ToString() => $"Call({Url.Host})";

@@ -1,0 +1,85 @@
+using System.Threading.Channels;
+using BrokerGateway.Contracts.Messages;
+using MassTransit;
+
+namespace BrokerGateway.Dispatcher.Streaming;
+
+/// <summary>
+/// Sends a stream's events to the ingress that holds the caller, as numbered
+/// <see cref="CompletionChunk"/> messages. The first event goes out at once; events that arrive
+/// while a message is on its way are sent together in the next, so a fast upstream costs few
+/// messages and a slow one adds no delay. The queue between reading and sending is bounded: when
+/// the broker is slower than the upstream, reading waits — the dispatcher never holds a backlog.
+/// </summary>
+public sealed class ChunkSender : IAsyncDisposable
+{
+    /// <summary>Events waiting to be sent at most; past it, the upstream is not read until they are.</summary>
+    public const int Capacity = 256;
+
+    /// <summary>The most event text one message carries.</summary>
+    public const int MaxMessageChars = 64 * 1024;
+
+    private readonly Channel<string> _events = Channel.CreateBounded<string>(
+        new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
+
+    private readonly ISendEndpoint _ingress;
+    private readonly SubmitCompletion _request;
+    private readonly string _dispatcherId;
+    private readonly Uri _dispatcherAddress;
+    private readonly CancellationToken _cancellationToken;
+    private readonly Task _pump;
+    private int _sent;
+
+    public ChunkSender(ISendEndpoint ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, CancellationToken cancellationToken)
+    {
+        _ingress = ingress;
+        _request = request;
+        _dispatcherId = dispatcherId;
+        _dispatcherAddress = dispatcherAddress;
+        _cancellationToken = cancellationToken;
+        _pump = Task.Run(PumpAsync, CancellationToken.None);
+    }
+
+    /// <summary>Queues one event; throws if sending has failed (the broker is away), which ends the stream.</summary>
+    public ValueTask WriteAsync(string data, CancellationToken cancellationToken) => _events.Writer.WriteAsync(data, cancellationToken);
+
+    /// <summary>Sends what is queued and returns how many messages were sent in all (fewer if sending failed).</summary>
+    public async Task<int> CompleteAsync()
+    {
+        _events.Writer.TryComplete();
+        await _pump;
+        return _sent;
+    }
+
+    public async ValueTask DisposeAsync() => await CompleteAsync();
+
+    private async Task PumpAsync()
+    {
+        var reader = _events.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(_cancellationToken))
+            {
+                var batch = new List<string>();
+                var chars = 0;
+                while (chars < MaxMessageChars && reader.TryRead(out var data))
+                {
+                    batch.Add(data);
+                    chars += data.Length;
+                }
+
+                var first = _sent == 0;
+                var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, batch,
+                    first ? _dispatcherId : null, first ? _dispatcherAddress : null);
+                await _ingress.Send(chunk, static context => context.Durable = false, _cancellationToken);
+                _sent++;
+            }
+        }
+        catch (Exception ex)
+        {
+            // Whatever stopped the sending (the broker away, the attempt cancelled), the reading side
+            // learns of it at its next write and ends the stream; what was sent is counted.
+            _events.Writer.TryComplete(ex);
+        }
+    }
+}
