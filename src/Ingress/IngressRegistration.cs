@@ -7,6 +7,7 @@ using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
+using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
 using BrokerGateway.ManifestWatcher;
 using MassTransit;
@@ -44,6 +45,8 @@ public static class IngressRegistration
         builder.AddGatewayAuthentication();
         builder.AddManifestReplica();
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<StreamResponder>();
         builder.Services.AddSingleton<DispatcherRegistry>();
         builder.Services.AddSingleton<EndpointHealth>();
         builder.Services.AddSingleton<OutstandingRequests>();
@@ -116,6 +119,7 @@ public static class IngressRegistration
             bus.AddConsumer<DispatcherStoppedConsumer>();
             bus.AddConsumer<CompletionAcceptedConsumer>();
             bus.AddConsumer<CompletionResultConsumer>();
+            bus.AddConsumer<CompletionChunkConsumer>();
             bus.AddConsumer<CompletionFaultConsumer>();
             bus.AddConsumer<EndpointHealthChangedConsumer>();
         }
@@ -126,6 +130,7 @@ public static class IngressRegistration
             endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
+            endpoint.ConfigureConsumer<CompletionChunkConsumer>(context);
             endpoint.ConfigureConsumer<CompletionFaultConsumer>(context);
             endpoint.ConfigureConsumer<EndpointHealthChangedConsumer>(context);
         }

@@ -7,6 +7,7 @@ using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
+using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Options;
 
@@ -15,7 +16,8 @@ namespace BrokerGateway.Ingress.Api;
 /// <summary>
 /// One OpenAI-compatible POST: read and check the body, pick an endpoint, send the request to
 /// its queue, and relay the answer — the upstream's body when it succeeded or refused the request,
-/// an OpenAI-shaped error from the gateway's taxonomy otherwise.
+/// an OpenAI-shaped error from the gateway's taxonomy otherwise. A request with
+/// <c>"stream": true</c> is answered with server-sent events once its first chunk arrives.
 /// </summary>
 public sealed class CompletionHandler(
     EndpointSelector selector,
@@ -23,8 +25,10 @@ public sealed class CompletionHandler(
     GatewayRateLimiter limiter,
     BudgetGuard budgets,
     UsageRecorder usage,
+    StreamResponder responder,
     TimeProvider time,
     IOptions<IngressOptions> options,
+    IOptions<StreamingOptions> streaming,
     IOptions<JwtOptions> jwt)
 {
     public const string EndpointHeader = "x-gateway-endpoint";
@@ -42,14 +46,14 @@ public sealed class CompletionHandler(
             return readError.ToResult();
         }
 
-        var (model, invalid) = RequestValidator.Validate(route, body);
+        var (model, stream, invalid) = RequestValidator.Validate(route, body);
         if (invalid is not null)
         {
             return invalid.ToResult();
         }
 
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
-        var (timeout, badTimeout) = Deadline(context.Request);
+        var (timeout, badTimeout) = Deadline(context.Request, stream);
         if (badTimeout is not null)
         {
             return Record(badTimeout, null);
@@ -75,77 +79,140 @@ public sealed class CompletionHandler(
             return Record(decision.Error, null);
         }
 
+        var deadline = time.GetUtcNow() + timeout;
         RoutedAnswer answer;
         try
         {
-            answer = await router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken);
+            var idle = stream ? TimeSpan.FromSeconds(streaming.Value.IdleTimeoutSeconds) : (TimeSpan?)null;
+            var routing = router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken, idle);
+            answer = stream ? await responder.AwaitRoutingAsync(context.Response, routing, cancellationToken) : await routing;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // The caller went away: the row says so (499, as nginx names it); no tokens were reported.
-            if (lease.TokenKeys.Count > 0)
-            {
-                await limiter.CorrectAsync(lease, 0, CancellationToken.None);
-            }
-
-            Write(StatusCodes.Status499ClientClosedRequest, null, 0, 0, 0);
+            await CorrectAsync(0);
+            Write(StatusCodes.Status499ClientClosedRequest, null, default);
             throw;
         }
 
+        if (!context.Response.HasStarted)
+        {
+            if (answer.EndpointId is not null)
+            {
+                context.Response.Headers[EndpointHeader] = answer.EndpointId;
+            }
+
+            context.Response.Headers[AttemptsHeader] = answer.Attempts.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (answer.Stream is { } begun)
+        {
+            return await RelayStreamAsync(answer, begun);
+        }
+
         var succeeded = answer.Result is { } answered && FailoverPolicy.IsSuccess(answered);
-        var (prompt, completion, total) = succeeded ? UsageTokens.From(answer.Result!.Body) : (0, 0, 0);
-        if (lease.TokenKeys.Count > 0 && (!succeeded || total > 0))
+        var tokens = succeeded ? UsageTokens.From(answer.Result!.Body) : default;
+        if (!succeeded || tokens.Total > 0)
         {
             // The estimate is replaced by what the upstream reported, or by nothing if it failed;
             // a success that reports no usage keeps the estimate.
-            await limiter.CorrectAsync(lease, total, CancellationToken.None);
+            await CorrectAsync(tokens.Total);
         }
 
-        if (answer.EndpointId is not null)
-        {
-            context.Response.Headers[EndpointHeader] = answer.EndpointId;
-        }
-
-        context.Response.Headers[AttemptsHeader] = answer.Attempts.ToString(CultureInfo.InvariantCulture);
         if (answer.Error is not null)
         {
-            return Record(answer.Error, answer);
+            return await FailAsync(answer.Error, answer);
         }
 
         var result = answer.Result!;
-        if (result.RetryAfterSeconds is { } retryAfter && result.StatusCode is 429 or 503)
+        if (result.RetryAfterSeconds is { } retryAfter && result.StatusCode is 429 or 503 && !context.Response.HasStarted)
         {
             context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
         }
 
         if (!IsRelayable(result))
         {
-            return Record(ApiErrors.FromResult(result), answer);
+            return await FailAsync(ApiErrors.FromResult(result), answer);
         }
 
-        Write(result.StatusCode, answer, prompt, completion, total);
+        Write(result.StatusCode, answer, tokens);
+        if (context.Response.HasStarted)
+        {
+            // Keep-alives already began an event stream: the whole answer (or refusal) goes out as one event.
+            await StreamResponder.WriteWholeAsync(context.Response, result.Body, done: succeeded, cancellationToken);
+            return Results.Empty;
+        }
+
         return Results.Text(result.Body, "application/json", Encoding.UTF8, result.StatusCode);
 
-        IResult Record(ApiError error, RoutedAnswer? routed)
+        async Task<IResult> RelayStreamAsync(RoutedAnswer routed, RoutedStream begun)
         {
-            Write(error.Status, routed, 0, 0, 0);
+            (CompletionResult? End, ApiError? Error) outcome;
+            await using (begun)
+            {
+                try
+                {
+                    outcome = await responder.RelayAsync(context.Response, begun, routed.EndpointId!, deadline, timeout, cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    // The caller left mid-stream: the upstream call is aborted (disposing the stream
+                    // does that) and its usage never reported, so the estimate stands.
+                    Write(StatusCodes.Status499ClientClosedRequest, routed, default);
+                    throw;
+                }
+            }
+
+            var streamed = outcome.End is { } end ? UsageTokens.From(end.Body) : default;
+            if (streamed.Total > 0)
+            {
+                await CorrectAsync(streamed.Total);
+            }
+
+            Write(outcome.Error?.Status ?? StatusCodes.Status200OK, routed, streamed, outcome.End?.UpstreamMilliseconds);
+            return Results.Empty;
+        }
+
+        async Task<IResult> FailAsync(ApiError error, RoutedAnswer routed)
+        {
+            Write(error.Status, routed, default);
+            if (context.Response.HasStarted)
+            {
+                await StreamResponder.EndWithAsync(context.Response, null, error, cancellationToken);
+                return Results.Empty;
+            }
+
             return error.ToResult();
         }
 
-        void Write(int status, RoutedAnswer? routed, int promptTokens, int completionTokens, int totalTokens) =>
+        IResult Record(ApiError error, RoutedAnswer? routed)
+        {
+            Write(error.Status, routed, default);
+            return error.ToResult();
+        }
+
+        async Task CorrectAsync(int total)
+        {
+            if (lease.TokenKeys.Count > 0)
+            {
+                await limiter.CorrectAsync(lease, total, CancellationToken.None);
+            }
+        }
+
+        void Write(int status, RoutedAnswer? routed, (int Prompt, int Completion, int Total) counted, double? upstreamMilliseconds = null) =>
             usage.Record(new UsageRecord(
                 time.GetUtcNow(), requestId, caller.Subject, caller.Groups, model!, routed?.EndpointId, RouteNames.Of(route), status,
-                promptTokens, completionTokens, totalTokens, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, Streamed: false));
+                counted.Prompt, counted.Completion, counted.Total, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, Streamed: stream));
     }
 
-    /// <summary>The request's total deadline: the configured one, or <c>x-gateway-timeout-ms</c> up to the configured cap.</summary>
-    private (TimeSpan Timeout, ApiError? Error) Deadline(HttpRequest request)
+    /// <summary>The request's total deadline: the configured one (for a stream, <c>Streaming:TimeoutSeconds</c>), or <c>x-gateway-timeout-ms</c> up to the configured cap.</summary>
+    private (TimeSpan Timeout, ApiError? Error) Deadline(HttpRequest request, bool stream)
     {
         var o = options.Value;
         if (!request.Headers.TryGetValue(TimeoutHeader, out var header))
         {
-            return (TimeSpan.FromSeconds(o.RequestTimeoutSeconds), null);
+            return (TimeSpan.FromSeconds(stream ? streaming.Value.TimeoutSeconds : o.RequestTimeoutSeconds), null);
         }
 
         if (!int.TryParse(header, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds) || milliseconds < 1)

@@ -14,12 +14,19 @@ public static class RequestValidator
     /// <summary>Model ids are short names; a longer one is no model any manifest lists, and would bloat the usage records.</summary>
     public const int MaxModelLength = 256;
 
-    public static (string? Model, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
+    /// <summary>The request's model and whether it asks for a stream, or what is wrong with it.</summary>
+    public static (string? Model, bool Stream, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
+    {
+        var (model, stream, error) = Check(route, body);
+        return error is null ? (model, stream, null) : (null, false, error);
+    }
+
+    private static (string? Model, bool Stream, ApiError? Error) Check(UpstreamRoute route, ReadOnlyMemory<byte> body)
     {
         // The body is passed on as text: bytes that are not UTF-8 would be altered on the way.
         if (!Utf8.IsValid(body.Span))
         {
-            return (null, ApiErrors.InvalidEncoding());
+            return (null, false, ApiErrors.InvalidEncoding());
         }
 
         JsonDocument document;
@@ -29,7 +36,7 @@ public static class RequestValidator
         }
         catch (JsonException)
         {
-            return (null, ApiErrors.InvalidJson());
+            return (null, false, ApiErrors.InvalidJson());
         }
 
         using (document)
@@ -37,42 +44,43 @@ public static class RequestValidator
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, ApiErrors.InvalidJson());
+                return (null, false, ApiErrors.InvalidJson());
             }
 
             if (!root.TryGetProperty("model", out var model) || model.ValueKind == JsonValueKind.Null)
             {
-                return (null, ApiErrors.MissingParameter("model"));
+                return (null, false, ApiErrors.MissingParameter("model"));
             }
 
             if (model.ValueKind != JsonValueKind.String)
             {
-                return (null, ApiErrors.InvalidType("model", "a string"));
+                return (null, false, ApiErrors.InvalidType("model", "a string"));
             }
 
             if (!TryGetString(model, out var name))
             {
-                return (null, ApiErrors.InvalidValue("model", "'model' is not a valid Unicode string."));
+                return (null, false, ApiErrors.InvalidValue("model", "'model' is not a valid Unicode string."));
             }
 
             if (string.IsNullOrWhiteSpace(name))
             {
-                return (null, ApiErrors.InvalidValue("model", "'model' must not be empty."));
+                return (null, false, ApiErrors.InvalidValue("model", "'model' must not be empty."));
             }
 
             if (name.Length > MaxModelLength || name.Any(char.IsControl))
             {
-                return (null, ApiErrors.InvalidValue("model", $"'model' must be at most {MaxModelLength} characters, without control characters."));
+                return (null, false, ApiErrors.InvalidValue("model", $"'model' must be at most {MaxModelLength} characters, without control characters."));
             }
 
-            var error = ValidateStream(root) ?? route switch
+            var (stream, error) = ValidateStream(route, root);
+            error ??= route switch
             {
                 UpstreamRoute.ChatCompletions => ValidateMessages(root),
                 UpstreamRoute.Completions => ValidateStringOrArray(root, "prompt"),
                 UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
                 _ => null,
             };
-            return error is null ? (name, null) : (null, error);
+            return (name, stream, error);
         }
     }
 
@@ -91,18 +99,19 @@ public static class RequestValidator
         }
     }
 
-    private static ApiError? ValidateStream(JsonElement root)
+    private static (bool Stream, ApiError? Error) ValidateStream(UpstreamRoute route, JsonElement root)
     {
         if (!root.TryGetProperty("stream", out var stream))
         {
-            return null;
+            return (false, null);
         }
 
         return stream.ValueKind switch
         {
-            JsonValueKind.True => ApiErrors.StreamingUnsupported(),
-            JsonValueKind.False or JsonValueKind.Null => null,
-            _ => ApiErrors.InvalidType("stream", "a boolean"),
+            JsonValueKind.True when route == UpstreamRoute.Embeddings => (false, ApiErrors.StreamingUnsupported()),
+            JsonValueKind.True => (true, null),
+            JsonValueKind.False or JsonValueKind.Null => (false, null),
+            _ => (false, ApiErrors.InvalidType("stream", "a boolean")),
         };
     }
 

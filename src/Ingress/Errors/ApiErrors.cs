@@ -34,7 +34,7 @@ public static class ApiErrors
         new(400, InvalidRequest, "invalid_header", $"The header '{header}' must be {expected}.", header);
 
     public static ApiError StreamingUnsupported() =>
-        new(400, InvalidRequest, "unsupported_parameter", "Streaming is not supported by this gateway yet: send \"stream\": false or leave it out.", "stream");
+        new(400, InvalidRequest, "unsupported_parameter", "Embeddings cannot be streamed: send \"stream\": false or leave it out.", "stream");
 
     public static ApiError BodyTooLarge(long limit) =>
         new(413, InvalidRequest, "request_too_large", $"The request body is larger than the gateway's limit of {limit} bytes.");
@@ -104,6 +104,18 @@ public static class ApiErrors
 
     public static ApiError BrokerUnavailable() =>
         new(503, Unavailable, "broker_unavailable", "The gateway could not queue the request: its message broker is unavailable. Try again shortly.", null, 5);
+
+    public static ApiError StreamBrokenOff(string endpointId, string? detail) =>
+        new(502, Upstream, "stream_interrupted", $"The stream from endpoint '{endpointId}' broke off: {detail ?? "no reason given"}.");
+
+    public static ApiError StreamIdle(int seconds) =>
+        new(504, Timeout, "stream_idle_timeout", $"The stream sent nothing for {seconds} s and was ended.");
+
+    public static ApiError StreamDeadline(TimeSpan deadline) =>
+        new(504, Timeout, "stream_timeout", $"The stream reached its deadline of {deadline.TotalSeconds:0.###} s and was ended.");
+
+    public static ApiError StreamBacklog(long maxBytes) =>
+        new(503, Unavailable, "stream_backlog_exceeded", $"The client read the stream too slowly: more than {maxBytes} bytes were waiting, so the stream was ended.");
 
     public static ApiError Internal() =>
         new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");

@@ -9,7 +9,8 @@ namespace BrokerGateway.Ingress.Routing;
 /// <summary>
 /// Runs a request through its candidates: one attempt at a time, each aborted before the next
 /// starts, until one answers, a failure is not worth another endpoint, every candidate was tried,
-/// or the deadline is spent. Feeds every outcome into the endpoints' health.
+/// or the deadline is spent. Feeds every outcome into the endpoints' health. A streamed request
+/// fails over the same way until its first chunk arrives; from then on it is the caller's stream.
 /// </summary>
 public sealed class CompletionRouter(
     AttemptSender sender,
@@ -27,7 +28,8 @@ public sealed class CompletionRouter(
     private static readonly TimeSpan BusTimeout = TimeSpan.FromSeconds(2);
 
     public async Task<RoutedAnswer> RouteAsync(
-        string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken)
+        string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken,
+        TimeSpan? streamIdleTimeout = null)
     {
         var o = options.Value;
         var deadline = time.GetUtcNow() + timeout;
@@ -46,7 +48,8 @@ public sealed class CompletionRouter(
             }
 
             attempts++;
-            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, o, cancellationToken);
+            var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
+            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, o, cancellationToken);
             last = answer with { Attempts = attempts };
             if (!retry)
             {
@@ -71,7 +74,8 @@ public sealed class CompletionRouter(
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
-        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, RoutingOptions o, CancellationToken cancellationToken)
+        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, RoutingOptions o,
+        CancellationToken cancellationToken)
     {
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
@@ -82,14 +86,15 @@ public sealed class CompletionRouter(
         // expires counts against it.
         var acceptBy = Min(acceptWindow, deadline);
         var attemptDeadline = Min(attemptWindow, deadline);
-        var waiting = pending.Register(requestId, attempt);
+        var waiting = pending.Register(requestId, attempt, stream is not null);
         outstanding.Increment(id);
         var recorded = false;
+        var handedOver = false;
         try
         {
             try
             {
-                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline), acceptBy - now, cancellationToken);
+                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream), acceptBy - now, cancellationToken);
             }
             catch (MassTransitException)
             {
@@ -131,6 +136,19 @@ public sealed class CompletionRouter(
                 return (new RoutedAnswer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt), o.FailoverOnAttemptTimeout);
             }
 
+            if (waiting.Stream is { IsStarted: true })
+            {
+                // The first chunk is here: the endpoint works, and the stream is the caller's now.
+                if (health.RecordSuccess(id) is { } back)
+                {
+                    await PublishAsync(back);
+                }
+
+                recorded = true;
+                handedOver = true;
+                return (new RoutedAnswer(result, null, id, attempt) { Stream = new RoutedStream(waiting, w => EndStreamAsync(w, id)) }, false);
+            }
+
             var answer = new RoutedAnswer(result, null, id, attempt);
             if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
             {
@@ -170,13 +188,25 @@ public sealed class CompletionRouter(
         }
         finally
         {
-            pending.Remove(waiting);
-            outstanding.Decrement(id);
+            if (!handedOver)
+            {
+                pending.Remove(waiting);
+                outstanding.Decrement(id);
+            }
+
             if (!recorded)
             {
                 health.Release(id);
             }
         }
+    }
+
+    /// <summary>Ends a stream handed to the caller: one that is not finished has its upstream call aborted.</summary>
+    private async Task EndStreamAsync(PendingAttempt waiting, string endpointId)
+    {
+        await AbandonAsync(waiting);
+        pending.Remove(waiting);
+        outstanding.Decrement(endpointId);
     }
 
     /// <summary>Stops waiting for an attempt and, if a dispatcher acknowledged it, tells that dispatcher to abort it.</summary>

@@ -1,16 +1,18 @@
 using System.Collections.Concurrent;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Streaming;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>The attempts this ingress waits on, matched with the dispatchers' answers as they arrive on its own queue.</summary>
-public sealed class PendingAttempts
+public sealed class PendingAttempts(IOptions<StreamingOptions> streaming)
 {
     private readonly ConcurrentDictionary<(Guid, int), PendingAttempt> _pending = new();
 
-    public PendingAttempt Register(Guid requestId, int attempt)
+    public PendingAttempt Register(Guid requestId, int attempt, bool stream = false)
     {
-        var pending = new PendingAttempt(requestId, attempt);
+        var pending = new PendingAttempt(requestId, attempt, stream ? new StreamBuffer(streaming.Value.MaxBufferBytes) : null);
         _pending[(requestId, attempt)] = pending;
         return pending;
     }
@@ -24,6 +26,10 @@ public sealed class PendingAttempts
 
     public bool Complete(CompletionResult result) =>
         _pending.TryGetValue((result.RequestId, result.Attempt), out var pending) && pending.TryComplete(result);
+
+    /// <summary>Returns false when nobody waits for this stream any more.</summary>
+    public bool Chunk(CompletionChunk chunk) =>
+        _pending.TryGetValue((chunk.RequestId, chunk.Attempt), out var pending) && pending.TryAddChunk(chunk);
 }
 
 /// <summary>
@@ -31,7 +37,7 @@ public sealed class PendingAttempts
 /// serialised, so an acknowledgement either reaches a waiting router (which then knows whom to
 /// cancel) or is refused (and the consumer cancels it): never neither.
 /// </summary>
-public sealed class PendingAttempt(Guid requestId, int attempt)
+public sealed class PendingAttempt(Guid requestId, int attempt, StreamBuffer? stream = null)
 {
     private readonly Lock _lock = new();
     private bool _abandoned;
@@ -41,6 +47,9 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
 
     public int Attempt { get; } = attempt;
 
+    /// <summary>For a streamed attempt: its chunks, once they come.</summary>
+    public StreamBuffer? Stream { get; } = stream;
+
     /// <summary>
     /// Completes when a dispatcher took the attempt: its acknowledgement or its answer, whichever
     /// comes first. The waiting request continues on the thread that delivers the answer (no
@@ -48,6 +57,10 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
     /// </summary>
     public TaskCompletionSource Taken { get; } = new();
 
+    /// <summary>
+    /// The dispatcher's result — or, for a stream that has begun, a stand-in for it as soon as the
+    /// first chunk arrives (the stream's own result then goes to <see cref="Stream"/>).
+    /// </summary>
     public TaskCompletionSource<CompletionResult> Result { get; } = new();
 
     public bool TryAccept(CompletionAccepted accepted)
@@ -76,8 +89,43 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
             }
         }
 
+        if (Stream is not null && result.StreamChunks > 0)
+        {
+            Stream.Finish(result);
+            return true;
+        }
+
         Result.TrySetResult(result);
         Taken.TrySetResult();
+        return true;
+    }
+
+    public bool TryAddChunk(CompletionChunk chunk)
+    {
+        if (Stream is null)
+        {
+            return false;
+        }
+
+        if (chunk is { DispatcherId: { } dispatcherId, DispatcherAddress: { } address }
+            && !TryAccept(new CompletionAccepted(chunk.RequestId, chunk.Attempt, dispatcherId, address)))
+        {
+            return false;
+        }
+
+        lock (_lock)
+        {
+            if (_abandoned)
+            {
+                return false;
+            }
+        }
+
+        if (Stream.Add(chunk))
+        {
+            Result.TrySetResult(new CompletionResult(RequestId, Attempt, string.Empty, CompletionOutcome.Answered, 200, string.Empty, null));
+        }
+
         return true;
     }
 
@@ -87,7 +135,9 @@ public sealed class PendingAttempt(Guid requestId, int attempt)
         lock (_lock)
         {
             _abandoned = true;
-            return Result.Task.IsCompleted ? null : _accepted;
+            // A stream that has begun is over for its dispatcher only once the dispatcher's result has come.
+            var ended = Stream is { IsStarted: true } stream ? stream.End is not null : Result.Task.IsCompleted;
+            return ended ? null : _accepted;
         }
     }
 }

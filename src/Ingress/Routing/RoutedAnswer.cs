@@ -3,5 +3,11 @@ using BrokerGateway.Ingress.Errors;
 
 namespace BrokerGateway.Ingress.Routing;
 
-/// <summary>What routing a request came to: the answer that ended it (a result or an error), which endpoint gave it, after how many attempts.</summary>
-public sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts);
+/// <summary>
+/// What routing a request came to: the answer that ended it (a result or an error), which endpoint
+/// gave it, after how many attempts — or, for a stream that has begun, the <see cref="Stream"/> to relay.
+/// </summary>
+public sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts)
+{
+    public RoutedStream? Stream { get; init; }
+}

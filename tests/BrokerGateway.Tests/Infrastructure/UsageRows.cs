@@ -5,7 +5,7 @@ namespace BrokerGateway.Tests.Infrastructure;
 /// <summary>Reads the usage records straight from an ingress's SQLite file, as an operator would.</summary>
 public static class UsageRows
 {
-    public sealed record Row(string User, string Groups, string Model, string? EndpointId, string Route, int Status, int TotalTokens, int Attempts, double? UpstreamMs, string Everything);
+    public sealed record Row(string User, string Groups, string Model, string? EndpointId, string Route, int Status, int TotalTokens, int Attempts, double? UpstreamMs, string Everything, bool Streamed = false);
 
     public static IReadOnlyList<Row> Read(string path)
     {
@@ -35,7 +35,8 @@ public static class UsageRows
                     reader.GetInt32(reader.GetOrdinal("total_tokens")),
                     reader.GetInt32(reader.GetOrdinal("attempts")),
                     reader.IsDBNull(reader.GetOrdinal("upstream_ms")) ? null : reader.GetDouble(reader.GetOrdinal("upstream_ms")),
-                    everything));
+                    everything,
+                    reader.GetInt32(reader.GetOrdinal("streamed")) == 1));
             }
 
             return rows;

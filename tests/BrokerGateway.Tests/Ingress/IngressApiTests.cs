@@ -95,9 +95,25 @@ public sealed class IngressApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stream_IsRefusedWithAClear400()
+    public async Task StreamedChat_FromTheMockProvider_IsServerSentEventsEndingWithDone()
     {
-        var response = await _client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"mock-gpt","messages":[{"role":"user","content":"x"}],"stream":true}"""));
+        var response = await _client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"mock-gpt","messages":[{"role":"user","content":"echo these words"}],"stream":true}"""));
+        var text = await response.Content.ReadAsStringAsync();
+        var events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("data: [DONE]", events[^1]);
+        var content = string.Concat(events[..^1].Select(e => System.Text.Json.JsonDocument.Parse(e["data: ".Length..]).RootElement)
+            .Select(chunk => chunk.GetProperty("choices")[0].GetProperty("delta").TryGetProperty("content", out var c) ? c.GetString() : ""));
+        Assert.Equal("echo these words", content);
+        Assert.DoesNotContain("\"usage\":{", text);
+    }
+
+    [Fact]
+    public async Task StreamedEmbeddings_AreRefusedWithAClear400()
+    {
+        var response = await _client.PostAsync("/v1/embeddings", Json.Body("""{"model":"mock-embedding","input":"x","stream":true}"""));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("unsupported_parameter", await Json.ErrorCodeAsync(response));

@@ -8,7 +8,7 @@ public class RequestValidatorTests
 {
     private static (string? Model, string? Code, string? Param, int? Status) Validate(UpstreamRoute route, string body)
     {
-        var (model, error) = RequestValidator.Validate(route, Encoding.UTF8.GetBytes(body));
+        var (model, _, error) = RequestValidator.Validate(route, Encoding.UTF8.GetBytes(body));
         return (model, error?.Code, error?.Param, error?.Status);
     }
 
@@ -24,7 +24,6 @@ public class RequestValidatorTests
     [InlineData("""{"model":"m","messages":[]}""", "invalid_value", "messages")]
     [InlineData("""{"model":"m","messages":["hi"]}""", "invalid_type", "messages[0]")]
     [InlineData("""{"model":"m","messages":[{"content":"hi"}]}""", "missing_required_parameter", "messages[0].role")]
-    [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}""", "unsupported_parameter", "stream")]
     [InlineData("""{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":"yes"}""", "invalid_type", "stream")]
     public void Validate_BadChatBody_Is400WithCodeAndParam(string body, string code, string? param)
     {
@@ -34,6 +33,29 @@ public class RequestValidatorTests
         Assert.Equal(400, status);
         Assert.Equal(code, actualCode);
         Assert.Equal(param, actualParam);
+    }
+
+    [Theory]
+    [InlineData(UpstreamRoute.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":true}""", true)]
+    [InlineData(UpstreamRoute.Completions, """{"model":"m","prompt":"hi","stream":true}""", true)]
+    [InlineData(UpstreamRoute.ChatCompletions, """{"model":"m","messages":[{"role":"user","content":"hi"}],"stream":null}""", false)]
+    [InlineData(UpstreamRoute.Completions, """{"model":"m","prompt":"hi"}""", false)]
+    public void Validate_SaysWhetherTheRequestAsksForAStream(UpstreamRoute route, string body, bool expected)
+    {
+        var (model, stream, error) = RequestValidator.Validate(route, Encoding.UTF8.GetBytes(body));
+
+        Assert.Null(error);
+        Assert.Equal("m", model);
+        Assert.Equal(expected, stream);
+    }
+
+    [Fact]
+    public void Validate_StreamedEmbeddings_AreRefused()
+    {
+        var (model, code, param, status) = Validate(UpstreamRoute.Embeddings, """{"model":"m","input":"x","stream":true}""");
+
+        Assert.Null(model);
+        Assert.Equal((400, "unsupported_parameter", "stream"), (status, code, param));
     }
 
     [Theory]
@@ -74,7 +96,7 @@ public class RequestValidatorTests
     {
         byte[] body = [.. Encoding.UTF8.GetBytes("""{"model":"m","messages":[{"role":"user","content":" """), 0xC3, 0x28, .. Encoding.UTF8.GetBytes("\"}]}")];
 
-        var (_, error) = RequestValidator.Validate(UpstreamRoute.ChatCompletions, body);
+        var (_, _, error) = RequestValidator.Validate(UpstreamRoute.ChatCompletions, body);
 
         Assert.Equal("invalid_encoding", error!.Code);
     }

@@ -1,0 +1,244 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Threading.Channels;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Routing;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Streaming;
+
+/// <summary>
+/// Writes a streamed answer as server-sent events: each upstream event as the same
+/// <c>data: …</c> line, flushed as it is ready, then <c>data: [DONE]</c> — or, if the stream breaks
+/// off, an error event in OpenAI's shape and no <c>[DONE]</c>. While nothing comes, a
+/// <c>: keep-alive</c> comment goes out every <c>Streaming:KeepAliveSeconds</c>, so proxies in
+/// between keep the connection; a wait for the first token that long starts the response early.
+/// </summary>
+public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProvider time)
+{
+    /// <summary>How much longer than the dispatcher the ingress waits on a silent stream, so the dispatcher's own report comes first.</summary>
+    private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);
+
+    /// <summary>The longest an error event may take to write to a caller who reads too slowly.</summary>
+    private static readonly TimeSpan LastWords = TimeSpan.FromSeconds(1);
+
+    /// <summary>Events ready at once are written together, but never more than this before a flush waits for the caller.</summary>
+    private const int FlushAfterBytes = 16 * 1024;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+    private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
+
+    /// <summary>Waits for routing to settle, sending keep-alive comments (and so starting the response) once that takes long.</summary>
+    public async Task<RoutedAnswer> AwaitRoutingAsync(HttpResponse response, Task<RoutedAnswer> routing, CancellationToken cancellationToken)
+    {
+        var interval = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
+        while (true)
+        {
+            try
+            {
+                // Routing watches the caller's token itself and ends with it.
+                return await routing.WaitAsync(interval, time, CancellationToken.None);
+            }
+            catch (TimeoutException)
+            {
+                await StartAsync(response, cancellationToken);
+                await response.Body.WriteAsync(KeepAlive, cancellationToken);
+                await response.Body.FlushAsync(cancellationToken);
+            }
+        }
+    }
+
+    /// <summary>Starts the event stream: status 200 and the headers that keep proxies from buffering it.</summary>
+    public static async Task StartAsync(HttpResponse response, CancellationToken cancellationToken)
+    {
+        if (response.HasStarted)
+        {
+            return;
+        }
+
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        response.Headers["X-Accel-Buffering"] = "no";
+        await response.StartAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Relays a begun stream until it ends, its deadline passes, it stays silent too long, or the
+    /// caller reads too slowly; returns the dispatcher's result (the usage) and the error the
+    /// stream ended with, if any. The caller leaving ends it with an <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public async Task<(CompletionResult? End, ApiError? Error)> RelayAsync(
+        HttpResponse response, RoutedStream stream, string endpointId, DateTimeOffset deadline, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        var buffer = stream.Buffer;
+        var reader = buffer.Ready;
+        var idle = TimeSpan.FromSeconds(o.IdleTimeoutSeconds) + Grace;
+        var keepAlive = TimeSpan.FromSeconds(o.KeepAliveSeconds);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, buffer.Overflowed);
+        var token = linked.Token;
+        await StartAsync(response, cancellationToken);
+        var lastEvent = time.GetUtcNow();
+        var lastWrite = lastEvent;
+        try
+        {
+            while (true)
+            {
+                var wrote = false;
+                while (reader.TryRead(out var events))
+                {
+                    foreach (var data in events)
+                    {
+                        WriteEvent(response.BodyWriter, data);
+                    }
+
+                    buffer.Written(events);
+                    wrote = true;
+                    if (response.BodyWriter.UnflushedBytes >= FlushAfterBytes)
+                    {
+                        // What a slow reader has not taken waits in the buffer, where it counts against the bound.
+                        await response.BodyWriter.FlushAsync(token);
+                    }
+                }
+
+                if (wrote)
+                {
+                    await response.BodyWriter.FlushAsync(token);
+                    lastEvent = lastWrite = time.GetUtcNow();
+                }
+
+                if (reader.Completion.IsCompleted)
+                {
+                    break;
+                }
+
+                var now = time.GetUtcNow();
+                if (now >= deadline)
+                {
+                    return await EndWithAsync(response, null, ApiErrors.StreamDeadline(timeout), cancellationToken);
+                }
+
+                if (now - lastEvent >= idle)
+                {
+                    return await EndWithAsync(response, null, ApiErrors.StreamIdle(o.IdleTimeoutSeconds), cancellationToken);
+                }
+
+                var wait = Min(Min(keepAlive - (now - lastWrite), idle - (now - lastEvent)), deadline - now);
+                if (!await WaitForEventsAsync(reader, wait, token) && time.GetUtcNow() - lastWrite >= keepAlive)
+                {
+                    await response.BodyWriter.WriteAsync(KeepAlive, token);
+                    lastWrite = time.GetUtcNow();
+                }
+            }
+
+            await reader.Completion;
+        }
+        catch (Exception ex) when (buffer.Overflowed.IsCancellationRequested && ex is StreamOverflowException or OperationCanceledException or ChannelClosedException)
+        {
+            return await EndWithAsync(response, null, ApiErrors.StreamBacklog(options.Value.MaxBufferBytes), cancellationToken);
+        }
+
+        var end = buffer.End!;
+        if (end.Outcome == CompletionOutcome.Answered)
+        {
+            await response.BodyWriter.WriteAsync(Done, cancellationToken);
+            await response.BodyWriter.FlushAsync(cancellationToken);
+            return (end, null);
+        }
+
+        var error = end.Outcome == CompletionOutcome.TimedOut
+            ? time.GetUtcNow() >= deadline - Grace ? ApiErrors.StreamDeadline(timeout) : ApiErrors.StreamIdle(o.IdleTimeoutSeconds)
+            : ApiErrors.StreamBrokenOff(endpointId, end.Detail);
+        return await EndWithAsync(response, end, error, cancellationToken);
+    }
+
+    /// <summary>Ends a stream with an error event (<c>data: {"error": …}</c>), giving a slow reader a moment to take it.</summary>
+    public static async Task<(CompletionResult? End, ApiError? Error)> EndWithAsync(HttpResponse response, CompletionResult? end, ApiError error, CancellationToken cancellationToken)
+    {
+        await StartAsync(response, cancellationToken);
+        using var lastWords = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        lastWords.CancelAfter(LastWords);
+        try
+        {
+            var json = new ArrayBufferWriter<byte>(256);
+            using (var writer = new Utf8JsonWriter(json, WriterOptions))
+            {
+                error.WriteBody(writer);
+            }
+
+            WriteEvent(response.BodyWriter, Encoding.UTF8.GetString(json.WrittenSpan));
+            await response.BodyWriter.FlushAsync(lastWords.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // The caller does not read: the stream ends without its last words.
+        }
+
+        return (end, error);
+    }
+
+    /// <summary>Writes a body the upstream sent whole (an upstream that does not stream, or its refusal) as one event.</summary>
+    public static async Task WriteWholeAsync(HttpResponse response, string body, bool done, CancellationToken cancellationToken)
+    {
+        WriteEvent(response.BodyWriter, body);
+        if (done)
+        {
+            await response.BodyWriter.WriteAsync(Done, cancellationToken);
+        }
+
+        await response.BodyWriter.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Whether events are ready before <paramref name="wait"/> has passed.</summary>
+    private static async Task<bool> WaitForEventsAsync(ChannelReader<IReadOnlyList<string>> reader, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        if (wait <= TimeSpan.Zero)
+        {
+            return false;
+        }
+
+        using var timer = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timer.CancelAfter(wait);
+        try
+        {
+            await reader.WaitToReadAsync(timer.Token);
+            return true;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One event: each line of its data as a <c>data:</c> line, then a blank line.</summary>
+    private static void WriteEvent(PipeWriter writer, string data)
+    {
+        var rest = data.AsSpan();
+        while (true)
+        {
+            var end = rest.IndexOf('\n');
+            var line = end < 0 ? rest : rest[..end];
+            writer.Write("data: "u8);
+            var span = writer.GetSpan(Encoding.UTF8.GetMaxByteCount(line.Length) + 1);
+            var written = Encoding.UTF8.GetBytes(line, span);
+            span[written] = (byte)'\n';
+            writer.Advance(written + 1);
+            if (end < 0)
+            {
+                break;
+            }
+
+            rest = rest[(end + 1)..];
+        }
+
+        writer.Write("\n"u8);
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+}
