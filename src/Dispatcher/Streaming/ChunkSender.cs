@@ -6,8 +6,8 @@ namespace BrokerGateway.Dispatcher.Streaming;
 
 /// <summary>
 /// Sends a stream's events to the ingress that holds the caller, as numbered
-/// <see cref="CompletionChunk"/> messages. The first event goes out at once; events that arrive
-/// while a message is on its way are sent together in the next, so a fast upstream costs few
+/// <see cref="CompletionChunk"/> messages. The first event goes out at once, on the reading
+/// thread; events that arrive while a message is on its way are sent together in the next, so a fast upstream costs few
 /// messages and a slow one adds no delay. The queue between reading and sending is bounded: when
 /// the broker is slower than the upstream, reading waits — the dispatcher never holds a backlog.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class ChunkSender : IAsyncDisposable
     private readonly string _dispatcherId;
     private readonly Uri _dispatcherAddress;
     private readonly CancellationToken _cancellationToken;
-    private readonly Task _pump;
+    private Task? _pump;
     private int _sent;
 
     public ChunkSender(ISendEndpoint ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, CancellationToken cancellationToken)
@@ -37,17 +37,40 @@ public sealed class ChunkSender : IAsyncDisposable
         _dispatcherId = dispatcherId;
         _dispatcherAddress = dispatcherAddress;
         _cancellationToken = cancellationToken;
-        _pump = Task.Run(PumpAsync, CancellationToken.None);
     }
 
-    /// <summary>Queues one event; throws if sending has failed (the broker is away), which ends the stream.</summary>
-    public ValueTask WriteAsync(string data, CancellationToken cancellationToken) => _events.Writer.WriteAsync(data, cancellationToken);
+    /// <summary>Sends or queues one event; throws <see cref="ChannelClosedException"/> if sending has failed (the broker is away), which ends the stream.</summary>
+    public async ValueTask WriteAsync(string data, CancellationToken cancellationToken)
+    {
+        if (_pump is not null)
+        {
+            await _events.Writer.WriteAsync(data, cancellationToken);
+            return;
+        }
+
+        // The first event goes out at once, from the reading thread; the pump takes the rest.
+        try
+        {
+            await SendAsync([data]);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _events.Writer.TryComplete(ex);
+            throw new ChannelClosedException(ex);
+        }
+
+        _pump = Task.Run(PumpAsync, CancellationToken.None);
+    }
 
     /// <summary>Sends what is queued and returns how many messages were sent in all (fewer if sending failed).</summary>
     public async Task<int> CompleteAsync()
     {
         _events.Writer.TryComplete();
-        await _pump;
+        if (_pump is not null)
+        {
+            await _pump;
+        }
+
         return _sent;
     }
 
@@ -68,11 +91,7 @@ public sealed class ChunkSender : IAsyncDisposable
                     chars += data.Length;
                 }
 
-                var first = _sent == 0;
-                var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, batch,
-                    first ? _dispatcherId : null, first ? _dispatcherAddress : null);
-                await _ingress.Send(chunk, static context => context.Durable = false, _cancellationToken);
-                _sent++;
+                await SendAsync(batch);
             }
         }
         catch (Exception ex)
@@ -81,5 +100,13 @@ public sealed class ChunkSender : IAsyncDisposable
             // learns of it at its next write and ends the stream; what was sent is counted.
             _events.Writer.TryComplete(ex);
         }
+    }
+
+    private async Task SendAsync(List<string> events)
+    {
+        var first = _sent == 0;
+        var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, events, first ? _dispatcherId : null, first ? _dispatcherAddress : null);
+        await _ingress.Send(chunk, static context => context.Durable = false, _cancellationToken);
+        _sent++;
     }
 }

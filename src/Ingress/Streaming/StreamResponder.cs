@@ -46,15 +46,17 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
             }
             catch (TimeoutException)
             {
-                await StartAsync(response, cancellationToken);
-                await response.Body.WriteAsync(KeepAlive, cancellationToken);
-                await response.Body.FlushAsync(cancellationToken);
+                Start(response);
+                await response.BodyWriter.WriteAsync(KeepAlive, cancellationToken);
             }
         }
     }
 
-    /// <summary>Starts the event stream: status 200 and the headers that keep proxies from buffering it.</summary>
-    public static async Task StartAsync(HttpResponse response, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes the response an event stream: status 200 and the headers that keep proxies from
+    /// buffering it. They go out with the first flush, in the same packet as the first event.
+    /// </summary>
+    public static void Start(HttpResponse response)
     {
         if (response.HasStarted)
         {
@@ -65,7 +67,6 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
         response.ContentType = "text/event-stream; charset=utf-8";
         response.Headers.CacheControl = "no-cache";
         response.Headers["X-Accel-Buffering"] = "no";
-        await response.StartAsync(cancellationToken);
     }
 
     /// <summary>
@@ -83,7 +84,7 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
         var keepAlive = TimeSpan.FromSeconds(o.KeepAliveSeconds);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, buffer.Overflowed);
         var token = linked.Token;
-        await StartAsync(response, cancellationToken);
+        Start(response);
         var lastEvent = time.GetUtcNow();
         var lastWrite = lastEvent;
         try
@@ -161,7 +162,7 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
     /// <summary>Ends a stream with an error event (<c>data: {"error": …}</c>), giving a slow reader a moment to take it.</summary>
     public static async Task<(CompletionResult? End, ApiError? Error)> EndWithAsync(HttpResponse response, CompletionResult? end, ApiError error, CancellationToken cancellationToken)
     {
-        await StartAsync(response, cancellationToken);
+        Start(response);
         using var lastWords = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         lastWords.CancelAfter(LastWords);
         try
