@@ -2,7 +2,8 @@
 # The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ,
 # PostgreSQL and Redis when they are missing, starts them without systemd (RabbitMQ with the
 # management plugin, which the tests use to make a throwaway virtual host each; PostgreSQL for the
-# usage records, a throwaway database each; Redis for rate limits shared by two ingresses), checks
+# usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
+# the npm openai package (with Node.js from Debian if missing) for the streaming tests, checks
 # formatting, builds, runs every test, prints one summary line, and stops what it started.
 # Nothing is skipped: a test that finds no server fails.
 set -euo pipefail
@@ -10,6 +11,7 @@ cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
 . scripts/postgres.sh
 . scripts/redis.sh
+. scripts/node.sh
 summary=""
 finish() {
   stop_started_rabbitmq
@@ -22,8 +24,9 @@ trap finish EXIT
 ensure_rabbitmq
 ensure_postgres
 ensure_redis
+ensure_node_client
 
-export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1
+export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1 BROKERGATEWAY_TESTS_REQUIRE_NODE=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet restore BrokerGateway.sln

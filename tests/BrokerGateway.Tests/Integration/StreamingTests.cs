@@ -243,4 +243,18 @@ public class StreamingTests
         Assert.Equal("the quick brown fox", text.ToString());
         Assert.Equal("Stop", finish);
     }
+
+    [SkippableFact]
+    public async Task TheNpmOpenAiPackage_ReadsAStreamThroughTheGateway()
+    {
+        await using var stack = await DistributedStack.StartAsync();
+        await stack.ReadyClientAsync("mock-gpt");
+
+        var printed = await NodeClient.RunAsync("stream.mjs", new Uri(stack.Ingress!.Address, "/v1").ToString(), TestTokens.Issue(), "mock-gpt", "jumps over the lazy dog");
+        using var read = JsonDocument.Parse(printed);
+
+        Assert.Equal("jumps over the lazy dog", read.RootElement.GetProperty("text").GetString());
+        Assert.Equal("stop", read.RootElement.GetProperty("finish").GetString());
+        Assert.True(read.RootElement.GetProperty("chunks").GetInt32() > 2);
+    }
 }
