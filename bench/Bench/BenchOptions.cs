@@ -2,9 +2,9 @@ using System.Globalization;
 
 namespace BrokerGateway.Bench;
 
-/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N</c>.</summary>
+/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N --stream-events N</c> (0: no streaming runs).</summary>
 /// <remarks>With several rounds the set-ups take turns (all modes once, then all again), so a slow spell of the machine falls on all of them.</remarks>
-public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes, int Rounds)
+public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes, int Rounds, int StreamEvents)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -15,6 +15,7 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
             Number("--requests-c32", 30000),
             Number("--warmup", 2000),
             (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas").Split(',', StringSplitOptions.RemoveEmptyEntries),
-            Math.Max(1, Number("--rounds", 1)));
+            Math.Max(1, Number("--rounds", 1)),
+            Math.Max(0, Number("--stream-events", 10_000)));
     }
 }

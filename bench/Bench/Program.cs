@@ -38,7 +38,9 @@ public sealed class Program
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
         var rows = new List<ResultRow>();
+        var streamRows = new List<StreamRow>();
         using var load = new LoadGenerator();
+        using var probe = new StreamProbe();
 
         foreach (var (round, mode) in Enumerable.Range(1, options.Rounds).SelectMany(r => options.Modes.Select(m => (r, m))))
         {
@@ -86,10 +88,20 @@ public sealed class Program
                 rows.Add(new ResultRow(deployment.Mode, concurrency, round, result, memory));
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
             }
+
+            if (options.StreamEvents > 0 && mode is "direct" or "standalone" or "rabbitmq")
+            {
+                await probe.FirstEventAsync(deployment.Url, bearer, options.Warmup / 4);
+                var firstEvent = await probe.FirstEventAsync(deployment.Url, bearer, options.RequestsAtOne / 5);
+                var (rate, events, ok) = await probe.OneStreamAsync(deployment.Url, bearer, options.StreamEvents, repeats: 5);
+                streamRows.Add(new StreamRow(deployment.Mode, round, firstEvent, rate, events, ok));
+                await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} streams: first event p50 {firstEvent.P50:0.00} ms, {rate:0} events/s in one stream of {events}");
+            }
         }
 
         ResultTable.Print(rows, options.Rounds);
-        return rows.Any(r => r.Result.Failures > 0) ? 1 : 0;
+        ResultTable.PrintStreams(streamRows, options.StreamEvents);
+        return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok) ? 1 : 0;
     }
 
     private static async Task<Deployment> DistributedAsync(

@@ -53,6 +53,31 @@ public static class ResultTable
             $"Quota overhead at concurrency 32: (g) runs at {quotas.Result.RequestsPerSecond / bare.Result.RequestsPerSecond:0.00}× the req/s of (f) (median rounds); round by round: {string.Join(", ", perRound)}."));
     }
 
+    /// <summary>The streaming table: time to the first event at concurrency 1 and events per second in one long stream, against the direct upstream.</summary>
+    public static void PrintStreams(IReadOnlyList<StreamRow> rows, int events)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        var medians = rows.GroupBy(r => r.Mode).Select(g => g.OrderBy(r => r.FirstEvent.P50).ElementAt((g.Count() - 1) / 2)).ToList();
+        var direct = medians.FirstOrDefault(r => r.Mode.StartsWith("(a)", StringComparison.Ordinal));
+        Console.WriteLine();
+        Console.WriteLine($"Streaming: time to the first event at concurrency 1 ({medians[0].FirstEvent.Requests} streams of 5 events each), and events relayed per second in one stream of {events} small events (median of 5).");
+        Console.WriteLine();
+        Console.WriteLine("| set-up | first event p50 ms | p90 ms | p99 ms | first event added over (a) | events/s in one stream | vs (a) |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var row in medians)
+        {
+            var added = direct is null ? "" : string.Create(culture, $"{row.FirstEvent.P50 - direct.FirstEvent.P50:+0.00;-0.00} ms");
+            var ratio = direct is null ? "" : string.Create(culture, $"{row.EventsPerSecond / direct.EventsPerSecond:0.00}×");
+            Console.WriteLine(string.Create(culture,
+                $"| {row.Mode} | {row.FirstEvent.P50:0.00} | {row.FirstEvent.P90:0.00} | {row.FirstEvent.P99:0.00} | {added} | {row.EventsPerSecond:0} | {ratio} |"));
+        }
+    }
+
     private static ResultRow Median(IEnumerable<ResultRow> runs)
     {
         var sorted = runs.OrderBy(r => r.Result.RequestsPerSecond).ToList();

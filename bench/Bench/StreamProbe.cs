@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text;
+
+namespace BrokerGateway.Bench;
+
+/// <summary>
+/// Measures streamed answers: the time to the first event at concurrency 1, and how many events a
+/// second one long stream relays. Counts what the client receives, as a client would.
+/// </summary>
+public sealed class StreamProbe : IDisposable
+{
+    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
+
+    private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
+    {
+        Timeout = TimeSpan.FromSeconds(300),
+    };
+
+    public static string Body(int chunks) =>
+        $$$"""{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"stream":true,"fake":{"chunks":{{{chunks}}}}}""";
+
+    /// <summary>Milliseconds from sending each request to reading its first event, one request at a time.</summary>
+    public async Task<LoadResult> FirstEventAsync(Uri url, string? token, int requests)
+    {
+        var latencies = new double[requests];
+        var failures = 0;
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < requests; i++)
+        {
+            var started = Stopwatch.GetTimestamp();
+            var (ok, firstEvent, _, _) = await ReadAsync(url, token, Body(5), started);
+            latencies[i] = firstEvent;
+            failures += ok ? 0 : 1;
+        }
+
+        return LoadResult.From(latencies, failures, clock.Elapsed);
+    }
+
+    /// <summary>Events per second in one stream of <paramref name="chunks"/> content events, from its first event to its end; the median of <paramref name="repeats"/>.</summary>
+    public async Task<(double EventsPerSecond, int Events, bool Ok)> OneStreamAsync(Uri url, string? token, int chunks, int repeats)
+    {
+        var runs = new List<(double Rate, int Events, bool Ok)>();
+        for (var i = 0; i < repeats; i++)
+        {
+            var (ok, firstEvent, last, events) = await ReadAsync(url, token, Body(chunks), Stopwatch.GetTimestamp());
+            var seconds = (last - firstEvent) / 1000;
+            runs.Add((events / Math.Max(seconds, 1e-6), events, ok && events >= chunks));
+        }
+
+        var median = runs.OrderBy(r => r.Rate).ElementAt((runs.Count - 1) / 2);
+        return (median.Rate, median.Events, runs.All(r => r.Ok));
+    }
+
+    /// <summary>Reads one stream to its end: whether it succeeded, ms to the first event and to the end, and how many events came.</summary>
+    private async Task<(bool Ok, double FirstEventMs, double EndMs, int Events)> ReadAsync(Uri url, string? token, string body, long started)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (token is not null)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        await using var stream = await response.Content.ReadAsStreamAsync();
+        var buffer = new byte[64 * 1024];
+        double? first = null;
+        var events = 0;
+        var matched = 0;
+        int read;
+        while ((read = await stream.ReadAsync(buffer)) > 0)
+        {
+            first ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            for (var i = 0; i < read; i++)
+            {
+                // Counts "data: " at the start of a line, across reads.
+                matched = buffer[i] == DataPrefix[matched] ? matched + 1 : buffer[i] == DataPrefix[0] ? 1 : 0;
+                if (matched == DataPrefix.Length)
+                {
+                    events++;
+                    matched = 0;
+                }
+            }
+        }
+
+        var end = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        return (response.IsSuccessStatusCode, first ?? end, end, events);
+    }
+
+    public void Dispose() => _client.Dispose();
+}
