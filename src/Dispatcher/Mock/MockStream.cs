@@ -37,10 +37,15 @@ public sealed class MockStream : IEventSource
         return (null, new MockStream(Events(whole.RootElement, request.Route == UpstreamRoute.ChatCompletions, includeUsage)));
     }
 
-    public ValueTask<string?> ReadEventAsync(CancellationToken cancellationToken)
+    public IAsyncEnumerable<string> ReadEventsAsync(CancellationToken cancellationToken) => Drain(cancellationToken).ToAsyncEnumerable();
+
+    private IEnumerable<string> Drain(CancellationToken cancellationToken)
     {
-        cancellationToken.ThrowIfCancellationRequested();
-        return ValueTask.FromResult(_events.TryDequeue(out var data) ? data : null);
+        while (_events.TryDequeue(out var data))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            yield return data;
+        }
     }
 
     public void Dispose()

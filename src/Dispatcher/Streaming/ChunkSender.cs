@@ -27,6 +27,7 @@ public sealed class ChunkSender : IAsyncDisposable
     private readonly string _dispatcherId;
     private readonly Uri _dispatcherAddress;
     private readonly CancellationToken _cancellationToken;
+    private readonly Action<SendContext<CompletionChunk>> _configure;
     private Task? _pump;
     private int _sent;
 
@@ -37,6 +38,14 @@ public sealed class ChunkSender : IAsyncDisposable
         _dispatcherId = dispatcherId;
         _dispatcherAddress = dispatcherAddress;
         _cancellationToken = cancellationToken;
+
+        // A chunk nobody takes within the idle timeout (its ingress is gone) expires on the broker.
+        var timeToLive = request.Stream?.IdleTimeout ?? TimeSpan.FromMinutes(1);
+        _configure = context =>
+        {
+            context.Durable = false;
+            context.TimeToLive = timeToLive;
+        };
     }
 
     /// <summary>Sends or queues one event; throws <see cref="ChannelClosedException"/> if sending has failed (the broker is away), which ends the stream.</summary>
@@ -106,7 +115,7 @@ public sealed class ChunkSender : IAsyncDisposable
     {
         var first = _sent == 0;
         var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, events, first ? _dispatcherId : null, first ? _dispatcherAddress : null);
-        await _ingress.Send(chunk, static context => context.Durable = false, _cancellationToken);
+        await _ingress.Send(chunk, _configure, _cancellationToken);
         _sent++;
     }
 }

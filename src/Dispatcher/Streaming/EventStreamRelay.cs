@@ -20,34 +20,31 @@ public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStr
         var relayed = 0;
         var outcome = CompletionOutcome.Answered;
         string? failure = null;
+
+        // One timer for the whole stream, set again before each event: the wait for the first
+        // event ends at the attempt's deadline, every later wait after the idle timeout.
         using var step = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        step.CancelAfter(Remaining(request.AttemptDeadline));
+        var done = false;
         try
         {
-            while (true)
+            await foreach (var data in source.ReadEventsAsync(step.Token))
             {
-                var now = time.GetUtcNow();
-                var wait = relayed == 0 ? request.AttemptDeadline - now : Min(stream.IdleTimeout, stream.Deadline - now);
-                if (wait <= TimeSpan.Zero)
+                if (done)
                 {
-                    throw new TimeoutException();
+                    // Read on to the end of the response (a moment after [DONE]), so the upstream
+                    // connection can be used again; nothing after [DONE] is relayed.
+                    continue;
                 }
 
-                step.CancelAfter(wait);
-                string? data;
-                try
+                if (data.AsSpan().Trim().SequenceEqual("[DONE]"))
                 {
-                    data = await source.ReadEventAsync(step.Token);
-                }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-                {
-                    throw new TimeoutException();
+                    done = true;
+                    step.CancelAfter(Min(stream.IdleTimeout, TimeSpan.FromSeconds(1)));
+                    continue;
                 }
 
-                if (data is null || data.AsSpan().Trim().SequenceEqual("[DONE]"))
-                {
-                    break;
-                }
-
+                step.CancelAfter(Min(stream.IdleTimeout, Remaining(stream.Deadline)));
                 if (StreamUsage.TryRead(data, out var reported, out var usageOnly))
                 {
                     usage = reported;
@@ -61,12 +58,15 @@ public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStr
                 relayed++;
             }
         }
-        catch (TimeoutException)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && done)
         {
-            var now = time.GetUtcNow();
+            // The response did not end soon after [DONE]: the stream is complete all the same.
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
             outcome = CompletionOutcome.TimedOut;
             failure = relayed == 0 ? "the upstream sent no event before the attempt's deadline"
-                : now >= stream.Deadline ? "the stream reached its deadline"
+                : time.GetUtcNow() >= stream.Deadline ? "the stream reached its deadline"
                 : $"the upstream sent nothing for {stream.IdleTimeout.TotalSeconds:0.###} s";
         }
         catch (System.Threading.Channels.ChannelClosedException)
@@ -74,8 +74,10 @@ public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStr
             outcome = CompletionOutcome.Unreachable;
             failure = "the stream's chunks could not be sent to the ingress";
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // Whatever broke the stream — the connection, a line too long, a body that cannot be
+            // decoded — ends it as broken off, reported to the ingress rather than faulting.
             outcome = CompletionOutcome.Unreachable;
             failure = $"the upstream's stream broke off ({ex.GetType().Name})";
         }
@@ -95,6 +97,12 @@ public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStr
 
         return new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, outcome,
             outcome == CompletionOutcome.Answered ? 200 : 0, usage ?? string.Empty, failure, StreamChunks: chunks);
+    }
+
+    private TimeSpan Remaining(DateTimeOffset deadline)
+    {
+        var left = deadline - time.GetUtcNow();
+        return left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1);
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

@@ -1,55 +1,30 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace BrokerGateway.Dispatcher.Streaming;
 
 /// <summary>
-/// Reads server-sent events line by line as they arrive, without buffering the body: a blank line
-/// ends an event, its <c>data:</c> lines are joined with line feeds, comments (<c>:</c>) and other
-/// fields are skipped. An event left open when the stream ends is still delivered, as lenient
-/// clients do.
+/// An upstream's server-sent events, read as they arrive with the framework's
+/// <see cref="SseParser"/> (blank line ends an event, <c>data:</c> lines joined with line feeds,
+/// comments and other fields skipped), through a <see cref="BoundedLineStream"/> so that a line
+/// without end cannot make the dispatcher hold an unbounded buffer.
 /// </summary>
 public sealed class SseEventReader(Stream body) : IEventSource
 {
-    private readonly StreamReader _reader = new(body, Encoding.UTF8, detectEncodingFromByteOrderMarks: false, bufferSize: 4096);
-    private readonly StringBuilder _data = new();
+    /// <summary>The longest line an upstream may send; a longer one ends the stream as broken.</summary>
+    public const int MaxLineBytes = 4 * 1024 * 1024;
 
-    public async ValueTask<string?> ReadEventAsync(CancellationToken cancellationToken)
+    private readonly BoundedLineStream _body = new(body, MaxLineBytes);
+
+    public async IAsyncEnumerable<string> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var hasData = false;
-        while (await _reader.ReadLineAsync(cancellationToken) is { } line)
+        var parser = SseParser.Create(_body, static (_, data) => Encoding.UTF8.GetString(data));
+        await foreach (var item in parser.EnumerateAsync(cancellationToken))
         {
-            if (line.Length == 0)
-            {
-                if (hasData)
-                {
-                    return Take();
-                }
-
-                continue;
-            }
-
-            if (line.StartsWith("data:", StringComparison.Ordinal))
-            {
-                if (hasData)
-                {
-                    _data.Append('\n');
-                }
-
-                var value = line.AsSpan(5);
-                _data.Append(value.StartsWith(' ') ? value[1..] : value);
-                hasData = true;
-            }
+            yield return item.Data;
         }
-
-        return hasData ? Take() : null;
     }
 
-    public void Dispose() => _reader.Dispose();
-
-    private string Take()
-    {
-        var data = _data.ToString();
-        _data.Clear();
-        return data;
-    }
+    public void Dispose() => _body.Dispose();
 }

@@ -1,6 +1,7 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace BrokerGateway.Dispatcher.Streaming;
 
@@ -11,49 +12,72 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// </summary>
 public static class StreamUsage
 {
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>The body to send upstream, and whether the caller asked for usage itself.</summary>
     public static (string Body, bool CallerAsked) Request(string body)
     {
-        JsonObject? root;
         try
         {
-            root = JsonNode.Parse(body) as JsonObject;
-        }
-        catch (JsonException)
-        {
-            root = null;
-        }
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                // Not for the dispatcher to judge: the upstream refuses it as it would without the gateway.
+                return (body, true);
+            }
 
-        if (root is null)
-        {
-            // Not for this dispatcher to judge: the upstream refuses it as it would without the gateway.
-            return (body, true);
-        }
+            if (!root.TryGetProperty("stream_options", out var options))
+            {
+                // The common case: add the option without rewriting the caller's JSON.
+                var end = body.LastIndexOf('}');
+                return (string.Concat(body.AsSpan(0, end), ",\"stream_options\":{\"include_usage\":true}", body.AsSpan(end)), false);
+            }
 
-        if (!root.ContainsKey("stream_options"))
-        {
-            // The common case: add the option without rewriting the caller's JSON.
-            var end = body.LastIndexOf('}');
-            return (string.Concat(body.AsSpan(0, end), ",\"stream_options\":{\"include_usage\":true}", body.AsSpan(end)), false);
-        }
-
-        if (root["stream_options"] is JsonObject options)
-        {
-            if (options["include_usage"] is JsonValue asked && asked.GetValueKind() == JsonValueKind.True)
+            if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("include_usage", out var asked) && asked.ValueKind == JsonValueKind.True)
             {
                 return (body, true);
             }
 
-            options["include_usage"] = true;
+            return (WithUsage(root), false);
         }
-        else
+        catch (JsonException)
         {
-            root["stream_options"] = new JsonObject { ["include_usage"] = true };
+            return (body, true);
+        }
+    }
+
+    /// <summary>The body with <c>stream_options.include_usage</c> set, every other property as it was.</summary>
+    private static string WithUsage(JsonElement root)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.NameEquals("stream_options"))
+                {
+                    writer.WriteStartObject(property.Name);
+                    if (property.Value.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var option in property.Value.EnumerateObject().Where(o => !o.NameEquals("include_usage")))
+                        {
+                            option.WriteTo(writer);
+                        }
+                    }
+
+                    writer.WriteBoolean("include_usage", true);
+                    writer.WriteEndObject();
+                }
+                else
+                {
+                    property.WriteTo(writer);
+                }
+            }
+
+            writer.WriteEndObject();
         }
 
-        return (root.ToJsonString(Relaxed), false);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     /// <summary>

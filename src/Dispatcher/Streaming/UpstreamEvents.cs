@@ -5,7 +5,7 @@ public sealed class UpstreamEvents(HttpResponseMessage response, Stream body) : 
 {
     private readonly SseEventReader _reader = new(body);
 
-    public ValueTask<string?> ReadEventAsync(CancellationToken cancellationToken) => _reader.ReadEventAsync(cancellationToken);
+    public IAsyncEnumerable<string> ReadEventsAsync(CancellationToken cancellationToken) => _reader.ReadEventsAsync(cancellationToken);
 
     public void Dispose()
     {

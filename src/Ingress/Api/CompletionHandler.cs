@@ -157,20 +157,33 @@ public sealed class CompletionHandler(
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
                     // The caller left mid-stream: the upstream call is aborted (disposing the stream
-                    // does that) and its usage never reported, so the estimate stands.
-                    Write(StatusCodes.Status499ClientClosedRequest, routed, default);
+                    // does that), and what was used is counted all the same.
+                    var used = StreamTokens(begun.Buffer);
+                    await CorrectAsync(used.Total);
+                    Write(StatusCodes.Status499ClientClosedRequest, routed, used);
                     throw;
                 }
             }
 
-            var streamed = outcome.End is { } end ? UsageTokens.From(end.Body) : default;
-            if (streamed.Total > 0)
-            {
-                await CorrectAsync(streamed.Total);
-            }
-
+            var streamed = StreamTokens(begun.Buffer);
+            await CorrectAsync(streamed.Total);
             Write(outcome.Error?.Status ?? StatusCodes.Status200OK, routed, streamed, outcome.End?.UpstreamMilliseconds);
             return Results.Empty;
+        }
+
+        // What a stream used: the upstream's own count, or — when the stream ended before the
+        // upstream reported one (it broke off, the caller left) — an estimate, as the rate limiter
+        // makes one: the prompt from the request's size, a token for each event the caller got.
+        (int Prompt, int Completion, int Total) StreamTokens(StreamBuffer buffer)
+        {
+            if (buffer.End is { } end && UsageTokens.From(end.Body) is { Total: > 0 } reported)
+            {
+                return reported;
+            }
+
+            var prompt = GatewayRateLimiter.Estimate(body!.Length);
+            var completion = buffer.WrittenEvents;
+            return (prompt, completion, prompt + completion);
         }
 
         async Task<IResult> FailAsync(ApiError error, RoutedAnswer routed)

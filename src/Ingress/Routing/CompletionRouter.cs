@@ -204,9 +204,15 @@ public sealed class CompletionRouter(
     /// <summary>Ends a stream handed to the caller: one that is not finished has its upstream call aborted.</summary>
     private async Task EndStreamAsync(PendingAttempt waiting, string endpointId)
     {
-        await AbandonAsync(waiting);
-        pending.Remove(waiting);
-        outstanding.Decrement(endpointId);
+        try
+        {
+            await AbandonAsync(waiting);
+        }
+        finally
+        {
+            pending.Remove(waiting);
+            outstanding.Decrement(endpointId);
+        }
     }
 
     /// <summary>Stops waiting for an attempt and, if a dispatcher acknowledged it, tells that dispatcher to abort it.</summary>

@@ -89,8 +89,9 @@ public sealed class PendingAttempt(Guid requestId, int attempt, StreamBuffer? st
             }
         }
 
-        if (Stream is not null && result.StreamChunks > 0)
+        if (Stream is not null && (result.StreamChunks > 0 || Stream.IsStarted))
         {
+            // The stream's own result: it ends the stream once its chunks are in.
             Stream.Finish(result);
             return true;
         }

@@ -17,8 +17,14 @@ public sealed class RoutedStream(PendingAttempt attempt, Func<PendingAttempt, Ta
     {
         if (Interlocked.Exchange(ref _ended, 1) == 0)
         {
-            await end(attempt);
-            attempt.Stream!.Dispose();
+            try
+            {
+                await end(attempt);
+            }
+            finally
+            {
+                attempt.Stream!.Dispose();
+            }
         }
     }
 }

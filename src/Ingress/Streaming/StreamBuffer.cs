@@ -18,19 +18,25 @@ public sealed class StreamBuffer(long maxBytes) : IDisposable
     private readonly CancellationTokenSource _overflow = new();
     private int _next;
     private long _bytes;
+    private int _written;
     private bool _finished;
+    private bool _started;
+    private volatile bool _overflowed;
     private CompletionResult? _end;
 
     /// <summary>The events ready to write, in order; completes when the stream has ended.</summary>
     public ChannelReader<IReadOnlyList<string>> Ready => _ready.Reader;
 
     /// <summary>Whether the first chunk has arrived.</summary>
-    public bool IsStarted => Volatile.Read(ref _next) > 0;
+    public bool IsStarted => Volatile.Read(ref _started);
+
+    /// <summary>Whether the stream held more than its bound and was ended for it.</summary>
+    public bool IsOverflowed => _overflowed;
 
     /// <summary>The dispatcher's result, once it has arrived: how the stream ended, and its usage. Until then the dispatcher is still at work.</summary>
     public CompletionResult? End => Volatile.Read(ref _end);
 
-    /// <summary>Cancelled when the stream held more than its bound.</summary>
+    /// <summary>Cancelled when the stream held more than its bound (<see cref="IsOverflowed"/> is set first).</summary>
     public CancellationToken Overflowed => _overflow.Token;
 
     /// <summary>Takes a chunk; returns whether it was the first, so the waiting request can start answering.</summary>
@@ -46,8 +52,15 @@ public sealed class StreamBuffer(long maxBytes) : IDisposable
 
             _bytes += Size(chunk.Events);
             overflowed = _bytes > maxBytes;
+            if (chunk.Sequence == 0)
+            {
+                // Even a first chunk past the bound starts the stream: the caller is then told why it ends.
+                Volatile.Write(ref _started, true);
+            }
+
             if (overflowed)
             {
+                _overflowed = true;
                 _finished = true;
                 _early.Clear();
                 _ready.Writer.TryComplete(new StreamOverflowException(maxBytes));
@@ -71,14 +84,23 @@ public sealed class StreamBuffer(long maxBytes) : IDisposable
 
         if (overflowed)
         {
-            _overflow.Cancel();
-            return false;
+            try
+            {
+                _overflow.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The stream has ended meanwhile: nobody is left to tell.
+            }
         }
 
         return chunk.Sequence == 0;
     }
 
-    /// <summary>Takes the dispatcher's result, which may arrive before the last chunks do.</summary>
+    /// <summary>
+    /// Takes the dispatcher's result, which may arrive before the last chunks do. A result that
+    /// counts no chunks (a dispatcher that failed outright) ends the stream with what has come.
+    /// </summary>
     public void Finish(CompletionResult result)
     {
         lock (_lock)
@@ -91,12 +113,16 @@ public sealed class StreamBuffer(long maxBytes) : IDisposable
         }
     }
 
+    /// <summary>How many events the writer has sent to the caller.</summary>
+    public int WrittenEvents => Volatile.Read(ref _written);
+
     /// <summary>The writer has sent these events to the caller: they no longer count against the bound.</summary>
     public void Written(IReadOnlyList<string> events)
     {
         lock (_lock)
         {
             _bytes -= Size(events);
+            _written += events.Count;
         }
     }
 

@@ -47,7 +47,15 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
             catch (TimeoutException)
             {
                 Start(response);
-                await response.BodyWriter.WriteAsync(KeepAlive, cancellationToken);
+                try
+                {
+                    await response.BodyWriter.WriteAsync(KeepAlive, cancellationToken);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or IOException)
+                {
+                    // The caller is gone. Routing sees it too and ends; waiting for it means a
+                    // stream it hands over is still ended (and its upstream call aborted) by the caller.
+                }
             }
         }
     }
@@ -140,7 +148,7 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
 
             await reader.Completion;
         }
-        catch (Exception ex) when (buffer.Overflowed.IsCancellationRequested && ex is StreamOverflowException or OperationCanceledException or ChannelClosedException)
+        catch (Exception ex) when (ex is StreamOverflowException || (buffer.IsOverflowed && ex is OperationCanceledException or ChannelClosedException))
         {
             return await EndWithAsync(response, null, ApiErrors.StreamBacklog(options.Value.MaxBufferBytes), cancellationToken);
         }

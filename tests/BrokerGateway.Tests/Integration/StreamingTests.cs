@@ -207,6 +207,14 @@ public class StreamingTests
         await Eventually.Until(() => Task.FromResult(received.Aborted), aborted => aborted, timeout: TimeSpan.FromSeconds(1), what: "the upstream call aborted");
         Assert.True(received.ChunksSent is null or < 100);
         Assert.True(left.Elapsed < TimeSpan.FromSeconds(1), $"aborted after {left.Elapsed.TotalMilliseconds:0} ms");
+
+        // The upstream never reported its usage: the row counts an estimate, not nothing.
+        var row = await Eventually.Until(
+            () => Task.FromResult(UsageRows.Read(UsagePath(stack)).FirstOrDefault(r => r.Streamed)),
+            r => r is not null,
+            what: "the usage row of the abandoned stream");
+        Assert.Equal(499, row!.Status);
+        Assert.True(row.TotalTokens > 0);
     }
 
     [SkippableFact]

@@ -9,7 +9,7 @@ public sealed class SseEventReaderTests
     {
         using var reader = new SseEventReader(new MemoryStream(Encoding.UTF8.GetBytes(text)));
         var events = new List<string>();
-        while (await reader.ReadEventAsync(CancellationToken.None) is { } data)
+        await foreach (var data in reader.ReadEventsAsync(CancellationToken.None))
         {
             events.Add(data);
         }
@@ -32,9 +32,11 @@ public sealed class SseEventReaderTests
     }
 
     [Fact]
-    public async Task AnEventLeftOpenAtTheEnd_IsStillDelivered()
+    public async Task ALineLongerThanTheBound_EndsTheStreamAsBroken()
     {
-        Assert.Equal(["{\"last\":true}"], await ReadAllAsync("data: {\"last\":true}"));
+        var endless = "data: " + new string('x', SseEventReader.MaxLineBytes + 1);
+
+        await Assert.ThrowsAsync<InvalidDataException>(() => ReadAllAsync(endless));
     }
 
     [Fact]

@@ -38,6 +38,26 @@ public sealed class StreamUsageTests
     }
 
     [Theory]
+    [InlineData("""{"model":"m","stream":true,"stream":true}""")]
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"x":1},"stream_options":{"y":2}}""")]
+    public void ABodyWithDuplicatedKeys_StillAsksForUsage(string body)
+    {
+        var (sent, asked) = StreamUsage.Request(body);
+
+        Assert.False(asked);
+        using var document = JsonDocument.Parse(sent);
+        Assert.All(document.RootElement.EnumerateObject().Where(p => p.NameEquals("stream_options")),
+            options => Assert.True(options.Value.GetProperty("include_usage").GetBoolean()));
+        Assert.Contains(document.RootElement.EnumerateObject(), p => p.NameEquals("stream_options"));
+    }
+
+    [Fact]
+    public void ABodyThatIsNotJson_IsPassedOnUnchanged()
+    {
+        Assert.Equal(("{oops", true), StreamUsage.Request("{oops"));
+    }
+
+    [Theory]
     [InlineData("""{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}""", true)]
     [InlineData("""{"choices":[{"index":0,"delta":{}}],"usage" : {"total_tokens":3}}""", false)]
     public void AnEventWithAUsageObject_IsRead_AndSaysWhetherItHoldsNothingElse(string data, bool usageOnly)

@@ -71,6 +71,28 @@ public sealed class StreamBufferTests
     }
 
     [Fact]
+    public async Task AResultThatCountsNoChunks_EndsABegunStreamWithWhatHasCome()
+    {
+        using var buffer = new StreamBuffer(1024);
+
+        buffer.Add(Chunk(0, "a"));
+        buffer.Finish(new CompletionResult(Request, 1, "e", CompletionOutcome.Unreachable, 0, string.Empty, "the dispatcher failed"));
+
+        Assert.Equal(["a"], await ReadAllAsync(buffer));
+        Assert.Equal(CompletionOutcome.Unreachable, buffer.End!.Outcome);
+    }
+
+    [Fact]
+    public void AFirstChunkPastTheBound_StillStartsTheStream_SoTheCallerIsToldWhyItEnds()
+    {
+        using var buffer = new StreamBuffer(4);
+
+        Assert.True(buffer.Add(Chunk(0, "123456")));
+        Assert.True(buffer.IsStarted);
+        Assert.True(buffer.IsOverflowed);
+    }
+
+    [Fact]
     public async Task MoreHeldThanTheBound_EndsTheStreamAndSignalsTheOverflow()
     {
         using var buffer = new StreamBuffer(10);
