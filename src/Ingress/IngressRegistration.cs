@@ -47,6 +47,8 @@ public static class IngressRegistration
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StreamResponder>();
+        builder.Services.AddOptions<Files.FilesOptions>().BindConfiguration(Files.FilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Files.IFileStore, Files.SqlFileStore>();
         builder.Services.AddSingleton<DispatcherRegistry>();
         builder.Services.AddSingleton<EndpointHealth>();
         builder.Services.AddSingleton<OutstandingRequests>();
@@ -108,6 +110,8 @@ public static class IngressRegistration
         app.MapEndpointsApi();
         app.MapWhoAmIApi();
         app.MapUsageApi();
+        app.MapFilesApi(OpenAiApi.OpenAiPrefix);
+        app.MapFilesApi(OpenAiApi.MetisPrefix);
         return app;
     }
 

@@ -117,6 +117,27 @@ public static class ApiErrors
     public static ApiError StreamBacklog(long maxBytes) =>
         new(503, Unavailable, "stream_backlog_exceeded", $"The client read the stream too slowly: more than {maxBytes} bytes were waiting, so the stream was ended.");
 
+    public static ApiError FileNotFound(string fileId) =>
+        new(404, InvalidRequest, "file_not_found", $"No such File object: {fileId}.", "file_id");
+
+    public static ApiError NotMultipart() =>
+        new(400, InvalidRequest, "invalid_request", "A file is uploaded as multipart/form-data with the fields 'file' and 'purpose'.");
+
+    public static ApiError FileTooLarge(long limit) =>
+        new(413, InvalidRequest, "file_too_large", $"The file is larger than the gateway's limit of {limit} bytes.", "file");
+
+    public static ApiError FileHasTooManyLines(int limit) =>
+        new(400, InvalidRequest, "file_too_many_lines", $"The file has more than the gateway's limit of {limit} lines.", "file");
+
+    public static ApiError FileLineTooLong(int line, long limit) =>
+        new(400, InvalidRequest, "file_line_too_long", $"Line {line} of the file is longer than the gateway's limit of {limit} bytes.", "file");
+
+    public static ApiError FileNotUtf8(int line) =>
+        new(400, InvalidRequest, "invalid_encoding", $"Line {line} of the file is not valid UTF-8.", "file");
+
+    public static ApiError FileEmpty() =>
+        new(400, InvalidRequest, "invalid_value", "The file is empty.", "file");
+
     public static ApiError Internal() =>
         new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");
 

@@ -6,9 +6,10 @@ namespace BrokerGateway.Ingress.Usage;
 /// <summary>
 /// The usage records in a SQL database, through plain ADO.NET. Times are stored as ISO-8601 UTC
 /// text with a separate day column, which sorts and groups the same in SQLite and PostgreSQL.
-/// Migrations are numbered and recorded in <c>usage_schema</c>.
+/// Migrations are numbered and recorded in <c>usage_schema</c>; the same database holds the
+/// uploaded files (<see cref="Files.SqlFileStore"/>).
 /// </summary>
-public abstract class SqlUsageStore : IUsageStore
+public abstract class SqlUsageStore : IUsageStore, IDatabase
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
@@ -44,12 +45,34 @@ public abstract class SqlUsageStore : IUsageStore
         CREATE INDEX ix_usage_records_user_time ON usage_records (user_id, time_utc);
         CREATE INDEX ix_usage_records_time ON usage_records (time_utc);
         """,
+        """
+        CREATE TABLE gateway_files (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            purpose TEXT NOT NULL,
+            filename TEXT NOT NULL,
+            bytes BIGINT NOT NULL,
+            line_count INTEGER NOT NULL,
+            created_at BIGINT NOT NULL,
+            complete INTEGER NOT NULL,
+            ends_with_lf INTEGER NOT NULL
+        );
+        CREATE INDEX ix_gateway_files_owner ON gateway_files (owner, created_at);
+        CREATE TABLE gateway_file_lines (
+            file_id TEXT NOT NULL,
+            line_number INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            PRIMARY KEY (file_id, line_number)
+        );
+        """,
     ];
 
     /// <summary>The column definition of an auto-numbered primary key.</summary>
     protected abstract string IdentityColumn { get; }
 
     protected abstract DbConnection CreateConnection();
+
+    DbConnection IDatabase.CreateConnection() => CreateConnection();
 
     /// <summary>Whether the database refused a row's values (not a connection or server problem): retrying cannot help.</summary>
     public abstract bool IsDataError(DbException exception);

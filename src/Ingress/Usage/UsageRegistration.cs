@@ -18,11 +18,13 @@ public static class UsageRegistration
             })
             .ValidateDataAnnotations()
             .ValidateOnStart();
-        builder.Services.AddSingleton<IUsageStore>(sp =>
+        builder.Services.AddSingleton<SqlUsageStore>(sp =>
         {
             var o = sp.GetRequiredService<IOptions<UsageOptions>>().Value;
             return o.UsesPostgres ? new PostgresUsageStore(o.ConnectionString!) : new SqliteUsageStore(Path.GetFullPath(o.SqlitePath));
         });
+        builder.Services.AddSingleton<IUsageStore>(sp => sp.GetRequiredService<SqlUsageStore>());
+        builder.Services.AddSingleton<IDatabase>(sp => sp.GetRequiredService<SqlUsageStore>());
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService<UsageWriter>();
         return builder;

@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Files;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Api;
+
+/// <summary>
+/// OpenAI's Files API for batch input: upload (multipart, <c>purpose=batch</c>, JSONL), list,
+/// describe, download and delete. A caller sees only their own files; anyone else's is 404.
+/// </summary>
+public static class FilesApi
+{
+    public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder routes, string prefix)
+    {
+        var group = routes.MapGroup(prefix + "/files").RequireAuthorization();
+        group.MapPost(string.Empty, UploadAsync);
+        group.MapGet(string.Empty, ListAsync);
+        group.MapGet("/{fileId}", GetAsync);
+        group.MapGet("/{fileId}/content", ContentAsync);
+        group.MapDelete("/{fileId}", DeleteAsync);
+        return routes;
+    }
+
+    private static async Task<IResult> UploadAsync(
+        HttpContext context, IFileStore store, IOptions<FilesOptions> files, IOptions<IngressOptions> ingress, IOptions<JwtOptions> jwt, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var o = files.Value;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+        {
+            // The file's own limit is checked while it is read; the body may be a little larger for the form around it.
+            limit.MaxRequestBodySize = o.MaxBytes + 1024 * 1024;
+        }
+
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        var upload = new FileUpload(store, o.MaxBytes, o.MaxLines, ingress.Value.MaxRequestBodyBytes);
+        var (file, error) = await upload.ReadAsync(context.Request, caller.Subject, time.GetUtcNow(), cancellationToken);
+        return error is not null ? error.ToResult() : Results.Json(Describe(file!));
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        var query = context.Request.Query;
+        var limit = 10_000;
+        if (query["limit"] is { Count: > 0 } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 10_000))
+        {
+            return ApiErrors.InvalidValue("limit", "'limit' must be a whole number from 1 to 10000.").ToResult();
+        }
+
+        var purpose = query["purpose"] is { Count: > 0 } p ? p.ToString() : null;
+        var after = query["after"] is { Count: > 0 } a ? a.ToString() : null;
+        var page = await store.ListAsync(caller.Subject, purpose, after, limit + 1, cancellationToken);
+        var data = page.Take(limit).Select(Describe).ToList();
+        return Results.Json(new Dictionary<string, object?>
+        {
+            ["object"] = "list",
+            ["data"] = data,
+            ["first_id"] = data.FirstOrDefault()?["id"],
+            ["last_id"] = data.LastOrDefault()?["id"],
+            ["has_more"] = page.Count > limit,
+        });
+    }
+
+    private static async Task<IResult> GetAsync(string fileId, HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        return await store.GetAsync(caller.Subject, fileId, cancellationToken) is { } file
+            ? Results.Json(Describe(file))
+            : ApiErrors.FileNotFound(fileId).ToResult();
+    }
+
+    private static async Task ContentAsync(string fileId, HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        if (await store.GetAsync(caller.Subject, fileId, cancellationToken) is not { } file)
+        {
+            await ApiErrors.FileNotFound(fileId).WriteAsync(context);
+            return;
+        }
+
+        context.Response.ContentType = "application/octet-stream";
+        context.Response.ContentLength = file.Bytes;
+        await foreach (var line in store.ReadAsync(file.Id, cancellationToken))
+        {
+            await context.Response.WriteAsync(line, cancellationToken);
+        }
+    }
+
+    private static async Task<IResult> DeleteAsync(string fileId, HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        return await store.DeleteAsync(caller.Subject, fileId, cancellationToken)
+            ? Results.Json(new Dictionary<string, object> { ["id"] = fileId, ["object"] = "file", ["deleted"] = true })
+            : ApiErrors.FileNotFound(fileId).ToResult();
+    }
+
+    /// <summary>OpenAI's file object.</summary>
+    private static Dictionary<string, object?> Describe(StoredFile file) => new()
+    {
+        ["id"] = file.Id,
+        ["object"] = "file",
+        ["bytes"] = file.Bytes,
+        ["created_at"] = file.CreatedAt.ToUnixTimeSeconds(),
+        ["expires_at"] = null,
+        ["filename"] = file.Filename,
+        ["purpose"] = file.Purpose,
+        ["status"] = "processed",
+        ["status_details"] = null,
+    };
+}
