@@ -6,6 +6,7 @@ public sealed class DispatcherOptions
     public const string ApiTokensKey = "METIS_API_TOKENS";
     public const string EndpointsKey = "DISPATCHER_ENDPOINTS";
     public const string ConcurrencyKey = "DISPATCHER_CONCURRENCY";
+    public const string BatchConcurrencyKey = "DISPATCHER_BATCH_CONCURRENCY";
     public const string ConnectTimeoutKey = "DISPATCHER_CONNECT_TIMEOUT_SECONDS";
     public const string HeartbeatKey = "DISPATCHER_HEARTBEAT_SECONDS";
 
@@ -20,6 +21,9 @@ public sealed class DispatcherOptions
 
     /// <summary>Requests handled at once per endpoint queue (and the broker prefetch).</summary>
     public int Concurrency { get; set; } = 128;
+
+    /// <summary>Batch lines handled at once per endpoint (and the prefetch of its batch queue): batch work's smaller share.</summary>
+    public int BatchConcurrency { get; set; } = 8;
 
     public int ConnectTimeoutSeconds { get; set; } = 10;
 

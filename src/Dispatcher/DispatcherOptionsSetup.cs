@@ -19,6 +19,7 @@ internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : ICo
         }
 
         options.Concurrency = ReadInt(DispatcherOptions.ConcurrencyKey, options.Concurrency);
+        options.BatchConcurrency = ReadInt(DispatcherOptions.BatchConcurrencyKey, options.BatchConcurrency);
         options.ConnectTimeoutSeconds = ReadInt(DispatcherOptions.ConnectTimeoutKey, options.ConnectTimeoutSeconds);
         options.HeartbeatSeconds = ReadInt(DispatcherOptions.HeartbeatKey, options.HeartbeatSeconds);
     }
@@ -88,6 +89,11 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (options.Concurrency is < 1 or > 10_000)
         {
             failures.Add($"{DispatcherOptions.ConcurrencyKey}: must be a whole number from 1 to 10000");
+        }
+
+        if (options.BatchConcurrency is < 1 or > 10_000)
+        {
+            failures.Add($"{DispatcherOptions.BatchConcurrencyKey}: must be a whole number from 1 to 10000");
         }
 
         if (options.ConnectTimeoutSeconds is < 1 or > 300)

@@ -5,6 +5,7 @@ using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Dispatcher.Endpoints;
 
@@ -20,6 +21,7 @@ public sealed partial class EndpointQueueConnector(
     ManifestStore manifest,
     IReceiveEndpointConnector connector,
     DispatcherAnnouncer announcer,
+    IOptions<DispatcherOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<EndpointQueueConnector> logger) : BackgroundService
 {
@@ -62,6 +64,18 @@ public sealed partial class EndpointQueueConnector(
                 endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
             });
             await handle.Ready.WaitAsync(cancellationToken);
+
+            // Batch lines come on a queue of their own, taken a few at a time, so that a long
+            // batch leaves the endpoint's capacity to interactive callers.
+            var batchConcurrency = options.Value.BatchConcurrency;
+            var batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
+            {
+                endpoint.ConfigureConsumeTopology = false;
+                endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
+                endpoint.PrefetchCount = batchConcurrency;
+                endpoint.ConcurrentMessageLimit = batchConcurrency;
+            });
+            await batch.Ready.WaitAsync(cancellationToken);
             consumed.Add(endpointId);
             added = true;
             LogConsuming(logger, endpointId);

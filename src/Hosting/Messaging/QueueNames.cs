@@ -9,5 +9,8 @@ public static class QueueNames
     /// <summary>The queue of one endpoint_id: the ingress sends to it, that endpoint's dispatchers consume it.</summary>
     public static string ForEndpoint(string endpointId) => "bg-endpoint-" + endpointId;
 
+    /// <summary>The queue of one endpoint_id's batch lines: consumed beside the interactive one, with a smaller share.</summary>
+    public static string ForEndpointBatch(string endpointId) => "bg-endpoint-" + endpointId + "-batch";
+
     public static Uri AddressOf(string queue) => new("queue:" + queue);
 }

@@ -15,10 +15,10 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance)
 {
     private readonly ConcurrentDictionary<string, Task<ISendEndpoint>> _endpoints = new(StringComparer.Ordinal);
 
-    public async Task SendAsync(ManifestEntry entry, SubmitCompletion attempt, TimeSpan acceptWithin, CancellationToken cancellationToken)
+    public async Task SendAsync(ManifestEntry entry, SubmitCompletion attempt, TimeSpan acceptWithin, CancellationToken cancellationToken, bool batch = false)
     {
-        var endpoint = await _endpoints.GetOrAdd(entry.EndpointId, static (id, b) =>
-            b.GetSendEndpoint(QueueNames.AddressOf(QueueNames.ForEndpoint(id))), bus);
+        var queue = batch ? QueueNames.ForEndpointBatch(entry.EndpointId) : QueueNames.ForEndpoint(entry.EndpointId);
+        var endpoint = await _endpoints.GetOrAdd(queue, static (name, b) => b.GetSendEndpoint(QueueNames.AddressOf(name)), bus);
         await endpoint.Send(attempt, context =>
         {
             context.RequestId = attempt.RequestId;
@@ -26,9 +26,9 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance)
             context.TimeToLive = acceptWithin;
 
             // The caller is waiting: if the broker is lost the request fails (503 or 504) rather than
-            // being replayed later, so a disk write would only cost latency. (Batch lines, which must
-            // survive restarts, will be sent durable.)
-            context.Durable = false;
+            // being replayed later, so a disk write would only cost latency. Batch lines, which must
+            // survive a broker restart, are sent durable.
+            context.Durable = batch;
         }, cancellationToken);
     }
 

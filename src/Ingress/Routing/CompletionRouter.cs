@@ -29,7 +29,7 @@ public sealed class CompletionRouter(
 
     public async Task<RoutedAnswer> RouteAsync(
         string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken,
-        TimeSpan? streamIdleTimeout = null)
+        TimeSpan? streamIdleTimeout = null, bool batch = false)
     {
         var o = options.Value;
         var deadline = time.GetUtcNow() + timeout;
@@ -49,7 +49,7 @@ public sealed class CompletionRouter(
 
             attempts++;
             var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
-            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, o, cancellationToken);
+            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, batch, o, cancellationToken);
             last = answer with { Attempts = attempts };
             if (!retry)
             {
@@ -74,12 +74,12 @@ public sealed class CompletionRouter(
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
-        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, RoutingOptions o,
-        CancellationToken cancellationToken)
+        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, bool batch,
+        RoutingOptions o, CancellationToken cancellationToken)
     {
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
-        var acceptWindow = now + TimeSpan.FromSeconds(o.AcceptanceTimeoutSeconds);
+        var acceptWindow = now + TimeSpan.FromSeconds(batch ? o.BatchAcceptanceTimeoutSeconds : o.AcceptanceTimeoutSeconds);
         var attemptWindow = now + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
 
         // A caller's own short deadline says nothing about the endpoint: only a full window that
@@ -94,7 +94,7 @@ public sealed class CompletionRouter(
         {
             try
             {
-                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream), acceptBy - now, cancellationToken);
+                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream), acceptBy - now, cancellationToken, batch);
             }
             catch (MassTransitException)
             {
@@ -104,12 +104,12 @@ public sealed class CompletionRouter(
             if (!await WaitAsync(waiting.Taken.Task, Min(acceptBy + Grace, deadline), cancellationToken))
             {
                 await AbandonAsync(waiting);
-                if (acceptBy == acceptWindow)
+                if (acceptBy == acceptWindow && !batch)
                 {
                     recorded = await FailedAsync(id, "not_accepted", null);
                 }
 
-                return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, o.AcceptanceTimeoutSeconds), id, attempt), true);
+                return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, batch ? o.BatchAcceptanceTimeoutSeconds : o.AcceptanceTimeoutSeconds), id, attempt), true);
             }
 
             CompletionResult? result;

@@ -32,6 +32,13 @@ public sealed class RoutingOptions
     [Range(1, 600, ErrorMessage = "Routing:AcceptanceTimeoutSeconds: must be from 1 to 600")]
     public int AcceptanceTimeoutSeconds { get; set; } = 5;
 
+    /// <summary>
+    /// The same for a batch line, which waits its turn behind the other lines on the endpoint's
+    /// batch queue; a batch line not taken in time is tried again later, and says nothing against the endpoint.
+    /// </summary>
+    [Range(1, 86400, ErrorMessage = "Routing:BatchAcceptanceTimeoutSeconds: must be from 1 to 86400")]
+    public int BatchAcceptanceTimeoutSeconds { get; set; } = 300;
+
     /// <summary>Consecutive retryable failures that take an endpoint out of rotation.</summary>
     [Range(1, 1000, ErrorMessage = "Routing:FailuresBeforeCooldown: must be from 1 to 1000")]
     public int FailuresBeforeCooldown { get; set; } = 3;
