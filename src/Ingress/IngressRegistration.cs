@@ -49,6 +49,13 @@ public static class IngressRegistration
         builder.Services.AddSingleton<StreamResponder>();
         builder.Services.AddOptions<Files.FilesOptions>().BindConfiguration(Files.FilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<Files.IFileStore, Files.SqlFileStore>();
+        builder.Services.AddOptions<Batches.BatchOptions>().BindConfiguration(Batches.BatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Batches.IBatchStore, Batches.SqlBatchStore>();
+        builder.Services.AddSingleton<Batches.BatchValidator>();
+        builder.Services.AddSingleton<Batches.BatchLineExecutor>();
+        builder.Services.AddSingleton<Batches.BatchOutput>();
+        builder.Services.AddSingleton<Batches.BatchRunner>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<Batches.BatchRunner>());
         builder.Services.AddSingleton<DispatcherRegistry>();
         builder.Services.AddSingleton<EndpointHealth>();
         builder.Services.AddSingleton<OutstandingRequests>();
@@ -112,6 +119,8 @@ public static class IngressRegistration
         app.MapUsageApi();
         app.MapFilesApi(OpenAiApi.OpenAiPrefix);
         app.MapFilesApi(OpenAiApi.MetisPrefix);
+        app.MapBatchesApi(OpenAiApi.OpenAiPrefix);
+        app.MapBatchesApi(OpenAiApi.MetisPrefix);
         return app;
     }
 

@@ -138,6 +138,15 @@ public static class ApiErrors
     public static ApiError FileEmpty() =>
         new(400, InvalidRequest, "invalid_value", "The file is empty.", "file");
 
+    public static ApiError BatchNotFound(string batchId) =>
+        new(404, InvalidRequest, "batch_not_found", $"No such Batch object: {batchId}.", "batch_id");
+
+    public static ApiError BatchNotCancellable(string batchId, string status) =>
+        new(409, InvalidRequest, "batch_not_cancellable", $"Batch {batchId} cannot be cancelled: its status is '{status}'.");
+
+    public static ApiError TooManyBatches(int limit) =>
+        new(429, "rate_limit_error", "batch_limit_reached", $"You have {limit} unfinished batches, the gateway's limit; wait for one to finish or cancel one.", null, 60);
+
     public static ApiError Internal() =>
         new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");
 

@@ -14,35 +14,35 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
 
     public async Task BeginAsync(StoredFile file, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var insert = Command(connection, $"""
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var insert = connection.Command($"""
             INSERT INTO gateway_files ({Columns}, complete, ends_with_lf)
             VALUES (@id, @owner, @purpose, @filename, 0, 0, @created, 0, 0)
             """);
-        Add(insert, "@id", file.Id);
-        Add(insert, "@owner", file.Owner);
-        Add(insert, "@purpose", file.Purpose);
-        Add(insert, "@filename", file.Filename);
-        Add(insert, "@created", file.CreatedAt.ToUnixTimeSeconds());
+        insert.Parameter("@id", file.Id);
+        insert.Parameter("@owner", file.Owner);
+        insert.Parameter("@purpose", file.Purpose);
+        insert.Parameter("@filename", file.Filename);
+        insert.Parameter("@created", file.CreatedAt.ToUnixTimeSeconds());
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task AppendAsync(string fileId, int firstLine, IReadOnlyList<string> lines, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         for (var start = 0; start < lines.Count; start += RowsPerInsert)
         {
             // Many rows per statement: one round trip to PostgreSQL for each, not one per line.
             var rows = Math.Min(RowsPerInsert, lines.Count - start);
-            await using var insert = Command(connection, "INSERT INTO gateway_file_lines (file_id, line_number, text) VALUES "
+            await using var insert = connection.Command("INSERT INTO gateway_file_lines (file_id, line_number, text) VALUES "
                 + string.Join(", ", Enumerable.Range(0, rows).Select(i => $"(@file, @line{i}, @text{i})")));
             insert.Transaction = transaction;
-            Add(insert, "@file", fileId);
+            insert.Parameter("@file", fileId);
             for (var i = 0; i < rows; i++)
             {
-                Add(insert, $"@line{i}", firstLine + start + i);
-                Add(insert, $"@text{i}", lines[start + i]);
+                insert.Parameter($"@line{i}", firstLine + start + i);
+                insert.Parameter($"@text{i}", lines[start + i]);
             }
 
             await insert.ExecuteNonQueryAsync(cancellationToken);
@@ -53,30 +53,30 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
 
     public async Task CompleteAsync(string fileId, string purpose, long bytes, int lines, bool endsWithLineFeed, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var update = Command(connection, "UPDATE gateway_files SET purpose = @purpose, bytes = @bytes, line_count = @lines, ends_with_lf = @lf, complete = 1 WHERE id = @id");
-        Add(update, "@purpose", purpose);
-        Add(update, "@bytes", bytes);
-        Add(update, "@lines", lines);
-        Add(update, "@lf", endsWithLineFeed ? 1 : 0);
-        Add(update, "@id", fileId);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var update = connection.Command("UPDATE gateway_files SET purpose = @purpose, bytes = @bytes, line_count = @lines, ends_with_lf = @lf, complete = 1 WHERE id = @id");
+        update.Parameter("@purpose", purpose);
+        update.Parameter("@bytes", bytes);
+        update.Parameter("@lines", lines);
+        update.Parameter("@lf", endsWithLineFeed ? 1 : 0);
+        update.Parameter("@id", fileId);
         await update.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public async Task<StoredFile?> GetAsync(string owner, string fileId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var select = Command(connection, $"SELECT {Columns} FROM gateway_files WHERE id = @id AND owner = @owner AND complete = 1");
-        Add(select, "@id", fileId);
-        Add(select, "@owner", owner);
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.Command($"SELECT {Columns} FROM gateway_files WHERE id = @id AND owner = @owner AND complete = 1");
+        select.Parameter("@id", fileId);
+        select.Parameter("@owner", owner);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
     }
 
     public async Task<IReadOnlyList<StoredFile>> ListAsync(string owner, string? purpose, string? after, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
-        await using var select = Command(connection, $"""
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await using var select = connection.Command($"""
             SELECT {Columns} FROM gateway_files f
             WHERE owner = @owner AND complete = 1
             {(purpose is null ? string.Empty : "AND purpose = @purpose")}
@@ -87,16 +87,16 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
             ORDER BY created_at DESC, id DESC
             LIMIT @limit
             """);
-        Add(select, "@owner", owner);
-        Add(select, "@limit", limit);
+        select.Parameter("@owner", owner);
+        select.Parameter("@limit", limit);
         if (purpose is not null)
         {
-            Add(select, "@purpose", purpose);
+            select.Parameter("@purpose", purpose);
         }
 
         if (after is not null)
         {
-            Add(select, "@after", after);
+            select.Parameter("@after", after);
         }
 
         var files = new List<StoredFile>();
@@ -111,16 +111,16 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
 
     public async IAsyncEnumerable<string> ReadAsync(string fileId, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         bool endsWithLineFeed;
-        await using (var file = Command(connection, "SELECT ends_with_lf FROM gateway_files WHERE id = @id"))
+        await using (var file = connection.Command("SELECT ends_with_lf FROM gateway_files WHERE id = @id"))
         {
-            Add(file, "@id", fileId);
+            file.Parameter("@id", fileId);
             endsWithLineFeed = Convert.ToInt64(await file.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture) == 1;
         }
 
-        await using var select = Command(connection, "SELECT text FROM gateway_file_lines WHERE file_id = @id ORDER BY line_number");
-        Add(select, "@id", fileId);
+        await using var select = connection.Command("SELECT text FROM gateway_file_lines WHERE file_id = @id ORDER BY line_number");
+        select.Parameter("@id", fileId);
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
         string? previous = null;
         while (await reader.ReadAsync(cancellationToken))
@@ -141,18 +141,18 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
 
     public async Task<bool> DeleteAsync(string owner, string fileId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var file = Command(connection, "DELETE FROM gateway_files WHERE id = @id AND owner = @owner AND complete = 1");
+        await using var file = connection.Command("DELETE FROM gateway_files WHERE id = @id AND owner = @owner AND complete = 1");
         file.Transaction = transaction;
-        Add(file, "@id", fileId);
-        Add(file, "@owner", owner);
+        file.Parameter("@id", fileId);
+        file.Parameter("@owner", owner);
         var deleted = await file.ExecuteNonQueryAsync(cancellationToken) > 0;
         if (deleted)
         {
-            await using var lines = Command(connection, "DELETE FROM gateway_file_lines WHERE file_id = @id");
+            await using var lines = connection.Command("DELETE FROM gateway_file_lines WHERE file_id = @id");
             lines.Transaction = transaction;
-            Add(lines, "@id", fileId);
+            lines.Parameter("@id", fileId);
             await lines.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -162,16 +162,16 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
 
     public async Task DiscardAsync(string fileId, CancellationToken cancellationToken)
     {
-        await using var connection = await OpenAsync(cancellationToken);
+        await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var file = Command(connection, "DELETE FROM gateway_files WHERE id = @id AND complete = 0");
+        await using var file = connection.Command("DELETE FROM gateway_files WHERE id = @id AND complete = 0");
         file.Transaction = transaction;
-        Add(file, "@id", fileId);
+        file.Parameter("@id", fileId);
         if (await file.ExecuteNonQueryAsync(cancellationToken) > 0)
         {
-            await using var lines = Command(connection, "DELETE FROM gateway_file_lines WHERE file_id = @id");
+            await using var lines = connection.Command("DELETE FROM gateway_file_lines WHERE file_id = @id");
             lines.Transaction = transaction;
-            Add(lines, "@id", fileId);
+            lines.Parameter("@id", fileId);
             await lines.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -181,27 +181,4 @@ public sealed class SqlFileStore(IDatabase database) : IFileStore
     private static StoredFile Read(DbDataReader reader) => new(
         reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
         reader.GetInt64(4), reader.GetInt32(5), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(6)));
-
-    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
-    {
-        var connection = database.CreateConnection();
-        await connection.OpenAsync(cancellationToken);
-        return connection;
-    }
-
-    private static DbCommand Command(DbConnection connection, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static DbParameter Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-        return parameter;
-    }
 }

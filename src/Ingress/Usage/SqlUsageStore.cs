@@ -16,7 +16,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
     private static readonly string[] Columns =
     [
         "time_utc", "day", "request_id", "user_id", "groups", "model", "endpoint_id", "route", "status",
-        "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed",
+        "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed", "batch_id",
     ];
 
     /// <summary>The DDL of each schema version, in order; only ever appended to.</summary>
@@ -63,6 +63,51 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             line_number INTEGER NOT NULL,
             text TEXT NOT NULL,
             PRIMARY KEY (file_id, line_number)
+        );
+        """,
+        """
+        ALTER TABLE usage_records ADD COLUMN batch_id TEXT;
+        CREATE TABLE gateway_batches (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            groups TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            input_file_id TEXT NOT NULL,
+            completion_window TEXT NOT NULL,
+            status TEXT NOT NULL,
+            metadata TEXT,
+            errors TEXT,
+            created_at BIGINT NOT NULL,
+            expires_at BIGINT NOT NULL,
+            in_progress_at BIGINT,
+            finalizing_at BIGINT,
+            completed_at BIGINT,
+            failed_at BIGINT,
+            expired_at BIGINT,
+            cancelling_at BIGINT,
+            cancelled_at BIGINT,
+            total INTEGER NOT NULL,
+            completed INTEGER NOT NULL,
+            failed INTEGER NOT NULL,
+            output_file_id TEXT,
+            error_file_id TEXT,
+            lease_owner TEXT,
+            lease_until BIGINT
+        );
+        CREATE INDEX ix_gateway_batches_owner ON gateway_batches (owner, created_at);
+        CREATE INDEX ix_gateway_batches_status ON gateway_batches (status);
+        CREATE TABLE gateway_batch_lines (
+            batch_id TEXT NOT NULL,
+            line_number INTEGER NOT NULL,
+            custom_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            body TEXT NOT NULL,
+            done INTEGER NOT NULL,
+            status_code INTEGER,
+            request_id TEXT,
+            response TEXT,
+            error TEXT,
+            PRIMARY KEY (batch_id, line_number)
         );
         """,
     ];
@@ -133,6 +178,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             parameters["upstream_ms"].Value = (object?)record.UpstreamMilliseconds ?? DBNull.Value;
             parameters["attempts"].Value = record.Attempts;
             parameters["streamed"].Value = record.Streamed ? 1 : 0;
+            parameters["batch_id"].Value = (object?)record.BatchId ?? DBNull.Value;
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -19,4 +19,5 @@ public sealed record UsageRecord(
     double TotalMilliseconds,
     double? UpstreamMilliseconds,
     int Attempts,
-    bool Streamed);
+    bool Streamed,
+    string? BatchId = null);

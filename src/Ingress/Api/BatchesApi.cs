@@ -1,0 +1,208 @@
+using System.Globalization;
+using System.Text.Json;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Batches;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Files;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Api;
+
+/// <summary>
+/// OpenAI's Batch API: create a batch from an uploaded file, read it, list them, cancel one. A
+/// caller sees only their own batches; anyone else's is 404. The work itself is the
+/// <see cref="BatchRunner"/>'s.
+/// </summary>
+public static class BatchesApi
+{
+    public const string CompletionWindow = "24h";
+
+    public static IEndpointRouteBuilder MapBatchesApi(this IEndpointRouteBuilder routes, string prefix)
+    {
+        var group = routes.MapGroup(prefix + "/batches").RequireAuthorization();
+        group.MapPost(string.Empty, CreateAsync);
+        group.MapGet(string.Empty, ListAsync);
+        group.MapGet("/{batchId}", GetAsync);
+        group.MapPost("/{batchId}/cancel", CancelAsync);
+        return routes;
+    }
+
+    private static async Task<IResult> CreateAsync(
+        HttpContext context, IBatchStore batches, IFileStore files, BatchRunner runner, IOptions<BatchOptions> options, IOptions<IngressOptions> ingress,
+        IOptions<JwtOptions> jwt, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        var (body, readError) = await RequestBodyReader.ReadAsync(context.Request, ingress.Value.MaxRequestBodyBytes, cancellationToken);
+        if (readError is not null)
+        {
+            return readError.ToResult();
+        }
+
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return ApiErrors.InvalidJson().ToResult();
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return ApiErrors.InvalidJson().ToResult();
+            }
+
+            if (String(root, "input_file_id") is not { } inputFileId)
+            {
+                return ApiErrors.MissingParameter("input_file_id").ToResult();
+            }
+
+            if (String(root, "endpoint") is not { } endpoint || !BatchEndpoints.All.ContainsKey(endpoint))
+            {
+                return ApiErrors.InvalidValue("endpoint", $"'endpoint' must be one of {string.Join(", ", BatchEndpoints.All.Keys)}.").ToResult();
+            }
+
+            if (String(root, "completion_window") != CompletionWindow)
+            {
+                return ApiErrors.InvalidValue("completion_window", $"'completion_window' must be \"{CompletionWindow}\".").ToResult();
+            }
+
+            string? metadata = null;
+            if (root.TryGetProperty("metadata", out var meta) && meta.ValueKind != JsonValueKind.Null)
+            {
+                if (meta.ValueKind != JsonValueKind.Object || meta.EnumerateObject().Count() > 16
+                    || meta.EnumerateObject().Any(p => p.Name.Length > 64 || p.Value.ValueKind != JsonValueKind.String || p.Value.GetString()!.Length > 512))
+                {
+                    return ApiErrors.InvalidValue("metadata", "'metadata' must be an object of at most 16 string values (keys up to 64 characters, values up to 512).").ToResult();
+                }
+
+                metadata = meta.GetRawText();
+            }
+
+            if (await files.GetAsync(caller.Subject, inputFileId, cancellationToken) is not { Purpose: FileUpload.BatchPurpose } input)
+            {
+                return ApiErrors.InvalidValue("input_file_id", $"No file '{inputFileId}' with the purpose 'batch' was found.").ToResult();
+            }
+
+            var o = options.Value;
+            if (input.Lines > o.MaxLines)
+            {
+                return ApiErrors.InvalidValue("input_file_id", $"The file has {input.Lines} requests; a batch may hold at most {o.MaxLines}.").ToResult();
+            }
+
+            if (await batches.CountActiveAsync(caller.Subject, cancellationToken) >= o.MaxActivePerUser)
+            {
+                return ApiErrors.TooManyBatches(o.MaxActivePerUser).ToResult();
+            }
+
+            var now = time.GetUtcNow();
+            var batch = new Batch(
+                "batch_" + Guid.NewGuid().ToString("N"), caller.Subject, caller.Groups, endpoint, inputFileId, CompletionWindow, BatchStatus.Validating, metadata, null,
+                now, now.AddHours(24), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null);
+            await batches.CreateAsync(batch, cancellationToken);
+            runner.Wake();
+            return Results.Text(Describe(batch), "application/json");
+        }
+    }
+
+    private static async Task<IResult> GetAsync(string batchId, HttpContext context, IBatchStore batches, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        return await batches.GetAsync(caller.Subject, batchId, cancellationToken) is { } batch
+            ? Results.Text(Describe(batch), "application/json")
+            : ApiErrors.BatchNotFound(batchId).ToResult();
+    }
+
+    private static async Task<IResult> ListAsync(HttpContext context, IBatchStore batches, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        var query = context.Request.Query;
+        var limit = 20;
+        if (query["limit"] is { Count: > 0 } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        {
+            return ApiErrors.InvalidValue("limit", "'limit' must be a whole number from 1 to 100.").ToResult();
+        }
+
+        var page = await batches.ListAsync(caller.Subject, query["after"] is { Count: > 0 } a ? a.ToString() : null, limit + 1, cancellationToken);
+        var shown = page.Take(limit).ToList();
+        var data = string.Join(",", shown.Select(Describe));
+        var first = shown.Count > 0 ? JsonSerializer.Serialize(shown[0].Id) : "null";
+        var last = shown.Count > 0 ? JsonSerializer.Serialize(shown[^1].Id) : "null";
+        return Results.Text($$"""{"object":"list","data":[{{data}}],"first_id":{{first}},"last_id":{{last}},"has_more":{{(page.Count > limit ? "true" : "false")}}}""", "application/json");
+    }
+
+    private static async Task<IResult> CancelAsync(string batchId, HttpContext context, IBatchStore batches, IOptions<JwtOptions> jwt, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+        if (await batches.RequestCancelAsync(caller.Subject, batchId, time.GetUtcNow(), cancellationToken) is not { } batch)
+        {
+            return ApiErrors.BatchNotFound(batchId).ToResult();
+        }
+
+        return batch.Status is BatchStatus.Cancelling or BatchStatus.Cancelled
+            ? Results.Text(Describe(batch), "application/json")
+            : ApiErrors.BatchNotCancellable(batch.Id, batch.Status).ToResult();
+    }
+
+    private static string? String(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
+
+    /// <summary>OpenAI's batch object.</summary>
+    private static string Describe(Batch batch)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("id", batch.Id);
+            writer.WriteString("object", "batch");
+            writer.WriteString("endpoint", batch.Endpoint);
+            Raw(writer, "errors", batch.Errors);
+            writer.WriteString("input_file_id", batch.InputFileId);
+            writer.WriteString("completion_window", batch.CompletionWindow);
+            writer.WriteString("status", batch.Status);
+            writer.WriteString("output_file_id", batch.OutputFileId);
+            writer.WriteString("error_file_id", batch.ErrorFileId);
+            writer.WriteNumber("created_at", batch.CreatedAt.ToUnixTimeSeconds());
+            writer.WriteNumber("expires_at", batch.ExpiresAt.ToUnixTimeSeconds());
+            foreach (var column in new[] { "in_progress_at", "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at" })
+            {
+                if (batch.Times.TryGetValue(column, out var at))
+                {
+                    writer.WriteNumber(column, at.ToUnixTimeSeconds());
+                }
+                else
+                {
+                    writer.WriteNull(column);
+                }
+            }
+
+            writer.WriteStartObject("request_counts");
+            writer.WriteNumber("total", batch.Total);
+            writer.WriteNumber("completed", batch.Completed);
+            writer.WriteNumber("failed", batch.Failed);
+            writer.WriteEndObject();
+            Raw(writer, "metadata", batch.Metadata);
+            writer.WriteEndObject();
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void Raw(Utf8JsonWriter writer, string name, string? json)
+    {
+        writer.WritePropertyName(name);
+        if (json is null)
+        {
+            writer.WriteNullValue();
+        }
+        else
+        {
+            writer.WriteRawValue(json);
+        }
+    }
+}

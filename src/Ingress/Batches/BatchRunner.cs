@@ -1,0 +1,306 @@
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using BrokerGateway.Ingress.Auth;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Batches;
+
+/// <summary>
+/// Works through batches in the background of each ingress: takes the lease of one batch that has
+/// work left, validates it, runs its lines a few at a time through the endpoints' batch queues,
+/// and writes the result files. Everything it decides is in the database first, so an ingress
+/// that stops mid-batch leaves nothing half-done that another (or the same, restarted) cannot
+/// take over once the lease runs out: lines without a result are sent again, and a line's result
+/// is written once only.
+/// </summary>
+public sealed partial class BatchRunner(
+    IBatchStore store,
+    BatchValidator validator,
+    BatchLineExecutor executor,
+    BatchOutput output,
+    TimeProvider time,
+    IOptions<BatchOptions> options,
+    ILogger<BatchRunner> logger) : BackgroundService
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan StatusCheck = TimeSpan.FromMilliseconds(500);
+    private readonly string _holder = $"{Environment.MachineName}-{Guid.NewGuid():N}";
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    /// <summary>A batch was created: look for work now rather than at the next poll.</summary>
+    public void Wake() => _wake.Writer.TryWrite(true);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            Batch? batch = null;
+            try
+            {
+                var now = time.GetUtcNow();
+                batch = await store.TryLeaseAsync(_holder, now, now + lease, stoppingToken);
+                if (batch is null)
+                {
+                    await WaitForWorkAsync(stoppingToken);
+                    continue;
+                }
+
+                await WorkAsync(batch, lease, stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogFailed(logger, batch?.Id, ex);
+                await Task.Delay(Poll, time, CancellationToken.None);
+            }
+            finally
+            {
+                if (batch is not null)
+                {
+                    await ReleaseAsync(batch.Id);
+                }
+            }
+        }
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken cancellationToken)
+    {
+        using var poll = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        poll.CancelAfter(Poll);
+        try
+        {
+            await _wake.Reader.ReadAsync(poll.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WorkAsync(Batch batch, TimeSpan lease, CancellationToken stoppingToken)
+    {
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var renewing = RenewAsync(batch.Id, lease, work);
+        try
+        {
+            var owner = new CallerIdentity(batch.Owner, batch.Groups, "batch");
+            while (await store.ReadAsync(batch.Id, work.Token) is { } current)
+            {
+                switch (current.Status)
+                {
+                    case BatchStatus.Validating:
+                        await ValidateAsync(current, owner, work.Token);
+                        break;
+                    case BatchStatus.InProgress:
+                        await RunLinesAsync(current, owner, work.Token);
+                        break;
+                    case BatchStatus.Finalizing:
+                        await FinishAsync(current, BatchStatus.Finalizing, BatchStatus.Completed, work.Token);
+                        return;
+                    case BatchStatus.Cancelling:
+                        await FinishAsync(current, BatchStatus.Cancelling, BatchStatus.Cancelled, work.Token);
+                        return;
+                    default:
+                        return;
+                }
+            }
+        }
+        finally
+        {
+            await work.CancelAsync();
+            await renewing;
+        }
+    }
+
+    private async Task ValidateAsync(Batch batch, CallerIdentity owner, CancellationToken cancellationToken)
+    {
+        var (lines, errors) = await validator.ValidateAsync(batch, owner, options.Value.MaxLines, cancellationToken);
+        if (errors.Count > 0)
+        {
+            await store.MoveAsync(batch.Id, BatchStatus.Validating, BatchStatus.Failed, time.GetUtcNow(), cancellationToken, errors: ErrorList(errors));
+            LogValidationFailed(logger, batch.Id, errors.Count);
+            return;
+        }
+
+        await store.AddLinesAsync(batch.Id, lines, cancellationToken);
+        await store.MoveAsync(batch.Id, BatchStatus.Validating, BatchStatus.InProgress, time.GetUtcNow(), cancellationToken, total: lines.Count);
+    }
+
+    /// <summary>Runs lines until none is left, the batch is cancelled, or it expires; lines already sent are seen through.</summary>
+    private async Task RunLinesAsync(Batch batch, CallerIdentity owner, CancellationToken cancellationToken)
+    {
+        var concurrency = options.Value.Concurrency;
+        var inFlight = new Dictionary<int, Task<(BatchLineResult? Result, TimeSpan RetryAfter)>>();
+        var notBefore = new Dictionary<int, DateTimeOffset>();
+        var lastCheck = DateTimeOffset.MinValue;
+        var open = true;
+        while (true)
+        {
+            var now = time.GetUtcNow();
+            if (now - lastCheck >= StatusCheck)
+            {
+                // The owner may cancel at any moment: no new line is sent once they have.
+                open = (await store.ReadAsync(batch.Id, cancellationToken))?.Status == BatchStatus.InProgress && now < batch.ExpiresAt;
+                lastCheck = now;
+            }
+
+            var exhausted = false;
+            if (open && inFlight.Count < concurrency)
+            {
+                var skip = inFlight.Keys.Concat(notBefore.Where(n => n.Value > now).Select(n => n.Key)).ToHashSet();
+                var next = await store.PendingLinesAsync(batch.Id, skip, concurrency - inFlight.Count, cancellationToken);
+                foreach (var line in next)
+                {
+                    notBefore.Remove(line.Number);
+                    inFlight[line.Number] = RunOneAsync(batch, owner, line, cancellationToken);
+                }
+
+                exhausted = next.Count == 0;
+            }
+
+            if (inFlight.Count == 0)
+            {
+                if (!open)
+                {
+                    break;
+                }
+
+                if (exhausted && notBefore.Count == 0)
+                {
+                    await store.MoveAsync(batch.Id, BatchStatus.InProgress, BatchStatus.Finalizing, time.GetUtcNow(), cancellationToken);
+                    return;
+                }
+
+                var earliest = notBefore.Count == 0 ? now + Poll : notBefore.Values.Min();
+                await Task.Delay(Min(earliest - now, Poll), time, cancellationToken);
+                continue;
+            }
+
+            await Task.WhenAny(inFlight.Values.Append(Task.Delay(StatusCheck, time, cancellationToken)));
+            foreach (var (number, task) in inFlight.Where(f => f.Value.IsCompleted).ToList())
+            {
+                inFlight.Remove(number);
+                var (result, retryAfter) = await task;
+                if (result is not null)
+                {
+                    await store.CompleteLineAsync(batch.Id, result, cancellationToken);
+                }
+                else
+                {
+                    notBefore[number] = time.GetUtcNow() + retryAfter;
+                }
+            }
+        }
+
+        if (time.GetUtcNow() >= batch.ExpiresAt && (await store.ReadAsync(batch.Id, cancellationToken))?.Status == BatchStatus.InProgress)
+        {
+            // The completion window has closed: what is left is reported as expired.
+            await store.FailPendingAsync(batch.Id, BatchLineExecutor.ErrorObject("batch_expired", "The batch expired before this request was run."), cancellationToken);
+            var (outputFile, errorFile) = await output.WriteAsync(batch, time.GetUtcNow(), cancellationToken);
+            await store.MoveAsync(batch.Id, BatchStatus.InProgress, BatchStatus.Expired, time.GetUtcNow(), cancellationToken, outputFileId: outputFile, errorFileId: errorFile);
+        }
+    }
+
+    private async Task<(BatchLineResult? Result, TimeSpan RetryAfter)> RunOneAsync(Batch batch, CallerIdentity owner, BatchLine line, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await executor.RunAsync(batch, owner, line, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The line is not at fault for the gateway's trouble: it is tried again.
+            LogLineFailed(logger, batch.Id, line.Number, ex);
+            return (null, Poll);
+        }
+    }
+
+    private async Task FinishAsync(Batch batch, string from, string to, CancellationToken cancellationToken)
+    {
+        var (outputFile, errorFile) = await output.WriteAsync(batch, time.GetUtcNow(), cancellationToken);
+        await store.MoveAsync(batch.Id, from, to, time.GetUtcNow(), cancellationToken, outputFileId: outputFile, errorFileId: errorFile);
+        LogFinished(logger, batch.Id, to);
+    }
+
+    private async Task RenewAsync(string batchId, TimeSpan lease, CancellationTokenSource work)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(lease / 3, time, work.Token);
+                if (!await store.RenewLeaseAsync(batchId, _holder, time.GetUtcNow() + lease, work.Token))
+                {
+                    // Another ingress has the batch now: stop working on it.
+                    await work.CancelAsync();
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task ReleaseAsync(string batchId)
+    {
+        try
+        {
+            await store.ReleaseLeaseAsync(batchId, _holder, CancellationToken.None);
+        }
+        catch (System.Data.Common.DbException)
+        {
+            // The lease runs out by itself.
+        }
+    }
+
+    private static string ErrorList(IReadOnlyList<BatchError> errors)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("object", "list");
+            writer.WriteStartArray("data");
+            foreach (var error in errors)
+            {
+                writer.WriteStartObject();
+                writer.WriteString("code", error.Code);
+                writer.WriteString("message", error.Message);
+                writer.WriteString("param", error.Param);
+                if (error.Line is { } line)
+                {
+                    writer.WriteNumber("line", line);
+                }
+                else
+                {
+                    writer.WriteNull("line");
+                }
+
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Working on batch {BatchId} failed; trying again")]
+    private static partial void LogFailed(ILogger logger, string? batchId, Exception exception);
+
+    [LoggerMessage(EventId = 7002, Level = LogLevel.Information, Message = "Batch {BatchId} failed validation with {Count} errors")]
+    private static partial void LogValidationFailed(ILogger logger, string batchId, int count);
+
+    [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Line {Line} of batch {BatchId} could not be run; trying again")]
+    private static partial void LogLineFailed(ILogger logger, string batchId, int line, Exception exception);
+
+    [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Batch {BatchId} is {Status}")]
+    private static partial void LogFinished(ILogger logger, string batchId, string status);
+}
