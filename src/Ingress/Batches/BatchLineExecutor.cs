@@ -59,7 +59,7 @@ public sealed class BatchLineExecutor(
                 return (Failed(line, requestId, refused), TimeSpan.Zero);
             }
 
-            return (null, TimeSpan.FromSeconds(refused.RetryAfterSeconds ?? 5));
+            return (null, Soon(refused.RetryAfterSeconds));
         }
 
         var answer = await router.RouteAsync(
@@ -68,7 +68,7 @@ public sealed class BatchLineExecutor(
         {
             // No answer from an upstream: the gateway's trouble, not the line's.
             await CorrectAsync(0);
-            return (null, TimeSpan.FromSeconds(answer.Error?.RetryAfterSeconds ?? 5));
+            return (null, Soon(answer.Error?.RetryAfterSeconds));
         }
 
         var tokens = FailoverPolicy.IsSuccess(result) ? UsageTokens.From(result.Body) : default;
@@ -95,6 +95,9 @@ public sealed class BatchLineExecutor(
                 counted.Prompt, counted.Completion, counted.Total, Stopwatch.GetElapsedTime(started).TotalMilliseconds,
                 routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, Streamed: false, BatchId: batch.Id));
     }
+
+    /// <summary>When to try a line again after trouble that may pass at any moment (an endpoint back, a dispatcher started): soon, whatever an interactive caller would be told.</summary>
+    private static TimeSpan Soon(int? retryAfterSeconds) => TimeSpan.FromSeconds(Math.Clamp(retryAfterSeconds ?? 2, 1, 5));
 
     /// <summary>A line the gateway itself refused: no response, an error object in OpenAI's shape.</summary>
     public static BatchLineResult Failed(BatchLine line, Guid requestId, ApiError error) =>

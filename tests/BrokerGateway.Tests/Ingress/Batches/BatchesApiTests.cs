@@ -1,6 +1,11 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using System.Net;
 using System.Text.Json;
 using BrokerGateway.Tests.Infrastructure;
+using OpenAI;
+using OpenAI.Batch;
+using OpenAI.Files;
 
 namespace BrokerGateway.Tests.Ingress.Batches;
 
@@ -17,13 +22,13 @@ public sealed class BatchesApiTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _factory.DisposeAsync();
 
-    private BatchClient Client(string user = "alice") => new(_factory.CreateClient(TestTokens.Issue(user)));
+    private BatchUser Client(string user = "alice") => new(_factory.CreateClient(TestTokens.Issue(user)));
 
     [Fact]
     public async Task ABatch_RunsToCompleted_AndItsOutputHasEveryCustomIdOnceWithTheUpstreamsAnswer()
     {
         var client = Client();
-        var lines = Enumerable.Range(0, 25).Select(i => BatchClient.Line($"req-{i}", content: $"echo {i}")).ToList();
+        var lines = Enumerable.Range(0, 25).Select(i => BatchUser.Line($"req-{i}", content: $"echo {i}")).ToList();
 
         var id = await client.StartAsync(lines);
         var done = await client.WaitForAsync(id, null, "completed", "failed");
@@ -58,11 +63,11 @@ public sealed class BatchesApiTests : IAsyncLifetime
         var client = Client();
         var lines = new[]
         {
-            BatchClient.Line("ok-1"),
+            BatchUser.Line("ok-1"),
             "not json",
-            BatchClient.Line("ok-1"),
-            BatchClient.Line("wrong-url", url: "/v1/embeddings"),
-            BatchClient.Line("unknown-model", model: "no-such-model"),
+            BatchUser.Line("ok-1"),
+            BatchUser.Line("wrong-url", url: "/v1/embeddings"),
+            BatchUser.Line("unknown-model", model: "no-such-model"),
             """{"custom_id":"no-body","method":"POST","url":"/v1/chat/completions"}""",
             """{"custom_id":"get","method":"GET","url":"/v1/chat/completions","body":{}}""",
         };
@@ -82,7 +87,7 @@ public sealed class BatchesApiTests : IAsyncLifetime
     [Fact]
     public async Task AnotherUsersBatch_IsNotFound_AndCannotBeCancelled()
     {
-        var id = await Client("alice").StartAsync([BatchClient.Line("a")]);
+        var id = await Client("alice").StartAsync([BatchUser.Line("a")]);
         var bob = _factory.CreateClient(TestTokens.Issue("bob"));
 
         Assert.Equal(HttpStatusCode.NotFound, (await bob.GetAsync($"/v1/batches/{id}")).StatusCode);
@@ -108,7 +113,7 @@ public sealed class BatchesApiTests : IAsyncLifetime
     public async Task MoreActiveBatchesThanTheLimit_GetA429()
     {
         var client = Client("busy");
-        var file = await client.UploadAsync(Enumerable.Range(0, 2000).Select(i => BatchClient.Line($"r{i}")));
+        var file = await client.UploadAsync(Enumerable.Range(0, 2000).Select(i => BatchUser.Line($"r{i}")));
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await client.CreateAsync(file)).StatusCode);
@@ -124,7 +129,7 @@ public sealed class BatchesApiTests : IAsyncLifetime
     public async Task ACancelledBatch_StopsAndFinishesWithWhatWasDone()
     {
         var client = Client("canceller");
-        var id = await client.StartAsync(Enumerable.Range(0, 5000).Select(i => BatchClient.Line($"c{i}")));
+        var id = await client.StartAsync(Enumerable.Range(0, 5000).Select(i => BatchUser.Line($"c{i}")));
         await client.WaitForAsync(id, null, "in_progress");
         var http = _factory.CreateClient(TestTokens.Issue("canceller"));
 
@@ -139,5 +144,32 @@ public sealed class BatchesApiTests : IAsyncLifetime
         Assert.Equal(counts.GetProperty("completed").GetInt32(), output.Count);
         Assert.Equal(output.Count, output.Select(l => l.GetProperty("custom_id").GetString()).Distinct().Count());
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task TheOfficialOpenAiSdk_UploadsCreatesPollsAndDownloadsABatch()
+    {
+        // The SDK's own HTTP pipeline, over the in-process test server.
+        var options = new OpenAIClientOptions { Endpoint = new Uri(_factory.Server.BaseAddress, "/v1"), Transport = new HttpClientPipelineTransport(_factory.CreateClient()) };
+        var credential = new ApiKeyCredential(TestTokens.Issue("sdk-batcher"));
+        var files = new OpenAIFileClient(credential, options);
+#pragma warning disable OPENAI001 // The SDK's batch client is marked experimental.
+        var batches = new BatchClient(credential, new BatchClientOptions { Endpoint = options.Endpoint, Transport = options.Transport });
+        var input = string.Join("\n", Enumerable.Range(0, 5).Select(i => BatchUser.Line($"sdk-{i}", content: $"sdk {i}")));
+
+        var file = (await files.UploadFileAsync(BinaryData.FromString(input), "sdk.jsonl", FileUploadPurpose.Batch)).Value;
+        var operation = await batches.CreateBatchAsync(
+            BinaryContent.Create(BinaryData.FromObjectAsJson(new { input_file_id = file.Id, endpoint = "/v1/chat/completions", completion_window = "24h" })),
+            waitUntilCompleted: false);
+        var batch = await Eventually.Until(
+            async () => JsonDocument.Parse((await batches.GetBatchAsync(operation.BatchId, new RequestOptions())).GetRawResponse().Content).RootElement.Clone(),
+            b => b.GetProperty("status").GetString() is "completed" or "failed",
+            what: "the SDK sees the batch completed");
+#pragma warning restore OPENAI001
+        var output = (await files.DownloadFileAsync(batch.GetProperty("output_file_id").GetString()!)).Value.ToString();
+
+        Assert.Equal("completed", batch.GetProperty("status").GetString());
+        Assert.Equal(5, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains("sdk 3", output, StringComparison.Ordinal);
     }
 }

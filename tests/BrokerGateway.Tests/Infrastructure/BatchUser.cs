@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace BrokerGateway.Tests.Infrastructure;
 
 /// <summary>What a batch user does over HTTP: upload a JSONL file, create a batch, poll it, read its result files.</summary>
-public sealed class BatchClient(HttpClient client)
+public sealed class BatchUser(HttpClient client)
 {
     public static string Line(string customId, string model = "mock-gpt", string content = "hello", string url = "/v1/chat/completions") =>
         JsonSerializer.Serialize(new
