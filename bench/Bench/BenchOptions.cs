@@ -2,9 +2,9 @@ using System.Globalization;
 
 namespace BrokerGateway.Bench;
 
-/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N --stream-events N</c> (0: no streaming runs).</summary>
+/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N --stream-events N --batch-lines N --batch-pace N</c> (0: no streaming, no batch runs; the pace is the gateway's Batches:MaxLinesPerSecond, its default if not given).</summary>
 /// <remarks>With several rounds the set-ups take turns (all modes once, then all again), so a slow spell of the machine falls on all of them.</remarks>
-public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes, int Rounds, int StreamEvents)
+public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, IReadOnlyList<string> Modes, int Rounds, int StreamEvents, int BatchLines, int? BatchPace)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -16,6 +16,8 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
             Number("--warmup", 2000),
             (Value("--modes") ?? "direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas").Split(',', StringSplitOptions.RemoveEmptyEntries),
             Math.Max(1, Number("--rounds", 1)),
-            Math.Max(0, Number("--stream-events", 10_000)));
+            Math.Max(0, Number("--stream-events", 10_000)),
+            Math.Max(0, Number("--batch-lines", 10_000)),
+            Value("--batch-pace") is { } pace ? int.Parse(pace, CultureInfo.InvariantCulture) : null);
     }
 }

@@ -39,6 +39,7 @@ public sealed class Program
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
         var rows = new List<ResultRow>();
         var streamRows = new List<StreamRow>();
+        var batchRows = new List<(string Mode, BatchResult Result)>();
         using var load = new LoadGenerator();
         using var probe = new StreamProbe();
 
@@ -59,6 +60,11 @@ public sealed class Program
                 ["METIS_STATUS_URL"] = manifest,
                 ["Usage__SqlitePath"] = Path.Combine(folder, $"usage-{mode}.db"),
             };
+            if (options.BatchPace is { } pace)
+            {
+                ingress["Batches__MaxLinesPerSecond"] = pace.ToString(CultureInfo.InvariantCulture);
+            }
+
             var keys = new Dictionary<string, string>
             {
                 ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}", "pair-steady": "{{UpstreamKey}}", "pair-flaky": "{{UpstreamKey}}"}""",
@@ -97,11 +103,21 @@ public sealed class Program
                 streamRows.Add(new StreamRow(deployment.Mode, round, firstEvent, rate, events, ok));
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} streams: first event p50 {firstEvent.P50:0.00} ms, {rate:0} events/s in one stream of {events}");
             }
+
+            if (options.BatchLines > 0 && mode is "standalone" or "rabbitmq")
+            {
+                using var batchProbe = new BatchProbe();
+                var batch = await batchProbe.RunAsync(deployment.Url, token, load, Body, options.BatchLines, options.RequestsAtOne / 5);
+                batchRows.Add((deployment.Mode, batch));
+                await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} batch: {batch.Status}, {batch.LinesPerSecond:0} lines/s, interactive p50 {batch.IdleP50:0.00} ms idle, {batch.DuringP50:0.00} ms during");
+            }
         }
 
         ResultTable.Print(rows, options.Rounds);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
-        return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok) ? 1 : 0;
+        ResultTable.PrintBatches(batchRows, options.BatchLines);
+        return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok)
+            || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) ? 1 : 0;
     }
 
     private static async Task<Deployment> DistributedAsync(

@@ -78,6 +78,27 @@ public static class ResultTable
         }
     }
 
+    /// <summary>The batch table: lines per second for one batch, and the interactive p50 at concurrency 1 idle and while it ran.</summary>
+    public static void PrintBatches(IReadOnlyList<(string Mode, BatchResult Result)> rows, int lines)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine($"Batch: one batch of {lines} chat lines against the fake upstream, with interactive requests at concurrency 1 to the same endpoint while it runs.");
+        Console.WriteLine();
+        Console.WriteLine("| set-up | status | completed | failed | lines/s | interactive p50 idle ms | during the batch ms | ratio |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|---:|");
+        foreach (var (mode, r) in rows)
+        {
+            Console.WriteLine(string.Create(culture,
+                $"| {mode} | {r.Status} | {r.Completed} | {r.Failed} | {r.LinesPerSecond:0} | {r.IdleP50:0.00} | {r.DuringP50:0.00} | {r.DuringP50 / r.IdleP50:0.00}× |"));
+        }
+    }
+
     private static ResultRow Median(IEnumerable<ResultRow> runs)
     {
         var sorted = runs.OrderBy(r => r.Result.RequestsPerSecond).ToList();

@@ -102,7 +102,7 @@ public static class BatchesApi
             var now = time.GetUtcNow();
             var batch = new Batch(
                 "batch_" + Guid.NewGuid().ToString("N"), caller.Subject, caller.Groups, endpoint, inputFileId, CompletionWindow, BatchStatus.Validating, metadata, null,
-                now, now.AddHours(24), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null);
+                now, now.AddSeconds(o.CompletionWindowSeconds), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null);
             await batches.CreateAsync(batch, cancellationToken);
             runner.Wake();
             return Results.Text(Describe(batch), "application/json");

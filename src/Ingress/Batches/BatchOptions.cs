@@ -19,9 +19,23 @@ public sealed class BatchOptions
     [Range(1, 10_000, ErrorMessage = "Batches:Concurrency: must be from 1 to 10000")]
     public int Concurrency { get; set; } = 16;
 
+    /// <summary>
+    /// Lines one ingress starts per second at most, over all its batches (0: no pace). Batch work
+    /// that saturates the machine would slow interactive callers down; the pace keeps room for them.
+    /// </summary>
+    [Range(0, 1_000_000, ErrorMessage = "Batches:MaxLinesPerSecond: must be from 0 to 1000000")]
+    public int MaxLinesPerSecond { get; set; } = 1200;
+
     /// <summary>How long an ingress holds a batch before another may take it over (it renews the hold while it works).</summary>
     [Range(5, 3600, ErrorMessage = "Batches:LeaseSeconds: must be from 5 to 3600")]
     public int LeaseSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// How long a batch has to complete once created (callers ask for <c>"24h"</c>, the only window
+    /// OpenAI's API knows); what is not done by then is reported as expired.
+    /// </summary>
+    [Range(1, 604_800, ErrorMessage = "Batches:CompletionWindowSeconds: must be from 1 to 604800")]
+    public int CompletionWindowSeconds { get; set; } = 86_400;
 
     /// <summary>How long one line may take, all attempts together.</summary>
     [Range(1, 86400, ErrorMessage = "Batches:LineTimeoutSeconds: must be from 1 to 86400")]

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
+using System.Threading.RateLimiting;
 using BrokerGateway.Ingress.Auth;
 using Microsoft.Extensions.Options;
 
@@ -27,6 +28,7 @@ public sealed partial class BatchRunner(
     private static readonly TimeSpan StatusCheck = TimeSpan.FromMilliseconds(500);
     private readonly string _holder = $"{Environment.MachineName}-{Guid.NewGuid():N}";
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly RateLimiter? _pace = Pace(options.Value.MaxLinesPerSecond);
 
     /// <summary>A batch was created: look for work now rather than at the next poll.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
@@ -133,8 +135,9 @@ public sealed partial class BatchRunner(
     private async Task RunLinesAsync(Batch batch, CallerIdentity owner, CancellationToken cancellationToken)
     {
         var concurrency = options.Value.Concurrency;
-        var inFlight = new Dictionary<int, Task<(BatchLineResult? Result, TimeSpan RetryAfter)>>();
-        var notBefore = new Dictionary<int, DateTimeOffset>();
+        var inFlight = new Dictionary<int, (BatchLine Line, Task<(BatchLineResult? Result, TimeSpan RetryAfter)> Run)>();
+        var retries = new Dictionary<int, (BatchLine Line, DateTimeOffset NotBefore)>();
+        var cursor = 0;
         var lastCheck = DateTimeOffset.MinValue;
         var open = true;
         while (true)
@@ -150,15 +153,24 @@ public sealed partial class BatchRunner(
             var exhausted = false;
             if (open && inFlight.Count < concurrency)
             {
-                var skip = inFlight.Keys.Concat(notBefore.Where(n => n.Value > now).Select(n => n.Key)).ToHashSet();
-                var next = await store.PendingLinesAsync(batch.Id, skip, concurrency - inFlight.Count, cancellationToken);
-                foreach (var line in next)
+                // Lines whose retry is due first, then new ones from where the runner got to.
+                var due = retries.Values.Where(r => r.NotBefore <= now).Select(r => r.Line).OrderBy(l => l.Number).Take(concurrency - inFlight.Count).ToList();
+                var next = due.Count < concurrency - inFlight.Count
+                    ? await store.PendingLinesAsync(batch.Id, cursor, concurrency - inFlight.Count - due.Count, cancellationToken)
+                    : [];
+                foreach (var line in due.Concat(next))
                 {
-                    notBefore.Remove(line.Number);
-                    inFlight[line.Number] = RunOneAsync(batch, owner, line, cancellationToken);
+                    if (_pace is not null)
+                    {
+                        using var token = await _pace.AcquireAsync(1, cancellationToken);
+                    }
+
+                    retries.Remove(line.Number);
+                    inFlight[line.Number] = (line, RunOneAsync(batch, owner, line, cancellationToken));
+                    cursor = Math.Max(cursor, line.Number);
                 }
 
-                exhausted = next.Count == 0;
+                exhausted = next.Count == 0 && due.Count == 0;
             }
 
             if (inFlight.Count == 0)
@@ -168,30 +180,37 @@ public sealed partial class BatchRunner(
                     break;
                 }
 
-                if (exhausted && notBefore.Count == 0)
+                if (exhausted && retries.Count == 0)
                 {
                     await store.MoveAsync(batch.Id, BatchStatus.InProgress, BatchStatus.Finalizing, time.GetUtcNow(), cancellationToken);
                     return;
                 }
 
-                var earliest = notBefore.Count == 0 ? now + Poll : notBefore.Values.Min();
+                var earliest = retries.Count == 0 ? now + Poll : retries.Values.Min(r => r.NotBefore);
                 await Task.Delay(Min(earliest - now, Poll), time, cancellationToken);
                 continue;
             }
 
-            await Task.WhenAny(inFlight.Values.Append(Task.Delay(StatusCheck, time, cancellationToken)));
-            foreach (var (number, task) in inFlight.Where(f => f.Value.IsCompleted).ToList())
+            await Task.WhenAny(inFlight.Values.Select(f => (Task)f.Run).Append(Task.Delay(StatusCheck, time, cancellationToken)));
+            var results = new List<BatchLineResult>();
+            foreach (var (number, (line, run)) in inFlight.Where(f => f.Value.Run.IsCompleted).ToList())
             {
                 inFlight.Remove(number);
-                var (result, retryAfter) = await task;
+                var (result, retryAfter) = await run;
                 if (result is not null)
                 {
-                    await store.CompleteLineAsync(batch.Id, result, cancellationToken);
+                    results.Add(result);
                 }
                 else
                 {
-                    notBefore[number] = time.GetUtcNow() + retryAfter;
+                    retries[number] = (line, time.GetUtcNow() + retryAfter);
                 }
+            }
+
+            if (results.Count > 0)
+            {
+                // The lines finished meanwhile are written together: one transaction, not one each.
+                await store.CompleteLinesAsync(batch.Id, results, cancellationToken);
             }
         }
 
@@ -291,6 +310,23 @@ public sealed partial class BatchRunner(
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    /// <summary>A token bucket refilled every 50 ms, so lines start evenly rather than in bursts.</summary>
+    private static TokenBucketRateLimiter? Pace(int linesPerSecond) => linesPerSecond == 0 ? null : new(new TokenBucketRateLimiterOptions
+    {
+        TokenLimit = Math.Max(1, linesPerSecond / 20),
+        TokensPerPeriod = Math.Max(1, linesPerSecond / 20),
+        ReplenishmentPeriod = TimeSpan.FromMilliseconds(50),
+        QueueLimit = int.MaxValue,
+        QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        AutoReplenishment = true,
+    });
+
+    public override void Dispose()
+    {
+        _pace?.Dispose();
+        base.Dispose();
+    }
 
     [LoggerMessage(EventId = 7001, Level = LogLevel.Error, Message = "Working on batch {BatchId} failed; trying again")]
     private static partial void LogFailed(ILogger logger, string? batchId, Exception exception);

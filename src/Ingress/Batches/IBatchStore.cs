@@ -38,11 +38,11 @@ public interface IBatchStore
 
     Task AddLinesAsync(string batchId, IReadOnlyList<BatchLine> lines, CancellationToken cancellationToken);
 
-    /// <summary>Lines without a result, in order, skipping those given.</summary>
-    Task<IReadOnlyList<BatchLine>> PendingLinesAsync(string batchId, IReadOnlySet<int> skip, int limit, CancellationToken cancellationToken);
+    /// <summary>Lines without a result after line <paramref name="after"/>, in order.</summary>
+    Task<IReadOnlyList<BatchLine>> PendingLinesAsync(string batchId, int after, int limit, CancellationToken cancellationToken);
 
-    /// <summary>Records a line's result and counts it; false if it already had one.</summary>
-    Task<bool> CompleteLineAsync(string batchId, BatchLineResult result, CancellationToken cancellationToken);
+    /// <summary>Records lines' results and counts them, in one transaction; a line that already had a result keeps it. Returns how many were new.</summary>
+    Task<int> CompleteLinesAsync(string batchId, IReadOnlyList<BatchLineResult> results, CancellationToken cancellationToken);
 
     /// <summary>Gives every line without a result this error (a batch that expired); returns how many.</summary>
     Task<int> FailPendingAsync(string batchId, string error, CancellationToken cancellationToken);

@@ -221,29 +221,28 @@ public sealed class SqlBatchStore(IDatabase database) : IBatchStore
         await transaction.CommitAsync(cancellationToken);
     }
 
-    public async Task<IReadOnlyList<BatchLine>> PendingLinesAsync(string batchId, IReadOnlySet<int> skip, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<BatchLine>> PendingLinesAsync(string batchId, int after, int limit, CancellationToken cancellationToken)
     {
+        // A range read on the primary key from where the runner got to: no rescan of the lines done.
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var select = connection.Command("""
             SELECT line_number, custom_id, model, body FROM gateway_batch_lines
-            WHERE batch_id = @batch AND done = 0 ORDER BY line_number LIMIT @limit
+            WHERE batch_id = @batch AND line_number > @after AND done = 0 ORDER BY line_number LIMIT @limit
             """);
         select.Parameter("@batch", batchId);
-        select.Parameter("@limit", limit + skip.Count);
+        select.Parameter("@after", after);
+        select.Parameter("@limit", limit);
         var lines = new List<BatchLine>();
         await using var reader = await select.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken) && lines.Count < limit)
+        while (await reader.ReadAsync(cancellationToken))
         {
-            if (!skip.Contains(reader.GetInt32(0)))
-            {
-                lines.Add(new BatchLine(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
-            }
+            lines.Add(new BatchLine(reader.GetInt32(0), reader.GetString(1), reader.GetString(2), reader.GetString(3)));
         }
 
         return lines;
     }
 
-    public async Task<bool> CompleteLineAsync(string batchId, BatchLineResult result, CancellationToken cancellationToken)
+    public async Task<int> CompleteLinesAsync(string batchId, IReadOnlyList<BatchLineResult> results, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -251,24 +250,35 @@ public sealed class SqlBatchStore(IDatabase database) : IBatchStore
             UPDATE gateway_batch_lines SET done = 1, status_code = @status, request_id = @request, response = @response, error = @error
             WHERE batch_id = @batch AND line_number = @number AND done = 0
             """, transaction);
-        line.Parameter("@status", result.StatusCode);
-        line.Parameter("@request", result.RequestId);
-        line.Parameter("@response", result.Response);
-        line.Parameter("@error", result.Error);
+        var status = line.Parameter("@status", null);
+        var request = line.Parameter("@request", null);
+        var response = line.Parameter("@response", null);
+        var error = line.Parameter("@error", null);
         line.Parameter("@batch", batchId);
-        line.Parameter("@number", result.Number);
-        var first = await line.ExecuteNonQueryAsync(cancellationToken) == 1;
-        if (first)
+        var number = line.Parameter("@number", 0);
+        int completed = 0, failed = 0;
+        foreach (var result in results)
         {
-            await using var count = connection.Command(
-                result.Succeeded ? "UPDATE gateway_batches SET completed = completed + 1 WHERE id = @batch" : "UPDATE gateway_batches SET failed = failed + 1 WHERE id = @batch",
-                transaction);
-            count.Parameter("@batch", batchId);
-            await count.ExecuteNonQueryAsync(cancellationToken);
+            status.Value = (object?)result.StatusCode ?? DBNull.Value;
+            request.Value = (object?)result.RequestId ?? DBNull.Value;
+            response.Value = (object?)result.Response ?? DBNull.Value;
+            error.Value = (object?)result.Error ?? DBNull.Value;
+            number.Value = result.Number;
+
+            // Only the first result of a line counts: one sent again after a restart changes nothing.
+            if (await line.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                _ = result.Succeeded ? completed++ : failed++;
+            }
         }
 
+        await using var count = connection.Command("UPDATE gateway_batches SET completed = completed + @completed, failed = failed + @failed WHERE id = @batch", transaction);
+        count.Parameter("@completed", completed);
+        count.Parameter("@failed", failed);
+        count.Parameter("@batch", batchId);
+        await count.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return first;
+        return completed + failed;
     }
 
     public async Task<int> FailPendingAsync(string batchId, string error, CancellationToken cancellationToken)
