@@ -31,8 +31,16 @@ public sealed class BatchLineExecutor(
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>The line's result, or null and how long to wait before trying it again.</summary>
-    public async Task<(BatchLineResult? Result, TimeSpan RetryAfter)> RunAsync(Batch batch, CallerIdentity owner, BatchLine line, CancellationToken cancellationToken)
+    /// <summary>How often an upstream's passing refusal (429, 5xx after every endpoint) is tried again before it becomes the line's result.</summary>
+    public const int MaxUpstreamRetries = 5;
+
+    /// <summary>
+    /// The line's result, or null and how long to wait before trying it again. An upstream refusal
+    /// that may pass (429, 5xx) is tried again while <paramref name="upstreamRetries"/> is below
+    /// <see cref="MaxUpstreamRetries"/>; <paramref name="refusedForNow"/> says the null came from one.
+    /// </summary>
+    public async Task<(BatchLineResult? Result, TimeSpan RetryAfter, bool RefusedForNow)> RunAsync(
+        Batch batch, CallerIdentity owner, BatchLine line, int upstreamRetries, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = Guid.NewGuid();
@@ -40,13 +48,13 @@ public sealed class BatchLineExecutor(
         if (await budgets.CheckAsync(owner, cancellationToken) is { } exhausted)
         {
             Record(exhausted.Status, null, default);
-            return (Failed(line, requestId, exhausted), TimeSpan.Zero);
+            return (Failed(line, requestId, exhausted), TimeSpan.Zero, false);
         }
 
         var lease = await limiter.AcquireAsync(owner, GatewayRateLimiter.Estimate(Encoding.UTF8.GetByteCount(line.Body)), cancellationToken);
         if (lease.Error is not null)
         {
-            return (null, TimeSpan.FromSeconds(Math.Max(1, lease.ResetSeconds)));
+            return (null, TimeSpan.FromSeconds(Math.Max(1, lease.ResetSeconds)), false);
         }
 
         var decision = selector.Select(line.Model, owner);
@@ -56,10 +64,10 @@ public sealed class BatchLineExecutor(
             if (refused.Code is "model_not_found" or "model_access_denied")
             {
                 Record(refused.Status, null, default);
-                return (Failed(line, requestId, refused), TimeSpan.Zero);
+                return (Failed(line, requestId, refused), TimeSpan.Zero, false);
             }
 
-            return (null, Soon(refused.RetryAfterSeconds));
+            return (null, Soon(refused.RetryAfterSeconds), false);
         }
 
         var answer = await router.RouteAsync(
@@ -68,7 +76,7 @@ public sealed class BatchLineExecutor(
         {
             // No answer from an upstream: the gateway's trouble, not the line's.
             await CorrectAsync(0);
-            return (null, Soon(answer.Error?.RetryAfterSeconds));
+            return (null, Soon(answer.Error?.RetryAfterSeconds), false);
         }
 
         var tokens = FailoverPolicy.IsSuccess(result) ? UsageTokens.From(result.Body) : default;
@@ -78,8 +86,14 @@ public sealed class BatchLineExecutor(
         }
 
         Record(result.StatusCode, answer, tokens);
+        if (FailoverPolicy.IsRetryable(result, true) && upstreamRetries < MaxUpstreamRetries)
+        {
+            // Every endpoint refused for now (rate limited, overloaded): that says nothing about the line.
+            return (null, TimeSpan.FromSeconds(Math.Clamp(result.RetryAfterSeconds ?? 2 << upstreamRetries, 1, 60)), true);
+        }
+
         var body = IsJson(result.Body) ? result.Body : JsonSerializer.Serialize(new { error = new { message = result.Body, type = "upstream_error" } });
-        return (new BatchLineResult(line.Number, result.StatusCode, requestId.ToString("N"), body, null), TimeSpan.Zero);
+        return (new BatchLineResult(line.Number, result.StatusCode, requestId.ToString("N"), body, null), TimeSpan.Zero, false);
 
         async Task CorrectAsync(int total)
         {

@@ -15,6 +15,10 @@ public sealed class BatchOptions
     [Range(1, 10_000_000, ErrorMessage = "Batches:MaxLines: must be from 1 to 10000000")]
     public int MaxLines { get; set; } = 50_000;
 
+    /// <summary>Batches one ingress works on at once, each with its own lease.</summary>
+    [Range(1, 64, ErrorMessage = "Batches:ParallelBatches: must be from 1 to 64")]
+    public int ParallelBatches { get; set; } = 4;
+
     /// <summary>Lines of one batch in flight at once from one ingress.</summary>
     [Range(1, 10_000, ErrorMessage = "Batches:Concurrency: must be from 1 to 10000")]
     public int Concurrency { get; set; } = 16;

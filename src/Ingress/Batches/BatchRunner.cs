@@ -33,8 +33,13 @@ public sealed partial class BatchRunner(
     /// <summary>A batch was created: look for work now rather than at the next poll.</summary>
     public void Wake() => _wake.Writer.TryWrite(true);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    /// <summary>Several workers, each leasing its own batch: one batch that cannot progress holds up no other.</summary>
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, options.Value.ParallelBatches).Select(_ => WorkerAsync(stoppingToken)));
+
+    private async Task WorkerAsync(CancellationToken stoppingToken)
     {
+        await Task.Yield();
         var lease = TimeSpan.FromSeconds(options.Value.LeaseSeconds);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -54,7 +59,12 @@ public sealed partial class BatchRunner(
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (OperationCanceledException)
+            {
+                // The lease was lost (another ingress has the batch now): look for other work.
+                LogLeaseLost(logger, batch?.Id);
+            }
+            catch (Exception ex)
             {
                 LogFailed(logger, batch?.Id, ex);
                 await Task.Delay(Poll, time, CancellationToken.None);
@@ -91,6 +101,13 @@ public sealed partial class BatchRunner(
             var owner = new CallerIdentity(batch.Owner, batch.Groups, "batch");
             while (await store.ReadAsync(batch.Id, work.Token) is { } current)
             {
+                if (current.Status == BatchStatus.Validating && time.GetUtcNow() >= current.ExpiresAt)
+                {
+                    // Not even validated within its window (the gateway was away that long): it expires with nothing done.
+                    await store.MoveAsync(current.Id, BatchStatus.Validating, BatchStatus.Expired, time.GetUtcNow(), work.Token);
+                    return;
+                }
+
                 switch (current.Status)
                 {
                     case BatchStatus.Validating:
@@ -119,7 +136,19 @@ public sealed partial class BatchRunner(
 
     private async Task ValidateAsync(Batch batch, CallerIdentity owner, CancellationToken cancellationToken)
     {
-        var (lines, errors) = await validator.ValidateAsync(batch, owner, options.Value.MaxLines, cancellationToken);
+        IReadOnlyList<BatchLine> lines;
+        IReadOnlyList<BatchError> errors;
+        try
+        {
+            (lines, errors) = await validator.ValidateAsync(batch, owner, options.Value.MaxLines, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not System.Data.Common.DbException)
+        {
+            // Whatever in the file the checks did not foresee fails this batch, not the runner.
+            LogLineFailed(logger, batch.Id, 0, ex);
+            (lines, errors) = ([], [new BatchError("invalid_file", "The input file could not be read as a batch.", null, null)]);
+        }
+
         if (errors.Count > 0)
         {
             await store.MoveAsync(batch.Id, BatchStatus.Validating, BatchStatus.Failed, time.GetUtcNow(), cancellationToken, errors: ErrorList(errors));
@@ -135,8 +164,9 @@ public sealed partial class BatchRunner(
     private async Task RunLinesAsync(Batch batch, CallerIdentity owner, CancellationToken cancellationToken)
     {
         var concurrency = options.Value.Concurrency;
-        var inFlight = new Dictionary<int, (BatchLine Line, Task<(BatchLineResult? Result, TimeSpan RetryAfter)> Run)>();
+        var inFlight = new Dictionary<int, (BatchLine Line, Task<(BatchLineResult? Result, TimeSpan RetryAfter, bool RefusedForNow)> Run)>();
         var retries = new Dictionary<int, (BatchLine Line, DateTimeOffset NotBefore)>();
+        var refusals = new Dictionary<int, int>();
         var cursor = 0;
         var lastCheck = DateTimeOffset.MinValue;
         var open = true;
@@ -166,7 +196,7 @@ public sealed partial class BatchRunner(
                     }
 
                     retries.Remove(line.Number);
-                    inFlight[line.Number] = (line, RunOneAsync(batch, owner, line, cancellationToken));
+                    inFlight[line.Number] = (line, RunOneAsync(batch, owner, line, refusals.GetValueOrDefault(line.Number), cancellationToken));
                     cursor = Math.Max(cursor, line.Number);
                 }
 
@@ -196,14 +226,19 @@ public sealed partial class BatchRunner(
             foreach (var (number, (line, run)) in inFlight.Where(f => f.Value.Run.IsCompleted).ToList())
             {
                 inFlight.Remove(number);
-                var (result, retryAfter) = await run;
+                var (result, retryAfter, refusedForNow) = await run;
                 if (result is not null)
                 {
                     results.Add(result);
+                    refusals.Remove(number);
                 }
                 else
                 {
                     retries[number] = (line, time.GetUtcNow() + retryAfter);
+                    if (refusedForNow)
+                    {
+                        refusals[number] = refusals.GetValueOrDefault(number) + 1;
+                    }
                 }
             }
 
@@ -223,17 +258,18 @@ public sealed partial class BatchRunner(
         }
     }
 
-    private async Task<(BatchLineResult? Result, TimeSpan RetryAfter)> RunOneAsync(Batch batch, CallerIdentity owner, BatchLine line, CancellationToken cancellationToken)
+    private async Task<(BatchLineResult? Result, TimeSpan RetryAfter, bool RefusedForNow)> RunOneAsync(
+        Batch batch, CallerIdentity owner, BatchLine line, int refusals, CancellationToken cancellationToken)
     {
         try
         {
-            return await executor.RunAsync(batch, owner, line, cancellationToken);
+            return await executor.RunAsync(batch, owner, line, refusals, cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // The line is not at fault for the gateway's trouble: it is tried again.
             LogLineFailed(logger, batch.Id, line.Number, ex);
-            return (null, Poll);
+            return (null, Poll, false);
         }
     }
 
@@ -246,14 +282,30 @@ public sealed partial class BatchRunner(
 
     private async Task RenewAsync(string batchId, TimeSpan lease, CancellationTokenSource work)
     {
+        var heldUntil = time.GetUtcNow() + lease;
         try
         {
             while (true)
             {
                 await Task.Delay(lease / 3, time, work.Token);
-                if (!await store.RenewLeaseAsync(batchId, _holder, time.GetUtcNow() + lease, work.Token))
+                try
                 {
-                    // Another ingress has the batch now: stop working on it.
+                    if (!await store.RenewLeaseAsync(batchId, _holder, time.GetUtcNow() + lease, work.Token))
+                    {
+                        // Another ingress has the batch now: stop working on it.
+                        await work.CancelAsync();
+                        return;
+                    }
+
+                    heldUntil = time.GetUtcNow() + lease;
+                }
+                catch (System.Data.Common.DbException) when (time.GetUtcNow() + (lease / 3) < heldUntil)
+                {
+                    // The database hiccuped: try again before the lease runs out.
+                }
+                catch (System.Data.Common.DbException)
+                {
+                    // The lease cannot be kept: stop before another ingress may take the batch.
                     await work.CancelAsync();
                     return;
                 }
@@ -336,6 +388,9 @@ public sealed partial class BatchRunner(
 
     [LoggerMessage(EventId = 7003, Level = LogLevel.Warning, Message = "Line {Line} of batch {BatchId} could not be run; trying again")]
     private static partial void LogLineFailed(ILogger logger, string batchId, int line, Exception exception);
+
+    [LoggerMessage(EventId = 7005, Level = LogLevel.Warning, Message = "Lost the lease of batch {BatchId}: another ingress has taken it over")]
+    private static partial void LogLeaseLost(ILogger logger, string? batchId);
 
     [LoggerMessage(EventId = 7004, Level = LogLevel.Information, Message = "Batch {BatchId} is {Status}")]
     private static partial void LogFinished(ILogger logger, string batchId, string status);

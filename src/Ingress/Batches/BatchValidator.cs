@@ -80,23 +80,22 @@ public sealed class BatchValidator(IFileStore files, EndpointSelector selector)
                     return (null, new BatchError("invalid_json_line", "The line is not a JSON object.", null, at));
                 }
 
-                if (!root.TryGetProperty("custom_id", out var id) || id.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(id.GetString()))
+                if (Text(root, "custom_id") is not { Length: > 0 } customId || customId.Contains('\0', StringComparison.Ordinal))
                 {
-                    return (null, new BatchError("missing_required_parameter", "Each line needs a string 'custom_id'.", "custom_id", at));
+                    return (null, new BatchError("missing_required_parameter", "Each line needs a 'custom_id': a non-empty string of valid Unicode without NUL.", "custom_id", at));
                 }
 
-                var customId = id.GetString()!;
                 if (!ids.Add(customId))
                 {
                     return (null, new BatchError("duplicate_custom_id", $"The custom_id '{customId}' is used by more than one line.", "custom_id", at));
                 }
 
-                if (!root.TryGetProperty("method", out var method) || method.ValueKind != JsonValueKind.String || method.GetString() != "POST")
+                if (Text(root, "method") != "POST")
                 {
                     return (null, new BatchError("invalid_value", "'method' must be \"POST\".", "method", at));
                 }
 
-                if (!root.TryGetProperty("url", out var url) || url.ValueKind != JsonValueKind.String || url.GetString() != batch.Endpoint)
+                if (Text(root, "url") != batch.Endpoint)
                 {
                     return (null, new BatchError("invalid_value", $"'url' must be the batch's endpoint, \"{batch.Endpoint}\".", "url", at));
                 }
@@ -107,6 +106,11 @@ public sealed class BatchValidator(IFileStore files, EndpointSelector selector)
                 }
 
                 var raw = body.GetRawText();
+                if (raw.Contains("\\u0000", StringComparison.Ordinal))
+                {
+                    return (null, new BatchError("invalid_value", "The body holds a NUL character, which the gateway does not store.", "body", at));
+                }
+
                 var (model, stream, invalid) = RequestValidator.Validate(route, Encoding.UTF8.GetBytes(raw));
                 if (invalid is not null)
                 {
@@ -125,6 +129,24 @@ public sealed class BatchValidator(IFileStore files, EndpointSelector selector)
 
                 return (new BatchLine(at, customId, model!, raw), null);
             }
+        }
+    }
+
+    /// <summary>A string property's value; null if absent, not a string, or not valid Unicode (an escaped lone surrogate).</summary>
+    private static string? Text(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+
+        try
+        {
+            return value.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 }

@@ -24,7 +24,7 @@ public sealed class SqlBatchStore(IDatabase database) : IBatchStore
             """);
         insert.Parameter("@id", batch.Id);
         insert.Parameter("@owner", batch.Owner);
-        insert.Parameter("@groups", string.Join(' ', batch.Groups));
+        insert.Parameter("@groups", System.Text.Json.JsonSerializer.Serialize(batch.Groups));
         insert.Parameter("@endpoint", batch.Endpoint);
         insert.Parameter("@input", batch.InputFileId);
         insert.Parameter("@window", batch.CompletionWindow);
@@ -191,6 +191,18 @@ public sealed class SqlBatchStore(IDatabase database) : IBatchStore
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
+        // Only while the batch is still being validated (its owner may have cancelled it, or another
+        // ingress taken it over and moved on).
+        await using (var check = connection.Command("SELECT status FROM gateway_batches WHERE id = @batch", transaction))
+        {
+            check.Parameter("@batch", batchId);
+            if (await check.ExecuteScalarAsync(cancellationToken) as string != BatchStatus.Validating)
+            {
+                await transaction.RollbackAsync(cancellationToken);
+                return;
+            }
+        }
+
         // A validation cut short (the ingress stopped) may have stored lines already: start afresh.
         await using (var clear = connection.Command("DELETE FROM gateway_batch_lines WHERE batch_id = @batch", transaction))
         {
@@ -343,7 +355,7 @@ public sealed class SqlBatchStore(IDatabase database) : IBatchStore
         }
 
         return new Batch(
-            reader.GetString(0), reader.GetString(1), reader.GetString(2).Split(' ', StringSplitOptions.RemoveEmptyEntries), reader.GetString(3), reader.GetString(4),
+            reader.GetString(0), reader.GetString(1), System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetString(3), reader.GetString(4),
             reader.GetString(5), reader.GetString(6), Text(7), Text(8), At(9), At(10), times,
             reader.GetInt32(18), reader.GetInt32(19), reader.GetInt32(20), Text(21), Text(22));
     }

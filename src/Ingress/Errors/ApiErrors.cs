@@ -135,6 +135,12 @@ public static class ApiErrors
     public static ApiError FileNotUtf8(int line) =>
         new(400, InvalidRequest, "invalid_encoding", $"Line {line} of the file is not valid UTF-8.", "file");
 
+    public static ApiError StorageUnavailable() =>
+        new(503, Unavailable, "storage_unavailable", "The gateway's database could not take the file; try again shortly.", null, 5);
+
+    public static ApiError FileHasNul(int line) =>
+        new(400, InvalidRequest, "invalid_value", $"Line {line} of the file holds a NUL character, which the gateway does not store.", "file");
+
     public static ApiError FileEmpty() =>
         new(400, InvalidRequest, "invalid_value", "The file is empty.", "file");
 

@@ -19,6 +19,12 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
     public const string BatchPurpose = "batch";
 
     private const int LinesPerWrite = 500;
+
+    /// <summary>Text held for one write to the store at most: a few long lines are written at once, not 500 of them.</summary>
+    private const long BytesPerWrite = 4 * 1024 * 1024;
+
+    /// <summary>The longest <c>purpose</c> value read.</summary>
+    private const int MaxPurposeChars = 64;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public async Task<(StoredFile? File, ApiError? Error)> ReadAsync(HttpRequest request, string owner, DateTimeOffset now, CancellationToken cancellationToken)
@@ -47,7 +53,8 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 if (name == "purpose")
                 {
                     using var text = new StreamReader(section.Body, Encoding.UTF8);
-                    purpose = (await text.ReadToEndAsync(cancellationToken)).Trim();
+                    var buffer = new char[MaxPurposeChars + 1];
+                    purpose = new string(buffer, 0, await text.ReadBlockAsync(buffer, cancellationToken)).Trim();
                 }
                 else if (name == "file" && file is null)
                 {
@@ -65,11 +72,16 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 }
             }
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or BadHttpRequestException)
+        catch (Exception ex) when (ex is IOException or InvalidDataException or OperationCanceledException or BadHttpRequestException or System.Data.Common.DbException)
         {
             if (file is not null)
             {
                 await store.DiscardAsync(file.Id, CancellationToken.None);
+            }
+
+            if (ex is System.Data.Common.DbException)
+            {
+                return (null, ApiErrors.StorageUnavailable());
             }
 
             if (ex is BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge })
@@ -107,16 +119,21 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
     {
         var pipe = PipeReader.Create(body);
         var batch = new List<string>(LinesPerWrite);
+        long batchBytes = 0;
+        var blank = 0;
         var stored = 0;
-        var requests = 0;
+        var lines = 0;
         long bytes = 0;
+        var scanned = 0L;
         var endsWithLineFeed = false;
         while (true)
         {
             var result = await pipe.ReadAsync(cancellationToken);
             var buffer = result.Buffer;
             bytes += buffer.Length;
-            while (buffer.PositionOf((byte)'\n') is { } end)
+
+            // Only what arrived since the last read is searched for line feeds: a long line costs one pass.
+            while (buffer.Slice(scanned).PositionOf((byte)'\n') is { } end)
             {
                 if (Add(buffer.Slice(0, end)) is { } error)
                 {
@@ -124,8 +141,11 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 }
 
                 buffer = buffer.Slice(buffer.GetPosition(1, end));
+                scanned = 0;
                 endsWithLineFeed = true;
             }
+
+            scanned = buffer.Length;
 
             bytes -= buffer.Length;
             if (bytes + buffer.Length > maxBytes)
@@ -157,11 +177,12 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
             }
 
             pipe.AdvanceTo(buffer.Start, buffer.End);
-            if (batch.Count >= LinesPerWrite)
+            if (batch.Count >= LinesPerWrite || batchBytes >= BytesPerWrite)
             {
                 await store.AppendAsync(fileId, stored, batch, cancellationToken);
                 stored += batch.Count;
                 batch.Clear();
+                batchBytes = 0;
             }
         }
 
@@ -171,6 +192,7 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
             await store.AppendAsync(fileId, stored, batch, cancellationToken);
         }
 
+        var requests = lines - blank;
         return requests == 0 ? (default, ApiErrors.FileEmpty()) : ((bytes, requests, endsWithLineFeed), null);
 
         ApiError? Add(ReadOnlySequence<byte> line)
@@ -191,13 +213,17 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 return ApiErrors.FileNotUtf8(number);
             }
 
-            batch.Add(text);
-            if (!string.IsNullOrWhiteSpace(text) && ++requests > maxLines)
+            if (text.Contains('\0', StringComparison.Ordinal))
             {
-                return ApiErrors.FileHasTooManyLines(maxLines);
+                return ApiErrors.FileHasNul(number);
             }
 
-            return null;
+            batch.Add(text);
+            batchBytes += line.Length;
+
+            // Every line counts against the limit, blank ones too: a file of empty lines is no cheaper to store.
+            blank += string.IsNullOrWhiteSpace(text) ? 1 : 0;
+            return ++lines > maxLines ? ApiErrors.FileHasTooManyLines(maxLines) : null;
         }
     }
 }

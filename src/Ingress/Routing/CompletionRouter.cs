@@ -42,7 +42,9 @@ public sealed class CompletionRouter(
                 break;
             }
 
-            if (!health.TryAcquire(entry.EndpointId))
+            // A batch line never takes an endpoint's recovery probe: it may wait long on the batch
+            // queue, and interactive callers would wait for the endpoint meanwhile.
+            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId))
             {
                 continue;
             }
@@ -80,7 +82,9 @@ public sealed class CompletionRouter(
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
         var acceptWindow = now + TimeSpan.FromSeconds(batch ? o.BatchAcceptanceTimeoutSeconds : o.AcceptanceTimeoutSeconds);
-        var attemptWindow = now + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
+        // A batch line may wait its turn on the batch queue first: its attempt gets its full time
+        // after the latest moment it can be taken, and a timeout says nothing against the endpoint.
+        var attemptWindow = (batch ? acceptWindow : now) + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
 
         // A caller's own short deadline says nothing about the endpoint: only a full window that
         // expires counts against it.
@@ -115,7 +119,9 @@ public sealed class CompletionRouter(
             CompletionResult? result;
             try
             {
-                result = await WaitAsync(waiting.Result.Task, Min(attemptDeadline + Grace, deadline), cancellationToken);
+                // A batch line's time runs from when a dispatcher took it, not from when it was queued.
+                var resultBy = batch ? Min(time.GetUtcNow() + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds), attemptDeadline) : attemptDeadline;
+                result = await WaitAsync(waiting.Result.Task, Min(resultBy + Grace, deadline), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -128,7 +134,7 @@ public sealed class CompletionRouter(
             if (result is null)
             {
                 await AbandonAsync(waiting);
-                if (attemptDeadline == attemptWindow)
+                if (attemptDeadline == attemptWindow && !batch)
                 {
                     recorded = await FailedAsync(id, "timeout", null);
                 }
@@ -152,7 +158,7 @@ public sealed class CompletionRouter(
             var answer = new RoutedAnswer(result, null, id, attempt);
             if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
             {
-                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || attemptDeadline == attemptWindow))
+                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || (attemptDeadline == attemptWindow && !batch)))
                 {
                     var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfterSeconds : null;
                     recorded = await FailedAsync(id, FailoverPolicy.Kind(result), retryAfter);
@@ -163,7 +169,7 @@ public sealed class CompletionRouter(
 
             if (result.Outcome == CompletionOutcome.TimedOut)
             {
-                if (attemptDeadline == attemptWindow)
+                if (attemptDeadline == attemptWindow && !batch)
                 {
                     recorded = await FailedAsync(id, "timeout", null);
                 }

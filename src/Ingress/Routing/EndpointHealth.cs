@@ -33,6 +33,20 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
         }
     }
 
+    /// <summary>Whether the endpoint is in full health: not cooling down and not on probation after a cooldown.</summary>
+    public bool IsHealthy(string endpointId)
+    {
+        if (!_states.TryGetValue(endpointId, out var state))
+        {
+            return true;
+        }
+
+        lock (state)
+        {
+            return state.CoolingUntil is null;
+        }
+    }
+
     /// <summary>
     /// Claims the endpoint for one attempt. A cooled-down endpoint whose cooldown has ended admits
     /// exactly one attempt (the probe) until that attempt is recorded.

@@ -70,6 +70,7 @@ public sealed class BatchesApiTests : IAsyncLifetime
             BatchUser.Line("unknown-model", model: "no-such-model"),
             """{"custom_id":"no-body","method":"POST","url":"/v1/chat/completions"}""",
             """{"custom_id":"get","method":"GET","url":"/v1/chat/completions","body":{}}""",
+            """{"custom_id":"\ud800","method":"POST","url":"/v1/chat/completions","body":{"model":"mock-gpt","messages":[{"role":"user","content":"x"}]}}""",
         };
 
         var id = await client.StartAsync(lines);
@@ -78,7 +79,7 @@ public sealed class BatchesApiTests : IAsyncLifetime
 
         Assert.Equal("failed", failed.GetProperty("status").GetString());
         Assert.Equal(
-            [(2, "invalid_json_line"), (3, "duplicate_custom_id"), (4, "invalid_value"), (5, "model_not_found"), (6, "missing_required_parameter"), (7, "invalid_value")],
+            [(2, "invalid_json_line"), (3, "duplicate_custom_id"), (4, "invalid_value"), (5, "model_not_found"), (6, "missing_required_parameter"), (7, "invalid_value"), (8, "missing_required_parameter")],
             errors);
         Assert.Equal(0, failed.GetProperty("request_counts").GetProperty("total").GetInt32());
         Assert.DoesNotContain(UsageRows.Read(_factory.UsagePath), r => r.Everything.Contains(id, StringComparison.Ordinal));
