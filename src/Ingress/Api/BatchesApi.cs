@@ -121,10 +121,10 @@ public static class BatchesApi
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         var query = context.Request.Query;
-        var limit = 20;
-        if (query["limit"] is { Count: > 0 } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 100))
+        var (limit, badLimit) = PageLimit.Read(query, 20, 100);
+        if (badLimit is not null)
         {
-            return ApiErrors.InvalidValue("limit", "'limit' must be a whole number from 1 to 100.").ToResult();
+            return badLimit.ToResult();
         }
 
         var page = await batches.ListAsync(caller.Subject, query["after"] is { Count: > 0 } a ? a.ToString() : null, limit + 1, cancellationToken);

@@ -46,10 +46,10 @@ public static class FilesApi
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         var query = context.Request.Query;
-        var limit = 10_000;
-        if (query["limit"] is { Count: > 0 } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 10_000))
+        var (limit, badLimit) = PageLimit.Read(query, 10_000, 10_000);
+        if (badLimit is not null)
         {
-            return ApiErrors.InvalidValue("limit", "'limit' must be a whole number from 1 to 10000.").ToResult();
+            return badLimit.ToResult();
         }
 
         var purpose = query["purpose"] is { Count: > 0 } p ? p.ToString() : null;

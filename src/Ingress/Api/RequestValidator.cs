@@ -85,7 +85,7 @@ public static class RequestValidator
     }
 
     /// <summary>A JSON string can hold an escaped lone surrogate (<c>"\ud800"</c>), which is valid JSON but no valid string.</summary>
-    private static bool TryGetString(JsonElement element, out string value)
+    public static bool TryGetString(JsonElement element, out string value)
     {
         try
         {

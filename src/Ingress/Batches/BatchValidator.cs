@@ -133,20 +133,6 @@ public sealed class BatchValidator(IFileStore files, EndpointSelector selector)
     }
 
     /// <summary>A string property's value; null if absent, not a string, or not valid Unicode (an escaped lone surrogate).</summary>
-    private static string? Text(JsonElement root, string name)
-    {
-        if (!root.TryGetProperty(name, out var value) || value.ValueKind != JsonValueKind.String)
-        {
-            return null;
-        }
-
-        try
-        {
-            return value.GetString();
-        }
-        catch (InvalidOperationException)
-        {
-            return null;
-        }
-    }
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && RequestValidator.TryGetString(value, out var text) ? text : null;
 }

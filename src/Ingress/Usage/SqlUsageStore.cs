@@ -132,7 +132,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockForMigrationAsync(connection, transaction, cancellationToken);
         await ExecuteAsync(connection, transaction, "CREATE TABLE IF NOT EXISTS usage_schema (version INTEGER NOT NULL)", cancellationToken);
-        await using (var read = Command(connection, transaction, "SELECT COALESCE(MAX(version), 0) FROM usage_schema"))
+        await using (var read = connection.Command("SELECT COALESCE(MAX(version), 0) FROM usage_schema", transaction))
         {
             var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             for (var next = version; next < Migrations.Count; next++)
@@ -150,15 +150,9 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         await using var connection = CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using var insert = Command(connection, transaction,
-            $"INSERT INTO usage_records ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})");
-        var parameters = Columns.ToDictionary(c => c, c =>
-        {
-            var parameter = insert.CreateParameter();
-            parameter.ParameterName = "@" + c;
-            insert.Parameters.Add(parameter);
-            return parameter;
-        });
+        await using var insert = connection.Command(
+            $"INSERT INTO usage_records ({string.Join(", ", Columns)}) VALUES ({string.Join(", ", Columns.Select(c => "@" + c))})", transaction);
+        var parameters = Columns.ToDictionary(c => c, c => insert.Parameter("@" + c, null));
         foreach (var record in records)
         {
             var time = record.Time.UtcDateTime;
@@ -198,17 +192,17 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             """;
         await using var connection = CreateConnection();
         await connection.OpenAsync(cancellationToken);
-        await using var select = Command(connection, null, sql);
-        Add(select, "@from", query.From.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
-        Add(select, "@to", query.To.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        await using var select = connection.Command(sql);
+        select.Parameter("@from", query.From.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
+        select.Parameter("@to", query.To.UtcDateTime.ToString(TimeFormat, CultureInfo.InvariantCulture));
         if (query.User is not null)
         {
-            Add(select, "@user", query.User);
+            select.Parameter("@user", query.User);
         }
 
         if (query.Group is not null)
         {
-            Add(select, "@group", "% " + EscapeLike(query.Group) + " %");
+            select.Parameter("@group", "% " + EscapeLike(query.Group) + " %");
         }
 
         var totals = new List<UsageTotal>();
@@ -233,25 +227,9 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
     private static string EscapeLike(string value) =>
         value.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
 
-    private static DbCommand Command(DbConnection connection, DbTransaction? transaction, string sql)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        return command;
-    }
-
-    private static void Add(DbCommand command, string name, object value)
-    {
-        var parameter = command.CreateParameter();
-        parameter.ParameterName = name;
-        parameter.Value = value;
-        command.Parameters.Add(parameter);
-    }
-
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
     {
-        await using var command = Command(connection, transaction, sql);
+        await using var command = connection.Command(sql, transaction);
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

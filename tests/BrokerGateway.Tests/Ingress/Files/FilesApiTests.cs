@@ -146,6 +146,19 @@ public sealed class FilesApiTests : IAsyncLifetime
         Assert.Contains("Line 2", (await Json.ReadAsync(response)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("/v1/files?limit=0")]
+    [InlineData("/v1/files?limit=10001")]
+    [InlineData("/v1/batches?limit=101")]
+    [InlineData("/v1/batches?limit=x")]
+    public async Task AListLimitOutOfRange_IsA400NamingLimit(string path)
+    {
+        var response = await Client().GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("limit", (await Json.ReadAsync(response)).GetProperty("error").GetProperty("param").GetString());
+    }
+
     [Fact]
     public async Task NotMultipart_IsA400()
     {
