@@ -38,6 +38,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
 
     public IReadOnlyList<ReceivedRequest> Received => [.. _received];
 
+    /// <summary>Cancelled when the process is asked to stop (SIGTERM, Ctrl+C): the host's console lifetime takes those signals.</summary>
+    public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
+
     public static async Task<FakeUpstreamServer> StartAsync(string url = "http://127.0.0.1:0", bool record = true)
     {
         var builder = WebApplication.CreateSlimBuilder();

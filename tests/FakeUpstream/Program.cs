@@ -14,12 +14,7 @@ public sealed class Program
 
         await Console.Out.WriteLineAsync($"fake upstream listening on {server.BaseUrl}");
         var stop = new TaskCompletionSource();
-        Console.CancelKeyPress += (_, e) =>
-        {
-            e.Cancel = true;
-            stop.TrySetResult();
-        };
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => stop.TrySetResult();
+        using var registration = server.Stopping.Register(stop.SetResult);
         await stop.Task;
     }
 }
