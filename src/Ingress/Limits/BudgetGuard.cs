@@ -1,4 +1,3 @@
-using System.Globalization;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Caching;
 using BrokerGateway.Ingress.Errors;
@@ -10,7 +9,8 @@ namespace BrokerGateway.Ingress.Limits;
 
 /// <summary>
 /// Refuses a request whose user or group has used up a daily or monthly token budget. The totals
-/// come from the durable usage records, so a restart resets nothing; each is reused for
+/// come from the durable daily totals written with the usage records (<see cref="Usage.UsageTotals"/>),
+/// so a restart resets nothing and a check reads at most a month of daily rows; each is reused for
 /// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time. When a
 /// total expires under load, the requests that need it share one query.
 /// </summary>
@@ -30,14 +30,14 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
         var now = time.GetUtcNow();
         var day = new DateTimeOffset(now.Year, now.Month, now.Day, 0, 0, 0, TimeSpan.Zero);
         var month = new DateTimeOffset(now.Year, now.Month, 1, 0, 0, 0, TimeSpan.Zero);
-        foreach (var (u, g, _, description, budget) in budgets)
+        foreach (var (scope, description, budget) in budgets)
         {
-            if (budget.TokensPerDay > 0 && await UsedAsync(u, g, day, cancellationToken) >= budget.TokensPerDay)
+            if (budget.TokensPerDay > 0 && await UsedAsync(scope, day, cancellationToken) >= budget.TokensPerDay)
             {
                 return ApiErrors.BudgetExhausted($"the daily budget of {budget.TokensPerDay} tokens for {description}", day.AddDays(1), (int)(day.AddDays(1) - now).TotalSeconds + 1);
             }
 
-            if (budget.TokensPerMonth > 0 && await UsedAsync(u, g, month, cancellationToken) >= budget.TokensPerMonth)
+            if (budget.TokensPerMonth > 0 && await UsedAsync(scope, month, cancellationToken) >= budget.TokensPerMonth)
             {
                 return ApiErrors.BudgetExhausted($"the monthly budget of {budget.TokensPerMonth} tokens for {description}", month.AddMonths(1), (int)(month.AddMonths(1) - now).TotalSeconds + 1);
             }
@@ -46,9 +46,10 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
         return null;
     }
 
-    private async Task<long> UsedAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken)
+    private async Task<long> UsedAsync(string scope, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        var key = $"budget:{user}:{group}:{since.ToString("O", CultureInfo.InvariantCulture)}";
+        var from = DateOnly.FromDateTime(since.UtcDateTime);
+        var key = $"budget:{scope}:{from.DayNumber}";
         if (cache.TryGetValue(key, out long used))
         {
             return used;
@@ -56,7 +57,7 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
 
         try
         {
-            used = await _queries.RunAsync(key, _ => store.TokensSinceAsync(user, group, since, CancellationToken.None), cancellationToken);
+            used = await _queries.RunAsync(key, _ => store.TokensSinceAsync(scope, from, CancellationToken.None), cancellationToken);
         }
         catch (System.Data.Common.DbException ex)
         {

@@ -9,7 +9,13 @@ namespace BrokerGateway.Ingress.Limits;
 /// </summary>
 public static class CallerScopes
 {
-    public sealed record Scope<T>(string? User, string? Group, string Key, string Description, T Setting);
+    public sealed record Scope<T>(string Key, string Description, T Setting);
+
+    /// <summary>The key of a user's counters and totals.</summary>
+    public static string UserKey(string subject) => $"u:{subject}";
+
+    /// <summary>The key of a group's counters and totals.</summary>
+    public static string GroupKey(string group) => $"g:{group}";
 
     public static List<Scope<T>> For<T>(CallerIdentity caller, T fallback, IReadOnlyDictionary<string, T> users, IReadOnlyDictionary<string, T> groups, Func<T, bool> isSet)
     {
@@ -17,14 +23,14 @@ public static class CallerScopes
         var own = users.TryGetValue(caller.Subject, out var setting) ? setting : fallback;
         if (isSet(own))
         {
-            scopes.Add(new Scope<T>(caller.Subject, null, $"u:{caller.Subject}", $"user '{caller.Subject}'", own));
+            scopes.Add(new Scope<T>(UserKey(caller.Subject), $"user '{caller.Subject}'", own));
         }
 
         foreach (var group in caller.Groups)
         {
             if (groups.TryGetValue(group, out var shared) && isSet(shared))
             {
-                scopes.Add(new Scope<T>(null, group, $"g:{group}", $"group '{group}'", shared));
+                scopes.Add(new Scope<T>(GroupKey(group), $"group '{group}'", shared));
             }
         }
 

@@ -36,7 +36,7 @@ public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<Ra
         string? exceeded = null;
         try
         {
-            foreach (var (_, _, scope, description, limit) in limits)
+            foreach (var (scope, description, limit) in limits)
             {
                 if (limit.RequestsPerMinute > 0)
                 {

@@ -13,6 +13,6 @@ public interface IUsageStore
 
     Task<IReadOnlyList<UsageTotal>> QueryAsync(UsageQuery query, CancellationToken cancellationToken);
 
-    /// <summary>Total tokens recorded since <paramref name="since"/> for one user or one group.</summary>
-    Task<long> TokensSinceAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken);
+    /// <summary>Total tokens recorded from the UTC day <paramref name="from"/> on, for one user or one group (<see cref="Limits.CallerScopes.UserKey"/>, <see cref="Limits.CallerScopes.GroupKey"/>).</summary>
+    Task<long> TokensSinceAsync(string scope, DateOnly from, CancellationToken cancellationToken);
 }

@@ -19,8 +19,8 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed", "batch_id",
     ];
 
-    /// <summary>The DDL of each schema version, in order; only ever appended to.</summary>
-    protected IReadOnlyList<string> Migrations =>
+    /// <summary>The DDL of each schema version (and the step that fills what it adds), in order; only ever appended to.</summary>
+    protected IReadOnlyList<Migration> Migrations =>
     [
         $"""
         CREATE TABLE usage_records (
@@ -110,6 +110,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             PRIMARY KEY (batch_id, line_number)
         );
         """,
+        new Migration(UsageTotals.Table, UsageTotals.BackfillAsync),
     ];
 
     /// <summary>The column definition of an auto-numbered primary key.</summary>
@@ -137,7 +138,12 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
             for (var next = version; next < Migrations.Count; next++)
             {
-                await ExecuteAsync(connection, transaction, Migrations[next], cancellationToken);
+                await ExecuteAsync(connection, transaction, Migrations[next].Sql, cancellationToken);
+                if (Migrations[next].Fill is { } fill)
+                {
+                    await fill(connection, transaction, cancellationToken);
+                }
+
                 await ExecuteAsync(connection, transaction, $"INSERT INTO usage_schema (version) VALUES ({next + 1})", cancellationToken);
             }
         }
@@ -157,7 +163,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         {
             var time = record.Time.UtcDateTime;
             parameters["time_utc"].Value = time.ToString(TimeFormat, CultureInfo.InvariantCulture);
-            parameters["day"].Value = time.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+            parameters["day"].Value = UsageTotals.Day(record.Time);
             parameters["request_id"].Value = record.RequestId.ToString("N");
             parameters["user_id"].Value = record.User;
             parameters["groups"].Value = GroupsColumn(record.Groups);
@@ -176,6 +182,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 
+        await UsageTotals.AddAsync(connection, transaction, records, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -215,10 +222,11 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         return totals;
     }
 
-    public async Task<long> TokensSinceAsync(string? user, string? group, DateTimeOffset since, CancellationToken cancellationToken)
+    public async Task<long> TokensSinceAsync(string scope, DateOnly from, CancellationToken cancellationToken)
     {
-        var totals = await QueryAsync(new UsageQuery(since, DateTimeOffset.MaxValue.AddYears(-1), UsageGrouping.Day, user, group), cancellationToken);
-        return totals.Sum(t => t.TotalTokens);
+        await using var connection = CreateConnection();
+        await connection.OpenAsync(cancellationToken);
+        return await UsageTotals.SinceAsync(connection, scope, from, cancellationToken);
     }
 
     /// <summary>Groups padded with spaces, so that one group is found with <c>LIKE '% name %'</c>.</summary>
@@ -226,6 +234,12 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
 
     private static string EscapeLike(string value) =>
         value.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);
+
+    /// <summary>One schema version: its DDL, and optionally a step that fills what it added from the rows already there.</summary>
+    protected sealed record Migration(string Sql, Func<DbConnection, DbTransaction, CancellationToken, Task>? Fill = null)
+    {
+        public static implicit operator Migration(string sql) => new(sql);
+    }
 
     private static async Task ExecuteAsync(DbConnection connection, DbTransaction transaction, string sql, CancellationToken cancellationToken)
     {

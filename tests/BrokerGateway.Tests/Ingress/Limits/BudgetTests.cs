@@ -43,4 +43,29 @@ public class BudgetTests
 
         Assert.Equal(HttpStatusCode.TooManyRequests, afterRestart.StatusCode);
     }
+
+    [Fact]
+    public async Task GroupBudget_IsSharedByItsMembers_AndNamesTheGroup()
+    {
+        var path = Path.Combine(Directory.CreateTempSubdirectory("bg-budget-").FullName, "usage.db");
+        await using var gateway = await StandaloneIngressFactory.CreateAsync(new()
+        {
+            ["Usage:SqlitePath"] = path,
+            ["Budgets:Groups:lab:TokensPerMonth"] = "40",
+            ["Budgets:CacheSeconds"] = "0",
+        });
+        await gateway.CreateReadyClientAsync();
+        var first = gateway.CreateClient(TestTokens.Issue("lab-member-1", groups: ["lab", "other"]));
+
+        await Eventually.Until(
+            () => first.PostAsync("/v1/chat/completions", Chat()),
+            r => r.StatusCode != HttpStatusCode.OK,
+            what: "the group's budget used up by one member");
+        var second = await gateway.CreateClient(TestTokens.Issue("lab-member-2", groups: ["lab"])).PostAsync("/v1/chat/completions", Chat());
+        var outsider = await gateway.CreateClient(TestTokens.Issue("outsider", groups: ["other"])).PostAsync("/v1/chat/completions", Chat());
+
+        Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);
+        Assert.Contains("monthly budget of 40 tokens for group 'lab'", (await Json.ReadAsync(second)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, outsider.StatusCode);
+    }
 }

@@ -1,0 +1,92 @@
+using BrokerGateway.Ingress.Usage;
+using BrokerGateway.Tests.Infrastructure;
+
+namespace BrokerGateway.Tests.Ingress.Usage;
+
+/// <summary>The daily token totals budgets read, on a real SQLite file and a real PostgreSQL.</summary>
+public class UsageTotalsTests
+{
+    private static readonly DateTimeOffset Today = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
+    private static readonly DateOnly TodayDate = DateOnly.FromDateTime(Today.UtcDateTime);
+
+    public static TheoryData<string> Databases => ["sqlite", "postgres"];
+
+    [SkippableTheory]
+    [MemberData(nameof(Databases))]
+    public async Task Totals_CountEachUserAndGroupByDay_AcrossBatches(string kind)
+    {
+        var (store, drop) = await StoreAsync(kind);
+        try
+        {
+            await store.InsertAsync([Record("alice", ["g1", "g2"], 10, Today), Record("bob", ["g1"], 5, Today)], CancellationToken.None);
+            await store.InsertAsync([Record("alice", ["g1"], 7, Today.AddDays(-1)), Record("alice", ["g2"], 0, Today)], CancellationToken.None);
+            await store.InsertAsync([Record("alice", [], 3, Today.AddHours(11).AddMinutes(59))], CancellationToken.None);
+
+            Assert.Equal(13, await store.TokensSinceAsync("u:alice", TodayDate, CancellationToken.None));
+            Assert.Equal(20, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(15, await store.TokensSinceAsync("g:g1", TodayDate, CancellationToken.None));
+            Assert.Equal(22, await store.TokensSinceAsync("g:g1", TodayDate.AddDays(-30), CancellationToken.None));
+            Assert.Equal(10, await store.TokensSinceAsync("g:g2", TodayDate, CancellationToken.None));
+            Assert.Equal(0, await store.TokensSinceAsync("u:carol", TodayDate, CancellationToken.None));
+        }
+        finally
+        {
+            await drop();
+        }
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Databases))]
+    public async Task Upgrade_FromASchemaWithoutTotals_FillsThemFromTheRecords(string kind)
+    {
+        var (store, drop) = await StoreAsync(kind);
+        try
+        {
+            await store.InsertAsync([Record("alice", ["g1", "g2"], 10, Today), Record("bob", ["g1"], 5, Today), Record("alice", ["g1"], 7, Today.AddDays(-1))], CancellationToken.None);
+
+            // The database as the release before the totals left it: records, no totals, schema version 3.
+            await using (var connection = await ((IDatabase)store).OpenAsync(CancellationToken.None))
+            {
+                await using var downgrade = connection.Command("DROP TABLE usage_totals; DELETE FROM usage_schema WHERE version = 4;");
+                await downgrade.ExecuteNonQueryAsync();
+            }
+
+            await store.MigrateAsync(CancellationToken.None);
+
+            Assert.Equal(10, await store.TokensSinceAsync("u:alice", TodayDate, CancellationToken.None));
+            Assert.Equal(17, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(22, await store.TokensSinceAsync("g:g1", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(10, await store.TokensSinceAsync("g:g2", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(5, await store.TokensSinceAsync("u:bob", TodayDate, CancellationToken.None));
+        }
+        finally
+        {
+            await drop();
+        }
+    }
+
+    private static UsageRecord Record(string user, string[] groups, int tokens, DateTimeOffset time) =>
+        new(time, Guid.NewGuid(), user, groups, "m", "e", "chat", 200, tokens / 2, tokens - tokens / 2, tokens, 1, 1, 1, false);
+
+    private static async Task<(SqlUsageStore Store, Func<Task> Drop)> StoreAsync(string kind)
+    {
+        if (kind == "postgres")
+        {
+            var (database, dropDatabase) = await PostgresDatabase.CreateAsync();
+            var postgres = new PostgresUsageStore(database);
+            await postgres.MigrateAsync(CancellationToken.None);
+            return (postgres, dropDatabase);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("bg-totals-");
+        var sqlite = new SqliteUsageStore(Path.Combine(folder.FullName, "usage.db"));
+        await sqlite.MigrateAsync(CancellationToken.None);
+        return (sqlite, () =>
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            folder.Delete(recursive: true);
+            return Task.CompletedTask;
+        }
+        );
+    }
+}
