@@ -85,6 +85,7 @@ public sealed class Program
             };
             var bearer = mode == "direct" ? null : token;
             await deployment.WaitUntilReadyAsync(Body, bearer);
+            await load.WarmUpAsync(deployment.Url, Body, bearer, Concurrencies[^1], TimeSpan.FromSeconds(options.WarmupSeconds));
             foreach (var concurrency in Concurrencies)
             {
                 await load.RunAsync(deployment.Url, Body, bearer, concurrency, options.Warmup);
