@@ -2,9 +2,9 @@ using System.Globalization;
 
 namespace BrokerGateway.Bench;
 
-/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --warmup-seconds N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N --stream-events N --batch-lines N --batch-pace N</c> (warm-up: seconds of load at concurrency 32 on each set-up before anything is measured, then N requests at each concurrency; 0 events or lines: no streaming, no batch runs; the pace is the gateway's Batches:MaxLinesPerSecond, its default if not given).</summary>
+/// <summary>Command-line settings: <c>--requests-c1 N --requests-c32 N --warmup N --warmup-seconds N --modes direct,standalone,rabbitmq,healthy-pair,flaky-pair,standalone-bare,standalone-quotas --rounds N --stream-events N --batch-lines N --batch-pace N --quota-pairs N</c> (warm-up: seconds of load at concurrency 32 on each set-up before anything is measured, then N requests at each concurrency; 0 events or lines: no streaming, no batch runs; the pace is the gateway's Batches:MaxLinesPerSecond, its default if not given; quota pairs: turns of (f) and (g) side by side, 0: none).</summary>
 /// <remarks>With several rounds the set-ups take turns (all modes once, then all again), so a slow spell of the machine falls on all of them.</remarks>
-public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, int WarmupSeconds, IReadOnlyList<string> Modes, int Rounds, int StreamEvents, int BatchLines, int? BatchPace)
+public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, int Warmup, int WarmupSeconds, IReadOnlyList<string> Modes, int Rounds, int StreamEvents, int BatchLines, int? BatchPace, int QuotaPairs)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -19,6 +19,7 @@ public sealed record BenchOptions(int RequestsAtOne, int RequestsAtThirtyTwo, in
             Math.Max(1, Number("--rounds", 1)),
             Math.Max(0, Number("--stream-events", 10_000)),
             Math.Max(0, Number("--batch-lines", 10_000)),
-            Value("--batch-pace") is { } pace ? int.Parse(pace, CultureInfo.InvariantCulture) : null);
+            Value("--batch-pace") is { } pace ? int.Parse(pace, CultureInfo.InvariantCulture) : null,
+            Math.Max(0, Number("--quota-pairs", 10)));
     }
 }

@@ -46,41 +46,19 @@ public sealed class Program
         foreach (var (round, mode) in Enumerable.Range(1, options.Rounds).SelectMany(r => options.Modes.Select(m => (r, m))))
         {
             var ingressPort = ServiceProcess.FreePort();
-            var common = new Dictionary<string, string>
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["Serilog__MinimumLevel__Default"] = "Warning",
-            };
-            var ingress = new Dictionary<string, string>(common)
-            {
-                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ingressPort}",
-                ["Auth__Jwt__SigningKey"] = jwt.SigningKey!,
-                ["Auth__Jwt__Issuer"] = jwt.Issuer!,
-                ["Auth__Jwt__Audience"] = jwt.Audience!,
-                ["METIS_STATUS_URL"] = manifest,
-                ["Usage__SqlitePath"] = Path.Combine(folder, $"usage-{mode}.db"),
-            };
-            if (options.BatchPace is { } pace)
-            {
-                ingress["Batches__MaxLinesPerSecond"] = pace.ToString(CultureInfo.InvariantCulture);
-            }
-
-            var keys = new Dictionary<string, string>
-            {
-                ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}", "pair-steady": "{{UpstreamKey}}", "pair-flaky": "{{UpstreamKey}}"}""",
-            };
+            var ingress = Ingress(mode, ingressPort);
             using var pair = mode is "healthy-pair" or "flaky-pair"
                 ? new PairOfUpstreams(steadyPort, flakyPort, failEvery: mode == "flaky-pair" ? 2 : null)
                 : null;
             using var deployment = mode switch
             {
                 "direct" => await Deployment.DirectAsync(upstreamUrl),
-                "standalone" => await Deployment.StandaloneAsync(Merge(ingress, keys), ingressPort),
-                "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, keys), Bare), ingressPort),
-                "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, keys), Quotas), ingressPort),
-                "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", common, ingress, keys, manifest, ingressPort),
-                "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", common, ingress, keys, pairManifest, ingressPort),
-                "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", common, ingress, keys, pairManifest, ingressPort),
+                "standalone" => await Deployment.StandaloneAsync(Merge(ingress, Keys), ingressPort),
+                "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, Keys), Bare), ingressPort),
+                "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, Keys), Quotas), ingressPort),
+                "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", ingress, manifest, ingressPort),
+                "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", ingress, pairManifest, ingressPort),
+                "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", ingress, pairManifest, ingressPort),
                 _ => throw new ArgumentException($"unknown mode '{mode}'"),
             };
             var bearer = mode == "direct" ? null : token;
@@ -114,19 +92,60 @@ public sealed class Program
             }
         }
 
+        QuotaPairs.Outcome? pairs = null;
+        if (options.QuotaPairs > 0 && options.Modes.Contains("standalone-quotas"))
+        {
+            var (barePort, quotaPort) = (ServiceProcess.FreePort(), ServiceProcess.FreePort());
+            using var bare = await Deployment.StandaloneAsync("(f) side by side", Merge(Merge(Ingress("pairs-bare", barePort), Keys), Bare), barePort);
+            using var quotas = await Deployment.StandaloneAsync("(g) side by side", Merge(Merge(Ingress("pairs-quotas", quotaPort), Keys), Quotas), quotaPort);
+            pairs = await QuotaPairs.RunAsync(load, bare, quotas, Body, token, options.QuotaPairs, TimeSpan.FromSeconds(options.WarmupSeconds));
+        }
+
         ResultTable.Print(rows, options.Rounds);
+        ResultTable.PrintQuotaPairs(pairs);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
         ResultTable.PrintBatches(batchRows, options.BatchLines);
         return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok)
-            || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) ? 1 : 0;
+            || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) || pairs?.Failures > 0 ? 1 : 0;
+
+        // The ingress settings of one set-up: its port, the shared JWT and manifest, its own usage database.
+        Dictionary<string, string> Ingress(string mode, int port)
+        {
+            var ingress = new Dictionary<string, string>(Common)
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+                ["Auth__Jwt__SigningKey"] = jwt.SigningKey!,
+                ["Auth__Jwt__Issuer"] = jwt.Issuer!,
+                ["Auth__Jwt__Audience"] = jwt.Audience!,
+                ["METIS_STATUS_URL"] = manifest,
+                ["Usage__SqlitePath"] = Path.Combine(folder, $"usage-{mode}.db"),
+            };
+            if (options.BatchPace is { } pace)
+            {
+                ingress["Batches__MaxLinesPerSecond"] = pace.ToString(CultureInfo.InvariantCulture);
+            }
+
+            return ingress;
+        }
     }
 
+    private static readonly Dictionary<string, string> Common = new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Serilog__MinimumLevel__Default"] = "Warning",
+    };
+
+    private static readonly Dictionary<string, string> Keys = new()
+    {
+        ["METIS_API_TOKENS"] = $$"""{"bench-endpoint": "{{UpstreamKey}}", "pair-steady": "{{UpstreamKey}}", "pair-flaky": "{{UpstreamKey}}"}""",
+    };
+
     private static async Task<Deployment> DistributedAsync(
-        string name, Dictionary<string, string> common, Dictionary<string, string> ingress, Dictionary<string, string> keys, string manifest, int ingressPort)
+        string name, Dictionary<string, string> ingress, string manifest, int ingressPort)
     {
         var broker = await FreshVirtualHostAsync();
-        var watcher = Merge(common, new() { ["RABBITMQ_URL"] = broker, ["METIS_STATUS_URL"] = manifest });
-        var dispatcher = Merge(Merge(common, keys), new() { ["RABBITMQ_URL"] = broker });
+        var watcher = Merge(Common, new() { ["RABBITMQ_URL"] = broker, ["METIS_STATUS_URL"] = manifest });
+        var dispatcher = Merge(Merge(Common, Keys), new() { ["RABBITMQ_URL"] = broker });
         return await Deployment.DistributedAsync(name, watcher, dispatcher, Merge(ingress, new() { ["RABBITMQ_URL"] = broker }), ingressPort);
     }
 

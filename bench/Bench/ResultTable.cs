@@ -53,6 +53,19 @@ public static class ResultTable
             $"Quota overhead at concurrency 32: (g) runs at {quotas.Result.RequestsPerSecond / bare.Result.RequestsPerSecond:0.00}× the req/s of (f) (median rounds); round by round: {string.Join(", ", perRound)}."));
     }
 
+    /// <summary>(g) against (f) side by side, taking turns: the steadier measure of the quota overhead.</summary>
+    public static void PrintQuotaPairs(QuotaPairs.Outcome? outcome)
+    {
+        if (outcome is null)
+        {
+            return;
+        }
+
+        Console.WriteLine();
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"Quota overhead side by side: (f) and (g) running at once, taking turns of {QuotaPairs.RequestsPerTurn} requests at concurrency {QuotaPairs.Concurrency} ({outcome.Pairs} pairs, order alternating): (g) at {outcome.Ratio:0.00}× the req/s of (f) over all turns; per pair median {outcome.MedianPairRatio:0.00}×, from {outcome.Lowest:0.00}× to {outcome.Highest:0.00}×; {outcome.Failures} failures."));
+    }
+
     /// <summary>The streaming table: time to the first event at concurrency 1 and events per second in one long stream, against the direct upstream.</summary>
     public static void PrintStreams(IReadOnlyList<StreamRow> rows, int events)
     {
