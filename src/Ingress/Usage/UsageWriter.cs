@@ -75,8 +75,19 @@ public sealed partial class UsageWriter(
             }
             catch (System.Data.Common.DbException ex) when (store.IsDataError(ex))
             {
-                // One row the database refuses must not hold up the others: write them one by one.
-                await WriteOneByOneAsync(batch);
+                if (batch.Count == 1)
+                {
+                    LogRefused(logger, batch[0].RequestId, ex.GetType().Name);
+                    return;
+                }
+
+                // One row the database refuses must not hold up the others: write them one by one,
+                // each with the same retries, so that an outage meanwhile is waited out, not fatal.
+                foreach (var record in batch)
+                {
+                    await WriteAsync([record], stoppingToken);
+                }
+
                 return;
             }
             catch (Exception ex) when (ex is System.Data.Common.DbException or InvalidOperationException or TimeoutException)
@@ -91,21 +102,6 @@ public sealed partial class UsageWriter(
 
                 await Task.Delay(delay, time, CancellationToken.None);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxBackoff.Ticks));
-            }
-        }
-    }
-
-    private async Task WriteOneByOneAsync(List<UsageRecord> batch)
-    {
-        foreach (var record in batch)
-        {
-            try
-            {
-                await store.InsertAsync([record], CancellationToken.None);
-            }
-            catch (System.Data.Common.DbException ex) when (store.IsDataError(ex))
-            {
-                LogRefused(logger, record.RequestId, ex.GetType().Name);
             }
         }
     }
