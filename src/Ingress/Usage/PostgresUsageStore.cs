@@ -17,6 +17,13 @@ public sealed class PostgresUsageStore(string connectionString) : SqlUsageStore
 
     protected override DbConnection CreateConnection() => new NpgsqlConnection(connectionString);
 
+    /// <summary>Waits for inserts in flight to commit and holds new ones back, so that a backfill reads every record.</summary>
+    protected override async Task LockRecordsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await using var command = connection.Command("LOCK TABLE usage_records IN SHARE MODE", transaction);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     protected override async Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

@@ -110,7 +110,7 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
             PRIMARY KEY (batch_id, line_number)
         );
         """,
-        new Migration(UsageTotals.Table, UsageTotals.BackfillAsync),
+        new Migration(UsageTotals.Table, FillTotalsAsync),
     ];
 
     /// <summary>The column definition of an auto-numbered primary key.</summary>
@@ -122,6 +122,9 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
 
     /// <summary>Whether the database refused a row's values (not a connection or server problem): retrying cannot help.</summary>
     public abstract bool IsDataError(DbException exception);
+
+    /// <summary>Keeps other writers of usage records out until the migration's transaction ends.</summary>
+    protected virtual Task LockRecordsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Serialises migrations between replicas, inside the migration's transaction.</summary>
     protected virtual Task LockForMigrationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) => Task.CompletedTask;
@@ -231,6 +234,15 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
 
     /// <summary>Groups padded with spaces, so that one group is found with <c>LIKE '% name %'</c>.</summary>
     private static string GroupsColumn(IReadOnlyList<string> groups) => " " + string.Join(" ", groups) + " ";
+
+    /// <summary>The groups of a <see cref="GroupsColumn"/> value.</summary>
+    internal static string[] GroupsOf(string column) => column.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    private async Task FillTotalsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    {
+        await LockRecordsAsync(connection, transaction, cancellationToken);
+        await UsageTotals.BackfillAsync(connection, transaction, cancellationToken);
+    }
 
     private static string EscapeLike(string value) =>
         value.Replace("!", "!!", StringComparison.Ordinal).Replace("%", "!%", StringComparison.Ordinal).Replace("_", "!_", StringComparison.Ordinal);

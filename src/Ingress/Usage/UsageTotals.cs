@@ -46,11 +46,16 @@ public static class UsageTotals
     {
         await using var select = connection.Command("SELECT COALESCE(SUM(tokens), 0) FROM usage_totals WHERE scope = @scope AND day >= @day");
         select.Parameter("@scope", scope);
-        select.Parameter("@day", from.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
+        select.Parameter("@day", Day(from));
         return Convert.ToInt64(await select.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    /// <summary>Fills the totals from the records already written, when the table is first made.</summary>
+    /// <summary>
+    /// Fills the totals from the records already written, when the table is first made. The caller
+    /// keeps other writers out meanwhile (see <see cref="SqlUsageStore"/>'s migration 4); records an
+    /// older version writes after the upgrade have no totals, so older replicas are stopped first.
+    /// A group name with a space in it was stored as two words, and is filled in as two groups.
+    /// </summary>
     public static async Task BackfillAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         var sums = new Dictionary<(string Scope, string Day), long>();
@@ -59,9 +64,9 @@ public static class UsageTotals
         {
             while (await reader.ReadAsync(cancellationToken))
             {
-                var (day, tokens) = (reader.GetString(2), reader.GetInt64(3));
+                var (day, tokens) = (reader.GetString(2), Convert.ToInt64(reader.GetValue(3), System.Globalization.CultureInfo.InvariantCulture));
                 Add(sums, CallerScopes.UserKey(reader.GetString(0)), day, tokens);
-                foreach (var group in reader.GetString(1).Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal))
+                foreach (var group in SqlUsageStore.GroupsOf(reader.GetString(1)).Distinct(StringComparer.Ordinal))
                 {
                     Add(sums, CallerScopes.GroupKey(group), day, tokens);
                 }
@@ -71,7 +76,10 @@ public static class UsageTotals
         await UpsertAsync(connection, transaction, sums, cancellationToken);
     }
 
-    public static string Day(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>The UTC day of a moment, as the <c>day</c> columns hold it.</summary>
+    public static string Day(DateTimeOffset time) => Day(DateOnly.FromDateTime(time.UtcDateTime));
+
+    public static string Day(DateOnly day) => day.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
 
     private static void Add(Dictionary<(string Scope, string Day), long> sums, string scope, string day, long tokens)
     {

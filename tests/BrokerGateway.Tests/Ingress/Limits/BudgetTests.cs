@@ -52,6 +52,7 @@ public class BudgetTests
         {
             ["Usage:SqlitePath"] = path,
             ["Budgets:Groups:lab:TokensPerMonth"] = "40",
+            ["Budgets:Groups:other:TokensPerMonth"] = "100000",
             ["Budgets:CacheSeconds"] = "0",
         });
         await gateway.CreateReadyClientAsync();
@@ -62,6 +63,7 @@ public class BudgetTests
             r => r.StatusCode != HttpStatusCode.OK,
             what: "the group's budget used up by one member");
         var second = await gateway.CreateClient(TestTokens.Issue("lab-member-2", groups: ["lab"])).PostAsync("/v1/chat/completions", Chat());
+        // "other" has its own, larger budget, which the first member's spending also counts against.
         var outsider = await gateway.CreateClient(TestTokens.Issue("outsider", groups: ["other"])).PostAsync("/v1/chat/completions", Chat());
 
         Assert.Equal(HttpStatusCode.TooManyRequests, second.StatusCode);

@@ -22,8 +22,12 @@ public class UsageTotalsTests
             await store.InsertAsync([Record("alice", ["g1"], 7, Today.AddDays(-1)), Record("alice", ["g2"], 0, Today)], CancellationToken.None);
             await store.InsertAsync([Record("alice", [], 3, Today.AddHours(11).AddMinutes(59))], CancellationToken.None);
 
+            // 01:00 in UTC+2 is 23:00 of the day before in UTC: counted on that day.
+            await store.InsertAsync([Record("alice", [], 100, new DateTimeOffset(2026, 11, 26, 1, 0, 0, TimeSpan.FromHours(2)))], CancellationToken.None);
+
             Assert.Equal(13, await store.TokensSinceAsync("u:alice", TodayDate, CancellationToken.None));
-            Assert.Equal(20, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(120, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(-1), CancellationToken.None));
+            Assert.Equal(0, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(1), CancellationToken.None));
             Assert.Equal(15, await store.TokensSinceAsync("g:g1", TodayDate, CancellationToken.None));
             Assert.Equal(22, await store.TokensSinceAsync("g:g1", TodayDate.AddDays(-30), CancellationToken.None));
             Assert.Equal(10, await store.TokensSinceAsync("g:g2", TodayDate, CancellationToken.None));
