@@ -9,6 +9,10 @@ public sealed class DispatcherOptions
     public const string BatchConcurrencyKey = "DISPATCHER_BATCH_CONCURRENCY";
     public const string ConnectTimeoutKey = "DISPATCHER_CONNECT_TIMEOUT_SECONDS";
     public const string HeartbeatKey = "DISPATCHER_HEARTBEAT_SECONDS";
+    public const string BreakerFailureRatioKey = "DISPATCHER_BREAKER_FAILURE_RATIO";
+    public const string BreakerMinimumCallsKey = "DISPATCHER_BREAKER_MINIMUM_CALLS";
+    public const string BreakerSamplingKey = "DISPATCHER_BREAKER_SAMPLING_SECONDS";
+    public const string BreakerBreakKey = "DISPATCHER_BREAKER_BREAK_SECONDS";
 
     /// <summary>endpoint_id → upstream API key, from <c>METIS_API_TOKENS</c>.</summary>
     public IReadOnlyDictionary<string, string> ApiTokens { get; set; } = new Dictionary<string, string>();
@@ -28,6 +32,17 @@ public sealed class DispatcherOptions
     public int ConnectTimeoutSeconds { get; set; } = 10;
 
     public int HeartbeatSeconds { get; set; } = 10;
+
+    /// <summary>The share of failed calls (unreachable or 5xx) within the sampling time that opens an endpoint's circuit.</summary>
+    public double BreakerFailureRatio { get; set; } = 0.5;
+
+    /// <summary>Calls within the sampling time below which the circuit never opens.</summary>
+    public int BreakerMinimumCalls { get; set; } = 10;
+
+    public int BreakerSamplingSeconds { get; set; } = 30;
+
+    /// <summary>How long an open circuit fails attempts at once, before one call is let through to try the upstream again.</summary>
+    public int BreakerBreakSeconds { get; set; } = 15;
 
     public override string ToString() => $"DispatcherOptions({ApiTokens.Count} keys, endpoints [{string.Join(",", Endpoints)}])";
 }

@@ -22,10 +22,19 @@ internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : ICo
         options.BatchConcurrency = ReadInt(DispatcherOptions.BatchConcurrencyKey, options.BatchConcurrency);
         options.ConnectTimeoutSeconds = ReadInt(DispatcherOptions.ConnectTimeoutKey, options.ConnectTimeoutSeconds);
         options.HeartbeatSeconds = ReadInt(DispatcherOptions.HeartbeatKey, options.HeartbeatSeconds);
+        options.BreakerFailureRatio = ReadDouble(DispatcherOptions.BreakerFailureRatioKey, options.BreakerFailureRatio);
+        options.BreakerMinimumCalls = ReadInt(DispatcherOptions.BreakerMinimumCallsKey, options.BreakerMinimumCalls);
+        options.BreakerSamplingSeconds = ReadInt(DispatcherOptions.BreakerSamplingKey, options.BreakerSamplingSeconds);
+        options.BreakerBreakSeconds = ReadInt(DispatcherOptions.BreakerBreakKey, options.BreakerBreakSeconds);
     }
 
     private int ReadInt(string key, int fallback) =>
         configuration[key] is { Length: > 0 } text ? (int.TryParse(text, out var value) ? value : -1) : fallback;
+
+    private double ReadDouble(string key, double fallback) =>
+        configuration[key] is { Length: > 0 } text
+            ? (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : double.NaN)
+            : fallback;
 
     private void ReadTokens(DispatcherOptions options)
     {
@@ -104,6 +113,26 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         if (options.HeartbeatSeconds is < 1 or > 300)
         {
             failures.Add($"{DispatcherOptions.HeartbeatKey}: must be a whole number of seconds from 1 to 300");
+        }
+
+        if (!(options.BreakerFailureRatio is > 0 and <= 1))
+        {
+            failures.Add($"{DispatcherOptions.BreakerFailureRatioKey}: must be a number above 0 and at most 1, such as 0.5");
+        }
+
+        if (options.BreakerMinimumCalls is < 2 or > 1_000_000)
+        {
+            failures.Add($"{DispatcherOptions.BreakerMinimumCallsKey}: must be a whole number from 2 to 1000000");
+        }
+
+        if (options.BreakerSamplingSeconds is < 1 or > 3600)
+        {
+            failures.Add($"{DispatcherOptions.BreakerSamplingKey}: must be a whole number of seconds from 1 to 3600");
+        }
+
+        if (options.BreakerBreakSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{DispatcherOptions.BreakerBreakKey}: must be a whole number of seconds from 1 to 86400");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

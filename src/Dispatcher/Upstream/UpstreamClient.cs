@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
+using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -16,22 +17,24 @@ namespace BrokerGateway.Dispatcher.Upstream;
 /// ingress's decision. While an endpoint's circuit is open, attempts fail at once as unreachable,
 /// without a call, and the ingress fails over.
 /// </summary>
-public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time)
+public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time, IOptions<DispatcherOptions> options)
 {
     public const string HttpClientName = "upstream";
 
     /// <summary>
-    /// The breaker opens when at least half of the last 30 s of calls, and at least 10 calls, failed
-    /// (unreachable or 5xx); it stays open 15 s. Timeouts do not count: a caller can shorten its own
+    /// The breaker opens when at least <c>DISPATCHER_BREAKER_FAILURE_RATIO</c> (half) of the calls
+    /// of the last <c>DISPATCHER_BREAKER_SAMPLING_SECONDS</c> (30), and at least
+    /// <c>DISPATCHER_BREAKER_MINIMUM_CALLS</c> (10) calls, failed (unreachable or 5xx); it stays open
+    /// <c>DISPATCHER_BREAKER_BREAK_SECONDS</c> (15). Timeouts do not count: a caller can shorten its own
     /// deadline at will, so they say too little about the endpoint (the ingress's cooldown weighs
     /// only full attempt timeouts).
     /// </summary>
-    private static readonly CircuitBreakerStrategyOptions<Reply> Breaker = new()
+    private readonly CircuitBreakerStrategyOptions<Reply> _breaker = new()
     {
-        FailureRatio = 0.5,
-        MinimumThroughput = 10,
-        SamplingDuration = TimeSpan.FromSeconds(30),
-        BreakDuration = TimeSpan.FromSeconds(15),
+        FailureRatio = options.Value.BreakerFailureRatio,
+        MinimumThroughput = options.Value.BreakerMinimumCalls,
+        SamplingDuration = TimeSpan.FromSeconds(options.Value.BreakerSamplingSeconds),
+        BreakDuration = TimeSpan.FromSeconds(options.Value.BreakerBreakSeconds),
         ShouldHandle = new PredicateBuilder<Reply>()
             .Handle<HttpRequestException>()
             .HandleResult(reply => reply.Status is 500 or 502 or 503 or 504),
@@ -46,13 +49,13 @@ public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time
     public readonly record struct Reply(int Status, string Body, int? RetryAfterSeconds, HttpResponseMessage? Events = null);
 
     private ResiliencePipeline<Reply> PipelineFor(string endpointId) =>
-        _pipelines.GetOrAdd(endpointId, static (_, t) => new ResiliencePipelineBuilder<Reply> { TimeProvider = t }
-            .AddCircuitBreaker(Breaker)
+        _pipelines.GetOrAdd(endpointId, static (_, state) => new ResiliencePipelineBuilder<Reply> { TimeProvider = state.Time }
+            .AddCircuitBreaker(state.Breaker)
             .AddTimeout(new TimeoutStrategyOptions
             {
                 TimeoutGenerator = args => ValueTask.FromResult(args.Context.Properties.GetValue(AttemptTimeout, Timeout.InfiniteTimeSpan)),
             })
-            .Build(), time);
+            .Build(), (Time: time, Breaker: _breaker));
 
     public async Task<CompletionResult> SendAsync(ManifestEntry entry, string apiKey, SubmitCompletion request, CancellationToken cancellationToken)
     {

@@ -74,11 +74,32 @@ public class DispatcherOptionsTests
     [InlineData("DISPATCHER_CONCURRENCY", "many")]
     [InlineData("DISPATCHER_CONNECT_TIMEOUT_SECONDS", "0")]
     [InlineData("DISPATCHER_HEARTBEAT_SECONDS", "-5")]
+    [InlineData("DISPATCHER_BREAKER_FAILURE_RATIO", "0")]
+    [InlineData("DISPATCHER_BREAKER_FAILURE_RATIO", "1.5")]
+    [InlineData("DISPATCHER_BREAKER_FAILURE_RATIO", "half")]
+    [InlineData("DISPATCHER_BREAKER_MINIMUM_CALLS", "1")]
+    [InlineData("DISPATCHER_BREAKER_SAMPLING_SECONDS", "0")]
+    [InlineData("DISPATCHER_BREAKER_BREAK_SECONDS", "0")]
     public void Bind_BadNumber_FailsNamingTheKey(string key, string value)
     {
         var (_, result) = Bind(new() { [key] = value });
 
         Assert.StartsWith(key + ":", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_BreakerThresholds_AreRead()
+    {
+        var (options, result) = Bind(new()
+        {
+            ["DISPATCHER_BREAKER_FAILURE_RATIO"] = "0.25",
+            ["DISPATCHER_BREAKER_MINIMUM_CALLS"] = "20",
+            ["DISPATCHER_BREAKER_SAMPLING_SECONDS"] = "60",
+            ["DISPATCHER_BREAKER_BREAK_SECONDS"] = "5",
+        });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal((0.25, 20, 60, 5), (options.BreakerFailureRatio, options.BreakerMinimumCalls, options.BreakerSamplingSeconds, options.BreakerBreakSeconds));
     }
 
     [Fact]
