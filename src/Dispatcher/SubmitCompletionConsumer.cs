@@ -101,8 +101,10 @@ public sealed partial class SubmitCompletionConsumer(
     private async Task<CompletionResult> StreamAsync(
         Contracts.Manifest.ManifestEntry entry, string key, SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
     {
-        // Every stream is counted: the upstream is asked for its usage whether the caller asked or not.
-        var (body, callerAskedUsage) = StreamUsage.Request(request.Body);
+        // Every stream is counted: the upstream is asked for its usage whether the caller asked or not —
+        // unless its manifest entry says it refuses the option; then the body goes as the caller sent
+        // it, whatever the upstream streams is relayed, and the ingress estimates what a stream used.
+        var (body, callerAskedUsage) = entry.StreamUsage ? StreamUsage.Request(request.Body) : (request.Body, true);
         IEventSource source;
         if (entry.IsMock)
         {

@@ -2,8 +2,10 @@ namespace BrokerGateway.Contracts.Manifest;
 
 /// <summary>
 /// One validated entry of the status manifest: the seed's six fields, keyed by the entry's name,
-/// the optional <c>weight</c> of weighted load balancing (default 1) and the optional
-/// <c>allowed_groups</c> that may use it (null: everyone the gateway admits).
+/// the optional <c>weight</c> of weighted load balancing (default 1), the optional
+/// <c>allowed_groups</c> that may use it (null: everyone the gateway admits), and the optional
+/// <c>stream_usage</c> (default true): false for an upstream that refuses
+/// <c>stream_options</c>, whose streams the gateway then counts by estimate.
 /// </summary>
 public sealed record ManifestEntry(
     string Name,
@@ -14,7 +16,8 @@ public sealed record ManifestEntry(
     string Url,
     string EndpointId,
     double Weight = 1,
-    IReadOnlyList<string>? AllowedGroups = null)
+    IReadOnlyList<string>? AllowedGroups = null,
+    bool StreamUsage = true)
 {
     /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
     public const string MockScheme = "mock";
@@ -34,6 +37,7 @@ public sealed record ManifestEntry(
         && Url == other.Url
         && EndpointId == other.EndpointId
         && Weight.Equals(other.Weight)
+        && StreamUsage == other.StreamUsage
         && (AllowedGroups ?? []).SequenceEqual(other.AllowedGroups ?? [], StringComparer.Ordinal)
         && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
 

@@ -105,12 +105,25 @@ public static partial class ManifestParser
             }
         }
 
+        var streamUsage = true;
+        if (value.TryGetProperty("stream_usage", out var usage) && usage.ValueKind != JsonValueKind.Null)
+        {
+            if (usage.ValueKind is JsonValueKind.True or JsonValueKind.False)
+            {
+                streamUsage = usage.GetBoolean();
+            }
+            else
+            {
+                problems.Add(new ManifestProblem(name, "stream_usage", "must be true or false (default true)"));
+            }
+        }
+
         if (problems.Count > before)
         {
             return null;
         }
 
-        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups);
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups, streamUsage);
     }
 
     private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)

@@ -83,6 +83,7 @@ public class ManifestParserTests
     [InlineData("\"model\":\"M\",\"weight\":\"2\"", "weight")]
     [InlineData("\"model\":\"M\",\"allowed_groups\":\"physics\"", "allowed_groups")]
     [InlineData("\"model\":\"M\",\"allowed_groups\":[\"\"]", "allowed_groups")]
+    [InlineData("\"model\":\"M\",\"stream_usage\":\"no\"", "stream_usage")]
     public void Parse_FieldWithBadValue_SkipsEntryNamingTheField(string replacement, string field)
     {
         var defaults = new Dictionary<string, string>
@@ -149,13 +150,22 @@ public class ManifestParserTests
     }
 
     [Fact]
-    public void Parse_OptionalWeightAndAllowedGroups_AreRead()
+    public void Parse_OptionalWeightAllowedGroupsAndStreamUsage_AreRead()
     {
-        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","weight":2.5,"allowed_groups":["physics","chemistry"]}}""");
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","weight":2.5,"allowed_groups":["physics","chemistry"],"stream_usage":false}}""");
 
         var entry = Assert.Single(result.Manifest!.Entries);
         Assert.Equal(2.5, entry.Weight);
         Assert.Equal(["physics", "chemistry"], entry.AllowedGroups);
+        Assert.False(entry.StreamUsage);
+    }
+
+    [Fact]
+    public void Parse_WithoutStreamUsage_AsksForUsage()
+    {
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a"}}""");
+
+        Assert.True(Assert.Single(result.Manifest!.Entries).StreamUsage);
     }
 
     [Fact]

@@ -109,6 +109,29 @@ public class StreamingTests
     }
 
     [SkippableFact]
+    public async Task AnEndpointMarkedWithoutStreamUsage_GetsTheBodyAsSent_AndItsStreamsAreCountedByEstimate()
+    {
+        await using var stack = await DistributedStack.CreateAsync();
+        stack.Manifest.Write(TestManifest.Entry("fake", stack.Upstream.BaseUrl.ToString(), "fake-endpoint", ["fake-model"], streamUsage: false));
+        await stack.StartWatcherAsync();
+        await stack.StartDispatcherAsync();
+        await stack.StartIngressAsync();
+        var client = await stack.ReadyClientAsync("fake-model");
+
+        using var response = await PostStreamAsync(client, StreamRequest("\"chunks\": 5"));
+        var events = await ServerSentEvents.ReadAsync(response);
+
+        Assert.Equal(new FakeStream(Chunks: 5).ClientEvents("fake-model"), events.Events);
+        Assert.DoesNotContain("stream_options", stack.Upstream.Received.Single().Body, StringComparison.Ordinal);
+        var row = await Eventually.Until(
+            () => Task.FromResult(UsageRows.Read(UsagePath(stack)).FirstOrDefault(r => r.Streamed)),
+            r => r is not null,
+            what: "the usage row of the stream");
+        Assert.Equal(200, row!.Status);
+        Assert.True(row.TotalTokens > 5, $"an estimate of the prompt and a token per event, not {row.TotalTokens}");
+    }
+
+    [SkippableFact]
     public async Task ACallerWhoAsksForUsage_GetsTheUsageEvent_AndTheRowCountsIt()
     {
         await using var stack = await DistributedStack.StartAsync();
