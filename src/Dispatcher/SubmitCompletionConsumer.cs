@@ -103,8 +103,8 @@ public sealed partial class SubmitCompletionConsumer(
     {
         // Every stream is counted: the upstream is asked for its usage whether the caller asked or not —
         // unless its manifest entry says it refuses the option; then the body goes as the caller sent
-        // it, whatever the upstream streams is relayed, and the ingress estimates what a stream used.
-        var (body, callerAskedUsage) = entry.StreamUsage ? StreamUsage.Request(request.Body) : (request.Body, true);
+        // it, and the ingress estimates what a stream used if the upstream does not say.
+        var (body, callerAskedUsage) = entry.StreamUsage ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
         IEventSource source;
         if (entry.IsMock)
         {

@@ -6,9 +6,9 @@ using System.Text.Json;
 namespace BrokerGateway.Dispatcher.Streaming;
 
 /// <summary>
-/// Every stream is counted: the upstream is always asked for <c>stream_options.include_usage</c>,
-/// and the usage-only event it then sends last is read here — and kept from a caller who did not
-/// ask for it.
+/// Every stream is counted: the upstream is asked for <c>stream_options.include_usage</c> (unless
+/// its manifest entry says it refuses the option), and the usage-only event it then sends last is
+/// read here — and kept from a caller who did not ask for it.
 /// </summary>
 public static class StreamUsage
 {
@@ -25,25 +25,38 @@ public static class StreamUsage
                 return (body, true);
             }
 
-            if (!root.TryGetProperty("stream_options", out var options))
+            if (!root.TryGetProperty("stream_options", out _))
             {
                 // The common case: add the option without rewriting the caller's JSON.
                 var end = body.LastIndexOf('}');
                 return (string.Concat(body.AsSpan(0, end), ",\"stream_options\":{\"include_usage\":true}", body.AsSpan(end)), false);
             }
 
-            if (options.ValueKind == JsonValueKind.Object && options.TryGetProperty("include_usage", out var asked) && asked.ValueKind == JsonValueKind.True)
-            {
-                return (body, true);
-            }
-
-            return (WithUsage(root), false);
+            return Asked(root) ? (body, true) : (WithUsage(root), false);
         }
         catch (JsonException)
         {
             return (body, true);
         }
     }
+
+    /// <summary>Whether the caller asked for usage itself; a body that is not a JSON object counts as asking (the upstream judges it).</summary>
+    public static bool CallerAsked(string body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            return document.RootElement.ValueKind != JsonValueKind.Object || Asked(document.RootElement);
+        }
+        catch (JsonException)
+        {
+            return true;
+        }
+    }
+
+    private static bool Asked(JsonElement root) =>
+        root.TryGetProperty("stream_options", out var options) && options.ValueKind == JsonValueKind.Object
+        && options.TryGetProperty("include_usage", out var asked) && asked.ValueKind == JsonValueKind.True;
 
     /// <summary>The body with <c>stream_options.include_usage</c> set, every other property as it was.</summary>
     private static string WithUsage(JsonElement root)

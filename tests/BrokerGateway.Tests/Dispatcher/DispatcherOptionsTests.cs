@@ -80,6 +80,9 @@ public class DispatcherOptionsTests
     [InlineData("DISPATCHER_BREAKER_MINIMUM_CALLS", "1")]
     [InlineData("DISPATCHER_BREAKER_SAMPLING_SECONDS", "0")]
     [InlineData("DISPATCHER_BREAKER_BREAK_SECONDS", "0")]
+    [InlineData("DISPATCHER_BREAKER_BREAK_SECONDS", "86401")]
+    [InlineData("DISPATCHER_BREAKER_SAMPLING_SECONDS", "3601")]
+    [InlineData("DISPATCHER_BREAKER_MINIMUM_CALLS", "1000001")]
     public void Bind_BadNumber_FailsNamingTheKey(string key, string value)
     {
         var (_, result) = Bind(new() { [key] = value });

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using BrokerGateway.FakeUpstream;
+using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Usage;
 using BrokerGateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -118,7 +119,9 @@ public class StreamingTests
         await stack.StartIngressAsync();
         var client = await stack.ReadyClientAsync("fake-model");
 
-        using var response = await PostStreamAsync(client, StreamRequest("\"chunks\": 5"));
+        var request = StreamRequest("\"chunks\": 5");
+        var sent = await request.ReadAsStringAsync();
+        using var response = await PostStreamAsync(client, request);
         var events = await ServerSentEvents.ReadAsync(response);
 
         Assert.Equal(new FakeStream(Chunks: 5).ClientEvents("fake-model"), events.Events);
@@ -128,7 +131,7 @@ public class StreamingTests
             r => r is not null,
             what: "the usage row of the stream");
         Assert.Equal(200, row!.Status);
-        Assert.True(row.TotalTokens > 5, $"an estimate of the prompt and a token per event, not {row.TotalTokens}");
+        Assert.Equal(GatewayRateLimiter.Estimate(System.Text.Encoding.UTF8.GetByteCount(sent)) + events.Events.Count, row.TotalTokens);
     }
 
     [SkippableFact]

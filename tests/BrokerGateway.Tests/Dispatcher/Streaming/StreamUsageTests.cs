@@ -58,6 +58,16 @@ public sealed class StreamUsageTests
     }
 
     [Theory]
+    [InlineData("""{"model":"m","stream":true}""", false)]
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"include_usage":false}}""", false)]
+    [InlineData("""{"model":"m","stream":true,"stream_options":{"include_usage":true}}""", true)]
+    [InlineData("""not json""", true)]
+    public void CallerAsked_IsTrueOnlyWhenTheCallerSetIncludeUsage_OrTheBodyIsTheUpstreamsToJudge(string body, bool asked)
+    {
+        Assert.Equal(asked, StreamUsage.CallerAsked(body));
+    }
+
+    [Theory]
     [InlineData("""{"choices":[],"usage":{"prompt_tokens":1,"completion_tokens":2,"total_tokens":3}}""", true)]
     [InlineData("""{"choices":[{"index":0,"delta":{}}],"usage" : {"total_tokens":3}}""", false)]
     public void AnEventWithAUsageObject_IsRead_AndSaysWhetherItHoldsNothingElse(string data, bool usageOnly)

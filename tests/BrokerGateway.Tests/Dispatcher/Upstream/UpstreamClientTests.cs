@@ -35,9 +35,11 @@ public sealed class UpstreamClientTests : IAsyncLifetime
         var client = new UpstreamClient(_services.GetRequiredService<IHttpClientFactory>(), time, Options.Create(options));
         _upstream.Behavior = new FakeBehavior(Status: 503);
 
+        // Three failures 20 s apart: within the configured 60 s, not within the default 30 s.
         var failures = new List<CompletionResult>();
         for (var i = 0; i < 3; i++)
         {
+            time.Advance(TimeSpan.FromSeconds(i == 0 ? 0 : 20));
             failures.Add(await SendAsync(client, time));
         }
 
