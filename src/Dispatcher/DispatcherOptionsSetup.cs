@@ -95,46 +95,26 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
             }
         }
 
-        if (options.Concurrency is < 1 or > 10_000)
-        {
-            failures.Add($"{DispatcherOptions.ConcurrencyKey}: must be a whole number from 1 to 10000");
-        }
-
-        if (options.BatchConcurrency is < 1 or > 10_000)
-        {
-            failures.Add($"{DispatcherOptions.BatchConcurrencyKey}: must be a whole number from 1 to 10000");
-        }
-
-        if (options.ConnectTimeoutSeconds is < 1 or > 300)
-        {
-            failures.Add($"{DispatcherOptions.ConnectTimeoutKey}: must be a whole number of seconds from 1 to 300");
-        }
-
-        if (options.HeartbeatSeconds is < 1 or > 300)
-        {
-            failures.Add($"{DispatcherOptions.HeartbeatKey}: must be a whole number of seconds from 1 to 300");
-        }
-
+        Whole(options.Concurrency, 1, 10_000, DispatcherOptions.ConcurrencyKey, "a whole number");
+        Whole(options.BatchConcurrency, 1, 10_000, DispatcherOptions.BatchConcurrencyKey, "a whole number");
+        Whole(options.ConnectTimeoutSeconds, 1, 300, DispatcherOptions.ConnectTimeoutKey, "a whole number of seconds");
+        Whole(options.HeartbeatSeconds, 1, 300, DispatcherOptions.HeartbeatKey, "a whole number of seconds");
         if (!(options.BreakerFailureRatio is > 0 and <= 1))
         {
             failures.Add($"{DispatcherOptions.BreakerFailureRatioKey}: must be a number above 0 and at most 1, such as 0.5");
         }
 
-        if (options.BreakerMinimumCalls is < 2 or > 1_000_000)
-        {
-            failures.Add($"{DispatcherOptions.BreakerMinimumCallsKey}: must be a whole number from 2 to 1000000");
-        }
-
-        if (options.BreakerSamplingSeconds is < 1 or > 3600)
-        {
-            failures.Add($"{DispatcherOptions.BreakerSamplingKey}: must be a whole number of seconds from 1 to 3600");
-        }
-
-        if (options.BreakerBreakSeconds is < 1 or > 86_400)
-        {
-            failures.Add($"{DispatcherOptions.BreakerBreakKey}: must be a whole number of seconds from 1 to 86400");
-        }
-
+        Whole(options.BreakerMinimumCalls, 2, 1_000_000, DispatcherOptions.BreakerMinimumCallsKey, "a whole number");
+        Whole(options.BreakerSamplingSeconds, 1, 3600, DispatcherOptions.BreakerSamplingKey, "a whole number of seconds");
+        Whole(options.BreakerBreakSeconds, 1, 86_400, DispatcherOptions.BreakerBreakKey, "a whole number of seconds");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+
+        void Whole(int value, int min, int max, string key, string what)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}: must be {what} from {min} to {max}"));
+            }
+        }
     }
 }
