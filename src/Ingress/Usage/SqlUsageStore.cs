@@ -139,10 +139,11 @@ public abstract class SqlUsageStore : IUsageStore, IDatabase
         await using (var read = connection.Command("SELECT COALESCE(MAX(version), 0) FROM usage_schema", transaction))
         {
             var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
-            for (var next = version; next < Migrations.Count; next++)
+            var migrations = Migrations;
+            for (var next = version; next < migrations.Count; next++)
             {
-                await ExecuteAsync(connection, transaction, Migrations[next].Sql, cancellationToken);
-                if (Migrations[next].Fill is { } fill)
+                await ExecuteAsync(connection, transaction, migrations[next].Sql, cancellationToken);
+                if (migrations[next].Fill is { } fill)
                 {
                     await fill(connection, transaction, cancellationToken);
                 }
