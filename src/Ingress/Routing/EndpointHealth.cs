@@ -5,10 +5,12 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>
-/// Which endpoints are in rotation. N consecutive retryable failures (or one 429/503 with
-/// <c>Retry-After</c>) take an endpoint out for a cooldown that doubles on each repeat up to a cap;
-/// when it ends, one request per ingress replica probes the endpoint (half-open) and its success
-/// puts it back.
+/// Which endpoints are in rotation. One incident — <c>Routing:FailuresBeforeCooldown</c> consecutive
+/// retryable failures, or one 429/503 with <c>Retry-After</c> — takes an endpoint out for one
+/// cooldown of <c>Routing:CooldownSeconds</c>, however many more failures of attempts already in
+/// flight arrive during it. When it ends, one request per ingress replica probes the endpoint
+/// (half-open): its success puts the endpoint back, its failure starts a cooldown twice as long as
+/// the last, up to <c>Routing:MaxCooldownSeconds</c>. Only the probe's own outcome doubles it.
 /// Changes are returned as <see cref="EndpointHealthChanged"/> for the caller to publish, and the
 /// same events from other ingress replicas are applied here, so every replica routes alike.
 /// </summary>
@@ -29,7 +31,7 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
         lock (state)
         {
-            return state.CoolingUntil is not { } until || (until <= time.GetUtcNow() && !state.Probing);
+            return state.CoolingUntil is not { } until || (until <= time.GetUtcNow() && !ProbeRunning(state));
         }
     }
 
@@ -49,10 +51,12 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
     /// <summary>
     /// Claims the endpoint for one attempt. A cooled-down endpoint whose cooldown has ended admits
-    /// exactly one attempt (the probe) until that attempt is recorded.
+    /// exactly one attempt, the probe (<paramref name="probe"/> is then true), until that attempt
+    /// is recorded or released — or, should it never be, until twice the attempt timeout has passed.
     /// </summary>
-    public bool TryAcquire(string endpointId)
+    public bool TryAcquire(string endpointId, out bool probe)
     {
+        probe = false;
         var state = StateOf(endpointId);
         lock (state)
         {
@@ -61,12 +65,13 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
                 return true;
             }
 
-            if (until > time.GetUtcNow() || state.Probing)
+            if (until > time.GetUtcNow() || ProbeRunning(state))
             {
                 return false;
             }
 
-            state.Probing = true;
+            state.ProbeSince = time.GetUtcNow();
+            probe = true;
             return true;
         }
     }
@@ -81,51 +86,67 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
             state.Failures = 0;
             state.Trips = 0;
             state.CoolingUntil = null;
-            state.Probing = false;
+            state.ProbeSince = null;
             return wasCooling ? Changed(endpointId, state) : null;
         }
     }
 
-    /// <summary>An attempt that neither succeeded nor failed (the caller went away): releases a probe claim.</summary>
-    public void Release(string endpointId)
+    /// <summary>An attempt that neither succeeded nor failed (the caller went away, the broker was away): a probe claim is given back.</summary>
+    public void Release(string endpointId, bool probe)
     {
+        if (!probe)
+        {
+            return;
+        }
+
         var state = StateOf(endpointId);
         lock (state)
         {
-            state.Probing = false;
+            state.ProbeSince = null;
         }
     }
 
-    /// <summary>A retryable failure; returns the change to publish when it takes the endpoint out of rotation.</summary>
-    public EndpointHealthChanged? RecordFailure(string endpointId, string kind, int? retryAfterSeconds = null)
+    /// <summary>
+    /// A retryable failure; returns the change to publish when it starts a cooldown. A failure
+    /// while a cooldown runs (or waits for its probe) belongs to the incident that started it and
+    /// changes nothing but the last error kind — unless it is the probe's own, or asks with
+    /// <c>Retry-After</c> for a longer pause than is left.
+    /// </summary>
+    public EndpointHealthChanged? RecordFailure(string endpointId, string kind, int? retryAfterSeconds = null, bool probe = false)
     {
         var o = options.Value;
         var state = StateOf(endpointId);
+        var now = time.GetUtcNow();
         lock (state)
         {
-            state.Failures++;
             state.LastErrorKind = kind;
-            var wasProbe = state.Probing;
-            state.Probing = false;
-            TimeSpan? cooldown = null;
-            if (retryAfterSeconds is > 0 and var seconds)
+            var retryAfter = retryAfterSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(Math.Min(seconds, o.MaxCooldownSeconds)) : (TimeSpan?)null;
+            if (probe)
             {
-                cooldown = TimeSpan.FromSeconds(Math.Min(seconds, o.MaxCooldownSeconds));
-            }
-            else if (wasProbe || state.Failures >= o.FailuresBeforeCooldown)
-            {
-                var factor = Math.Pow(2, Math.Min(state.Trips, 20));
-                cooldown = TimeSpan.FromSeconds(Math.Min(o.CooldownSeconds * factor, o.MaxCooldownSeconds));
+                // The recovery probe failed: the endpoint is not back, and the next pause is longer.
+                state.ProbeSince = null;
                 state.Trips++;
+                return Cool(endpointId, state, Max(retryAfter, Cooldown(o, state.Trips)));
             }
 
-            if (cooldown is null)
+            if (state.CoolingUntil is { } until)
             {
+                // An attempt that was already in flight when the incident began.
+                if (retryAfter is { } pause && now + pause > until)
+                {
+                    return Cool(endpointId, state, pause);
+                }
+
                 return null;
             }
 
-            state.CoolingUntil = time.GetUtcNow() + cooldown.Value;
-            return Changed(endpointId, state);
+            state.Failures++;
+            if (retryAfter is not null || state.Failures >= o.FailuresBeforeCooldown)
+            {
+                return Cool(endpointId, state, retryAfter ?? Cooldown(o, state.Trips));
+            }
+
+            return null;
         }
     }
 
@@ -152,7 +173,7 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
             state.LastErrorKind = change.LastErrorKind ?? state.LastErrorKind;
             if (change.CoolingUntil is null)
             {
-                state.Probing = false;
+                state.ProbeSince = null;
             }
         }
     }
@@ -184,6 +205,22 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
         }
     }
 
+    private static TimeSpan Cooldown(RoutingOptions o, int trips) =>
+        TimeSpan.FromSeconds(Math.Min(o.CooldownSeconds * Math.Pow(2, Math.Min(trips, 20)), o.MaxCooldownSeconds));
+
+    private static TimeSpan Max(TimeSpan? a, TimeSpan b) => a is { } x && x > b ? x : b;
+
+    /// <summary>A probe claim that was never recorded (its attempt lost) lapses, so the endpoint cannot stay out for good.</summary>
+    private bool ProbeRunning(State state) =>
+        state.ProbeSince is { } since && time.GetUtcNow() - since < TimeSpan.FromSeconds(2 * options.Value.AttemptTimeoutSeconds);
+
+    private EndpointHealthChanged Cool(string endpointId, State state, TimeSpan cooldown)
+    {
+        state.Failures = 0;
+        state.CoolingUntil = time.GetUtcNow() + cooldown;
+        return Changed(endpointId, state);
+    }
+
     private State StateOf(string endpointId) => _states.GetOrAdd(endpointId, static _ => new State());
 
     private EndpointHealthChanged Changed(string endpointId, State state)
@@ -194,13 +231,16 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
     private sealed class State
     {
+        /// <summary>Consecutive retryable failures since the last success, outside a cooldown.</summary>
         public int Failures { get; set; }
 
+        /// <summary>Failed probes since the endpoint last worked: the cooldown is <c>CooldownSeconds × 2^Trips</c>.</summary>
         public int Trips { get; set; }
 
         public DateTimeOffset? CoolingUntil { get; set; }
 
-        public bool Probing { get; set; }
+        /// <summary>When the running probe was admitted, if one is running.</summary>
+        public DateTimeOffset? ProbeSince { get; set; }
 
         public string? LastErrorKind { get; set; }
 

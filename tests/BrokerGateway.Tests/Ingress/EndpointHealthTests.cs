@@ -18,8 +18,8 @@ public class EndpointHealthTests
     {
         for (var i = 0; i < times; i++)
         {
-            Assert.True(_health.TryAcquire("e"));
-            _health.RecordFailure("e", "http_500");
+            Assert.True(_health.TryAcquire("e", out var probe));
+            _health.RecordFailure("e", "http_500", probe: probe);
         }
     }
 
@@ -34,7 +34,7 @@ public class EndpointHealthTests
         Assert.False(_health.IsAvailable("e"));
         Assert.Equal(_time.GetUtcNow().AddSeconds(30), _health.CoolingUntil("e"));
         _time.Advance(TimeSpan.FromSeconds(29));
-        Assert.False(_health.TryAcquire("e"));
+        Assert.False(_health.TryAcquire("e", out _));
     }
 
     [Fact]
@@ -53,14 +53,16 @@ public class EndpointHealthTests
         Fail(3);
         _time.Advance(TimeSpan.FromSeconds(30));
 
-        Assert.True(_health.TryAcquire("e"));
-        Assert.False(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out var probe));
+        Assert.True(probe);
+        Assert.False(_health.TryAcquire("e", out _));
         var change = _health.RecordSuccess("e");
 
         Assert.NotNull(change);
         Assert.Null(change.CoolingUntil);
-        Assert.True(_health.TryAcquire("e"));
-        Assert.True(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out probe));
+        Assert.False(probe);
+        Assert.True(_health.TryAcquire("e", out _));
     }
 
     [Fact]
@@ -71,8 +73,8 @@ public class EndpointHealthTests
         for (var i = 0; i < 6; i++)
         {
             _time.Advance(_health.CoolingUntil("e")!.Value - _time.GetUtcNow());
-            Assert.True(_health.TryAcquire("e"));
-            var change = _health.RecordFailure("e", "http_500")!;
+            Assert.True(_health.TryAcquire("e", out var probe));
+            var change = _health.RecordFailure("e", "http_500", probe: probe)!;
             cooldowns.Add((change.CoolingUntil!.Value - _time.GetUtcNow()).TotalSeconds);
         }
 
@@ -82,12 +84,12 @@ public class EndpointHealthTests
     [Fact]
     public void RetryAfter_CoolsDownForThatLongAtOnce()
     {
-        Assert.True(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out _));
         var change = _health.RecordFailure("e", "http_429", retryAfterSeconds: 7);
 
         Assert.Equal(_time.GetUtcNow().AddSeconds(7), change!.CoolingUntil);
         _time.Advance(TimeSpan.FromSeconds(7));
-        Assert.True(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out _));
     }
 
     [Fact]
@@ -113,10 +115,80 @@ public class EndpointHealthTests
     {
         Fail(3);
         _time.Advance(TimeSpan.FromSeconds(30));
-        Assert.True(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out var probe));
 
-        _health.Release("e");
+        _health.Release("e", probe);
 
-        Assert.True(_health.TryAcquire("e"));
+        Assert.True(_health.TryAcquire("e", out _));
+    }
+
+    [Fact]
+    public void FailuresOfAttemptsInFlight_DuringTheCooldown_NeitherExtendNorDoubleIt()
+    {
+        // Ten attempts were in flight when the endpoint broke: three trip the cooldown, the other
+        // seven fail during it. One incident, one cooldown of CooldownSeconds.
+        var claims = new List<bool>();
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(_health.TryAcquire("e", out var probe));
+            claims.Add(probe);
+        }
+
+        Assert.DoesNotContain(true, claims);
+        var changes = claims.Select(probe => _health.RecordFailure("e", "unreachable", probe: probe)).ToArray();
+
+        Assert.Single(changes, c => c is not null);
+        Assert.Equal(_time.GetUtcNow().AddSeconds(30), _health.CoolingUntil("e"));
+        _time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Null(_health.RecordFailure("e", "timeout"));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(20), _health.CoolingUntil("e"));
+    }
+
+    [Fact]
+    public void AFailureOfAnOldAttemptWhileTheProbeRuns_IsNotTakenForTheProbe()
+    {
+        Fail(3);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(_health.TryAcquire("e", out var probe));
+        Assert.True(probe);
+
+        // An attempt sent before the incident times out only now: the probe is still running.
+        Assert.Null(_health.RecordFailure("e", "timeout"));
+        Assert.False(_health.TryAcquire("e", out _));
+
+        // The probe's own failure doubles the cooldown, once.
+        var change = _health.RecordFailure("e", "http_500", probe: true)!;
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), change.CoolingUntil);
+    }
+
+    [Fact]
+    public void AProbeThatIsNeverRecorded_LapsesAfterTwiceTheAttemptTimeout()
+    {
+        var health = new EndpointHealth(_time, Options.Create(new RoutingOptions { FailuresBeforeCooldown = 1, CooldownSeconds = 30, AttemptTimeoutSeconds = 10 }));
+        Assert.True(health.TryAcquire("e", out _));
+        health.RecordFailure("e", "unreachable");
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(health.TryAcquire("e", out var probe));
+        Assert.True(probe);
+
+        _time.Advance(TimeSpan.FromSeconds(19));
+        Assert.False(health.TryAcquire("e", out _));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(health.TryAcquire("e", out probe));
+        Assert.True(probe);
+    }
+
+    [Fact]
+    public void ALongerRetryAfterDuringACooldown_ExtendsItWithoutDoubling()
+    {
+        Fail(3);
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        var change = _health.RecordFailure("e", "http_429", retryAfterSeconds: 120);
+
+        Assert.Equal(_time.GetUtcNow().AddSeconds(120), change!.CoolingUntil);
+        _time.Advance(TimeSpan.FromSeconds(120));
+        Assert.True(_health.TryAcquire("e", out var probe));
+        Assert.Equal(_time.GetUtcNow().AddSeconds(60), _health.RecordFailure("e", "http_500", probe: probe)!.CoolingUntil);
     }
 }
