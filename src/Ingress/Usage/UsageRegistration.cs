@@ -4,7 +4,11 @@ namespace BrokerGateway.Ingress.Usage;
 
 public static class UsageRegistration
 {
-    /// <summary>Usage records: SQLite file by default, PostgreSQL when <c>ConnectionStrings:Usage</c> names one; written off the request path.</summary>
+    /// <summary>
+    /// Usage records: SQLite file by default, PostgreSQL when <c>ConnectionStrings:Usage</c> names
+    /// one; written off the request path. Call it before adding anything else that touches the
+    /// database, so that its migrations run first.
+    /// </summary>
     public static IHostApplicationBuilder AddUsageRecords(this IHostApplicationBuilder builder)
     {
         builder.Services.AddOptions<UsageOptions>()
@@ -25,6 +29,7 @@ public static class UsageRegistration
         });
         builder.Services.AddSingleton<IUsageStore>(sp => sp.GetRequiredService<SqlUsageStore>());
         builder.Services.AddSingleton<IDatabase>(sp => sp.GetRequiredService<SqlUsageStore>());
+        builder.Services.AddHostedService<DatabaseMigrator>();
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService<UsageWriter>();
         return builder;

@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>
-/// Applies the schema migrations at start, then writes queued usage records in batches, one
-/// transaction each. A batch that fails is retried with back-off, never dropped; at a graceful
+/// Writes queued usage records in batches, one transaction each (the schema is migrated before,
+/// by <see cref="DatabaseMigrator"/>). A batch that fails is retried with back-off, never dropped; at a graceful
 /// stop, every queued record is written before the service exits.
 /// </summary>
 public sealed partial class UsageWriter(
@@ -16,13 +16,6 @@ public sealed partial class UsageWriter(
 {
     private const int StopAttempts = 5;
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromSeconds(30);
-
-    public override async Task StartAsync(CancellationToken cancellationToken)
-    {
-        // Migrations first: a database that cannot be reached or migrated stops the ingress at start.
-        await store.MigrateAsync(cancellationToken);
-        await base.StartAsync(cancellationToken);
-    }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
