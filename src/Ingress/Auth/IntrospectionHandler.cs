@@ -44,7 +44,7 @@ public sealed partial class IntrospectionHandler(
 
         if (!result.Active)
         {
-            return Refuse("the token is not active (expired, revoked or unknown)");
+            return Refuse(result.Refusal ?? "the token is not active (expired, revoked or unknown)");
         }
 
         var claims = new List<Claim> { new("sub", result.Subject!), new(CallerIdentity.MethodClaim, "introspection") };

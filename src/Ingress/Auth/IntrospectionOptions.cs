@@ -20,6 +20,12 @@ public sealed class IntrospectionOptions
     /// <summary>How long an answer is reused (never past the token's <c>exp</c>); bounds how long a revoked token keeps working.</summary>
     public int CacheSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// When set, an active answer must name it in <c>aud</c> (a string or an array) or as its
+    /// <c>client_id</c>: a token issued for another service of the same identity provider is refused.
+    /// </summary>
+    public string? Audience { get; set; }
+
     /// <summary>The response field holding the caller's id.</summary>
     public string SubjectField { get; set; } = "sub";
 

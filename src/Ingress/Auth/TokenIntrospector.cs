@@ -113,6 +113,29 @@ public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<Intro
             JsonValueKind.String => g.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             _ => [],
         } : [];
-        return new IntrospectionResult(active && subject is not null, subject, groups, expires);
+        var refusal = !active ? null
+            : string.IsNullOrWhiteSpace(subject) ? "the introspection answer names no subject"
+            : o.Audience is { Length: > 0 } audience && !IsFor(root, audience) ? "the token was not issued for this gateway (audience and client_id do not match)"
+            : null;
+        return new IntrospectionResult(active && refusal is null, subject, groups, expires, refusal);
+    }
+
+    /// <summary>Whether the answer's <c>aud</c> (a string or an array) holds the audience, or its <c>client_id</c> is it.</summary>
+    private static bool IsFor(JsonElement root, string audience)
+    {
+        if (root.TryGetProperty("aud", out var aud))
+        {
+            if (aud.ValueKind == JsonValueKind.String && aud.GetString() == audience)
+            {
+                return true;
+            }
+
+            if (aud.ValueKind == JsonValueKind.Array && aud.EnumerateArray().Any(a => a.ValueKind == JsonValueKind.String && a.GetString() == audience))
+            {
+                return true;
+            }
+        }
+
+        return root.TryGetProperty("client_id", out var client) && client.ValueKind == JsonValueKind.String && client.GetString() == audience;
     }
 }

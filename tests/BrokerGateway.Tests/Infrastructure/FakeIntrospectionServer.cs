@@ -32,8 +32,8 @@ public sealed class FakeIntrospectionServer : IAsyncDisposable
 
     public string Url { get; private set; } = null!;
 
-    public static string Active(string subject, string[] groups, DateTimeOffset? expires = null) =>
-        $$"""{"active":true,"sub":"{{subject}}","groups":[{{string.Join(",", groups.Select(g => $"\"{g}\""))}}],"exp":{{(expires ?? DateTimeOffset.UtcNow.AddHours(1)).ToUnixTimeSeconds()}}}""";
+    public static string Active(string subject, string[] groups, DateTimeOffset? expires = null, string audience = "[\"other-service\"]", string clientId = "some-app") =>
+        $$"""{"active":true,"sub":"{{subject}}","groups":[{{string.Join(",", groups.Select(g => $"\"{g}\""))}}],"exp":{{(expires ?? DateTimeOffset.UtcNow.AddHours(1)).ToUnixTimeSeconds()}},"aud":{{audience}},"client_id":"{{clientId}}"}""";
 
     public static async Task<FakeIntrospectionServer> StartAsync()
     {

@@ -65,6 +65,30 @@ public sealed class IntrospectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ActiveAnswerWithoutASubject_Is401()
+    {
+        // Every such caller would share one identity for files, batches, limits and usage.
+        _introspection.Answers["opaque-no-sub"] = """{"active":true,"sub":"","groups":["g1"]}""";
+        _introspection.Answers["opaque-blank-sub"] = """{"active":true,"sub":"  "}""";
+        _introspection.Answers["opaque-missing-sub"] = """{"active":true}""";
+
+        foreach (var token in new[] { "opaque-no-sub", "opaque-blank-sub", "opaque-missing-sub" })
+        {
+            var response = await ChatAsync(token);
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Contains("no subject", (await Json.ReadAsync(response)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task WithoutAConfiguredAudience_AnyAudienceIsAccepted()
+    {
+        _introspection.Answers["opaque-any-aud"] = FakeIntrospectionServer.Active("frank", [], audience: "\"another-resource-server\"");
+
+        Assert.Equal(HttpStatusCode.OK, (await ChatAsync("opaque-any-aud")).StatusCode);
+    }
+
+    [Fact]
     public async Task AnswersAreCached_AndARevokedTokenStopsWorkingWithinTheCacheBound()
     {
         _introspection.Answers["opaque-revoked"] = FakeIntrospectionServer.Active("carol", []);
@@ -127,6 +151,55 @@ public sealed class IntrospectionTests : IAsyncLifetime
 
         Assert.All(results, r => Assert.Equal("erin", r.Subject));
         Assert.Equal(before + 1, _introspection.Calls);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        await _introspection.DisposeAsync();
+    }
+}
+
+/// <summary>With <c>Auth:Introspection:Audience</c> set, a token issued for another service of the same identity provider is refused.</summary>
+public sealed class IntrospectionAudienceTests : IAsyncLifetime
+{
+    private const string Audience = "brokergateway-resource-server";
+    private FakeIntrospectionServer _introspection = null!;
+    private StandaloneIngressFactory _factory = null!;
+
+    public async Task InitializeAsync()
+    {
+        _introspection = await FakeIntrospectionServer.StartAsync();
+        _factory = await StandaloneIngressFactory.CreateAsync(new()
+        {
+            ["Auth:Introspection:Url"] = _introspection.Url,
+            ["Auth:Introspection:ClientId"] = FakeIntrospectionServer.ClientId,
+            ["Auth:Introspection:ClientSecret"] = FakeIntrospectionServer.ClientSecret,
+            ["Auth:Introspection:RequireHttps"] = "false",
+            ["Auth:Introspection:Audience"] = Audience,
+        });
+        await _factory.CreateReadyClientAsync();
+    }
+
+    [Theory]
+    [InlineData("[\"" + Audience + "\", \"transfer\"]", "some-app", HttpStatusCode.OK)]
+    [InlineData("\"" + Audience + "\"", "some-app", HttpStatusCode.OK)]
+    [InlineData("[\"transfer\"]", Audience, HttpStatusCode.OK)]
+    [InlineData("[\"transfer\"]", "some-app", HttpStatusCode.Unauthorized)]
+    [InlineData("\"brokergateway-resource-server-2\"", "some-app", HttpStatusCode.Unauthorized)]
+    [InlineData("null", "other", HttpStatusCode.Unauthorized)]
+    public async Task TheAnswersAudienceOrClientId_MustNameTheGateway(string aud, string clientId, HttpStatusCode expected)
+    {
+        var token = "opaque-" + Guid.NewGuid().ToString("N");
+        _introspection.Answers[token] = FakeIntrospectionServer.Active("grace", [], audience: aud, clientId: clientId);
+
+        var response = await _factory.CreateClient(token).PostAsync("/v1/chat/completions", Json.Body("""{"model":"mock-gpt","messages":[{"role":"user","content":"hi"}]}"""));
+
+        Assert.Equal(expected, response.StatusCode);
+        if (expected == HttpStatusCode.Unauthorized)
+        {
+            Assert.Contains("not issued for this gateway", (await Json.ReadAsync(response)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        }
     }
 
     public async Task DisposeAsync()
