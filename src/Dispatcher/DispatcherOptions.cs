@@ -13,6 +13,7 @@ public sealed class DispatcherOptions
     public const string BreakerMinimumCallsKey = "DISPATCHER_BREAKER_MINIMUM_CALLS";
     public const string BreakerSamplingKey = "DISPATCHER_BREAKER_SAMPLING_SECONDS";
     public const string BreakerBreakKey = "DISPATCHER_BREAKER_BREAK_SECONDS";
+    public const string DrainKey = "DISPATCHER_DRAIN_SECONDS";
 
     /// <summary>endpoint_id → upstream API key, from <c>METIS_API_TOKENS</c>.</summary>
     public IReadOnlyDictionary<string, string> ApiTokens { get; set; } = new Dictionary<string, string>();
@@ -23,8 +24,12 @@ public sealed class DispatcherOptions
     /// <summary>The endpoint_ids this dispatcher may serve; empty means every endpoint it holds a key for.</summary>
     public IReadOnlyList<string> Endpoints { get; set; } = [];
 
-    /// <summary>Requests handled at once per endpoint queue (and the broker prefetch).</summary>
-    public int Concurrency { get; set; } = 128;
+    /// <summary>
+    /// Requests handled at once per endpoint queue (and the broker prefetch). Upstream calls wait on
+    /// the network, so thousands at once cost little; an upstream that must be protected gets a
+    /// lower <c>max_concurrency</c> in its manifest entry.
+    /// </summary>
+    public int Concurrency { get; set; } = 2048;
 
     /// <summary>Batch lines handled at once per endpoint (and the prefetch of its batch queue): batch work's smaller share.</summary>
     public int BatchConcurrency { get; set; } = 8;
@@ -43,6 +48,9 @@ public sealed class DispatcherOptions
 
     /// <summary>How long an open circuit fails attempts at once, before one call is let through to try the upstream again.</summary>
     public int BreakerBreakSeconds { get; set; } = 15;
+
+    /// <summary>At a graceful stop, how long the calls in flight may take to finish before they are aborted (and tried elsewhere).</summary>
+    public int DrainSeconds { get; set; } = 30;
 
     public override string ToString() => $"DispatcherOptions({ApiTokens.Count} keys, endpoints [{string.Join(",", Endpoints)}])";
 }

@@ -26,6 +26,7 @@ internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : ICo
         options.BreakerMinimumCalls = ReadInt(DispatcherOptions.BreakerMinimumCallsKey, options.BreakerMinimumCalls);
         options.BreakerSamplingSeconds = ReadInt(DispatcherOptions.BreakerSamplingKey, options.BreakerSamplingSeconds);
         options.BreakerBreakSeconds = ReadInt(DispatcherOptions.BreakerBreakKey, options.BreakerBreakSeconds);
+        options.DrainSeconds = ReadInt(DispatcherOptions.DrainKey, options.DrainSeconds);
     }
 
     private int ReadInt(string key, int fallback) =>
@@ -107,6 +108,7 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         Whole(options.BreakerMinimumCalls, 2, 1_000_000, DispatcherOptions.BreakerMinimumCallsKey, "a whole number");
         Whole(options.BreakerSamplingSeconds, 1, 3600, DispatcherOptions.BreakerSamplingKey, "a whole number of seconds");
         Whole(options.BreakerBreakSeconds, 1, 86_400, DispatcherOptions.BreakerBreakKey, "a whole number of seconds");
+        Whole(options.DrainSeconds, 0, 3600, DispatcherOptions.DrainKey, "a whole number of seconds");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
         void Whole(int value, int min, int max, string key, string what)

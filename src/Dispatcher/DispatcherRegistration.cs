@@ -4,6 +4,7 @@ using BrokerGateway.Dispatcher.Upstream;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -16,6 +17,7 @@ public static class DispatcherRegistration
     public static IHostApplicationBuilder AddDispatcher(this IHostApplicationBuilder builder)
     {
         builder.AddManifestReplica();
+        builder.AddBrokerServices();
         builder.Services.AddSingleton<IConfigureOptions<DispatcherOptions>, DispatcherOptionsSetup>();
         builder.Services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
         builder.Services.AddOptions<DispatcherOptions>().ValidateOnStart();
@@ -45,7 +47,17 @@ public static class DispatcherRegistration
         builder.Services.AddSingleton<InFlightCalls>();
         builder.Services.AddSingleton<DispatcherAnnouncer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DispatcherAnnouncer>());
-        builder.Services.AddHostedService<EndpointQueueConnector>();
+        builder.Services.AddSingleton<EndpointQueueConnector>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EndpointQueueConnector>());
+        builder.Services.AddHostedService<DispatcherDrain>();
+
+        // The host waits for the drain (and a little more for the bus to stop).
+        // (Read from the configuration, not the validated options: the host is built before a bad value is reported.)
+        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var drain = int.TryParse(configuration[DispatcherOptions.DrainKey], out var seconds) && seconds is >= 0 and <= 3600 ? seconds : new DispatcherOptions().DrainSeconds;
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, drain + 15));
+        });
         return builder.AddBusModule<DispatcherBusModule>();
     }
 

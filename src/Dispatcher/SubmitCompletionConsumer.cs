@@ -15,7 +15,8 @@ namespace BrokerGateway.Dispatcher;
 /// calls its upstream (or the built-in mock) with the endpoint's key, and answers with the result
 /// — telling the ingress first that it has taken the attempt if the call takes more than a moment,
 /// so that the ingress can cancel it; a cancellation aborts the call. A streamed attempt relays the
-/// upstream's events to the ingress as they come, then answers with how the stream ended.
+/// upstream's events to the ingress as they come, then answers with how the stream ended. Whatever
+/// the upstream sends back has the endpoint's key taken out of it before it is relayed.
 /// </summary>
 public sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
@@ -32,15 +33,38 @@ public sealed partial class SubmitCompletionConsumer(
     /// <summary>How long an attempt may run before the ingress is told separately that it was taken.</summary>
     public static readonly TimeSpan AcknowledgeAfter = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>The longest the answer may wait for a broker that is away (never past the request's deadline).</summary>
+    private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
+
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
+        var taken = time.GetUtcNow();
         var request = context.Message;
-        if (time.GetUtcNow() > request.AcceptBy)
+        if (taken > request.AcceptBy)
         {
             // The ingress stopped waiting for a dispatcher and may have tried another endpoint:
             // calling this one too could run the request twice.
             LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
+        }
+
+        if (context.ReceiveContext.Redelivered)
+        {
+            // The dispatcher that took it first went away before finishing: the upstream may see it twice.
+            LogRedelivered(logger, request.RequestId, request.Attempt, request.EndpointId);
+            if (request.Stream is not null)
+            {
+                // Its first dispatcher may have sent the caller part of the stream already: a second
+                // run would interleave another answer with it. The ingress fails it over or ends it.
+                await AnswerAsync(context, NotServed(request, "a stream is not run again after its dispatcher went away"));
+                return;
+            }
+        }
+
+        // The attempt's time runs from now: the request may have waited its turn on a busy queue.
+        if (request.AttemptTimeout is { } attemptTimeout && taken + attemptTimeout < request.AttemptDeadline)
+        {
+            request = request with { AttemptDeadline = taken + attemptTimeout };
         }
 
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
@@ -51,7 +75,11 @@ public sealed partial class SubmitCompletionConsumer(
         // acknowledged separately, which saves a message per request on the broker.
         if (!attempt.IsCompleted && await Task.WhenAny(attempt, Task.Delay(AcknowledgeAfter, time, CancellationToken.None)) != attempt)
         {
-            await context.RespondAsync(new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address));
+            var accepted = new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address, time.GetElapsedTime(started).TotalMilliseconds);
+            if (!await AnswerAsync(context, accepted))
+            {
+                call.Cancel();
+            }
         }
 
         CompletionResult result;
@@ -61,13 +89,52 @@ public sealed partial class SubmitCompletionConsumer(
         }
         catch (OperationCanceledException) when (call.Token.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
         {
+            if (call.StoppedByDrain)
+            {
+                // This dispatcher is stopping and its grace ran out: the ingress tries elsewhere.
+                await AnswerAsync(context, new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Unreachable, 0, string.Empty, "the dispatcher stopped before the upstream answered"));
+                return;
+            }
+
             // Cancelled by the ingress: the upstream call is aborted and nobody waits for an answer.
             LogAborted(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
         LogAnswered(logger, request.RequestId, request.EndpointId, result.Outcome, result.StatusCode);
-        await context.RespondAsync(result with { UpstreamMilliseconds = time.GetElapsedTime(started).TotalMilliseconds });
+        await AnswerAsync(context, result with { UpstreamMilliseconds = time.GetElapsedTime(started).TotalMilliseconds });
+    }
+
+    /// <summary>
+    /// Sends an answer to the ingress that waits for it. A broker that is away is waited for a
+    /// little, never past the request's deadline; an answer that cannot be delivered is said in one
+    /// line (the ingress has told its caller already), not a fault with a stack trace: there is
+    /// nobody to redeliver it to.
+    /// </summary>
+    private async Task<bool> AnswerAsync<T>(ConsumeContext<SubmitCompletion> context, T answer)
+        where T : class
+    {
+        var request = context.Message;
+        var left = (request.Stream?.Deadline ?? request.AttemptDeadline) - time.GetUtcNow();
+        using var timeout = new CancellationTokenSource(left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > AnswerTimeout ? AnswerTimeout : left);
+        try
+        {
+            if (context.ResponseAddress is null)
+            {
+                // No ingress named itself (a test harness): answer as MassTransit's responses do.
+                await context.Publish(answer, timeout.Token);
+                return true;
+            }
+
+            var ingress = await context.GetSendEndpoint(context.ResponseAddress);
+            await ingress.Send(answer, sent => sent.RequestId = context.RequestId, timeout.Token);
+            return true;
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+        {
+            LogUndelivered(logger, request.RequestId, request.Attempt, typeof(T).Name, ex.GetType().Name);
+            return false;
+        }
     }
 
     private async Task<CompletionResult> AttemptAsync(SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
@@ -84,9 +151,10 @@ public sealed partial class SubmitCompletionConsumer(
             return NotServed(request, "this dispatcher holds no key for the endpoint");
         }
 
+        var scrubber = entry.IsMock ? KeyScrubber.None : new KeyScrubber(key);
         if (request.Stream is not null)
         {
-            return await StreamAsync(entry, key, request, context, cancellationToken);
+            return await StreamAsync(entry, key, scrubber, request, context, cancellationToken);
         }
 
         if (entry.IsMock)
@@ -95,17 +163,19 @@ public sealed partial class SubmitCompletionConsumer(
             return mock.Answer(request);
         }
 
-        return await upstream.SendAsync(entry, key, request, cancellationToken);
+        var result = await upstream.SendAsync(entry, key, request, cancellationToken);
+        return result with { Body = scrubber.Scrub(result.Body) };
     }
 
     private async Task<CompletionResult> StreamAsync(
-        Contracts.Manifest.ManifestEntry entry, string key, SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
+        Contracts.Manifest.ManifestEntry entry, string key, KeyScrubber scrubber, SubmitCompletion request, ConsumeContext context, CancellationToken cancellationToken)
     {
         // Every stream is counted: the upstream is asked for its usage whether the caller asked or not —
         // unless its manifest entry says it refuses the option; then the body goes as the caller sent
         // it, and the ingress estimates what a stream used if the upstream does not say.
         var (body, callerAskedUsage) = entry.StreamUsage ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
         IEventSource source;
+        var started = time.GetTimestamp();
         if (entry.IsMock)
         {
             var (refused, events) = MockStream.For(mock, request with { Body = body });
@@ -121,7 +191,7 @@ public sealed partial class SubmitCompletionConsumer(
             var (opened, ended) = await upstream.OpenStreamAsync(entry, key, request, body, cancellationToken);
             if (ended is not null)
             {
-                return ended;
+                return ended with { Body = scrubber.Scrub(ended.Body) };
             }
 
             try
@@ -138,8 +208,8 @@ public sealed partial class SubmitCompletionConsumer(
         using (source)
         {
             var ingress = await context.GetSendEndpoint(context.ResponseAddress!);
-            await using var sender = new ChunkSender(ingress, request, announcer.DispatcherId, instance.Address, cancellationToken);
-            return await relay.RelayAsync(request, source, callerAskedUsage, sender, cancellationToken);
+            await using var sender = new ChunkSender(ingress, request, announcer.DispatcherId, instance.Address, () => time.GetElapsedTime(started).TotalMilliseconds, cancellationToken);
+            return await relay.RelayAsync(request, source, callerAskedUsage, sender, scrubber, cancellationToken);
         }
     }
 
@@ -154,4 +224,10 @@ public sealed partial class SubmitCompletionConsumer(
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} aborted at the ingress's request")]
     private static partial void LogAborted(ILogger logger, Guid requestId, int attempt, string endpointId);
+
+    [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} delivered again: the dispatcher that took it first went away, so the upstream may receive it twice")]
+    private static partial void LogRedelivered(ILogger logger, Guid requestId, int attempt, string endpointId);
+
+    [LoggerMessage(EventId = 3106, Level = LogLevel.Warning, Message = "Request {RequestId} attempt {Attempt}: its {Answer} could not be delivered to the ingress ({Reason}); the broker is away")]
+    private static partial void LogUndelivered(ILogger logger, Guid requestId, int attempt, string answer, string reason);
 }

@@ -15,6 +15,10 @@ public sealed class IngressOptions
     [Range(1, 86400, ErrorMessage = "Gateway:MaxRequestTimeoutSeconds: must be from 1 to 86400")]
     public int MaxRequestTimeoutSeconds { get; set; } = 600;
 
+    /// <summary>At a graceful stop, how long requests in flight may take to finish before they are answered 503 <c>gateway_stopping</c>.</summary>
+    [Range(0, 3600, ErrorMessage = "Gateway:ShutdownGraceSeconds: must be from 0 to 3600")]
+    public int ShutdownGraceSeconds { get; set; } = 30;
+
     /// <summary>The largest request body accepted; a larger one gets 413.</summary>
     [Range(1024, 1_073_741_824, ErrorMessage = "Gateway:MaxRequestBodyBytes: must be from 1024 to 1073741824")]
     public long MaxRequestBodyBytes { get; set; } = 10 * 1024 * 1024;

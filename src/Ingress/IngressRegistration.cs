@@ -44,6 +44,9 @@ public static class IngressRegistration
 
         builder.AddGatewayAuthentication();
         builder.AddManifestReplica();
+
+        // The database first: its migrations run before any service that touches it starts.
+        builder.AddUsageRecords();
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<StreamResponder>();
@@ -63,14 +66,23 @@ public static class IngressRegistration
         builder.Services.AddSingleton<EndpointSelector>();
         builder.Services.AddSingleton<AttemptSender>();
         builder.Services.AddSingleton<CompletionRouter>();
-        builder.Services.AddSingleton<QueueDepths>();
-        builder.AddUsageRecords();
+        builder.Services.AddSingleton<EndpointQueues>();
+        builder.Services.AddSingleton<QueueFullObserver>();
+        builder.Services.AddHostedService<QueueWatch>();
 
-        // A graceful stop first lets requests in flight finish (up to their deadline), then drains
-        // the usage records: the host must wait for both.
-        var requestTimeout = int.TryParse(builder.Configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.RequestTimeoutSeconds)}"], out var t) && t > 0 ? t : 120;
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Min(requestTimeout, 3600) + 30));
+        // A graceful stop first lets requests in flight finish (up to the grace), then drains the
+        // usage records and stops the bus: the host must wait for all of it.
+        builder.Services.AddSingleton<IngressDrain>();
+        // (Read from the configuration, not the validated options: the host is built before a bad value is reported.)
+        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        {
+            var grace = int.TryParse(configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.ShutdownGraceSeconds)}"], out var seconds) && seconds is >= 0 and <= 3600
+                ? seconds
+                : new IngressOptions().ShutdownGraceSeconds;
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, grace + 30));
+        });
         builder.AddRateLimits();
+        builder.Services.AddSingleton<RequestBodyReader>();
         builder.Services.AddSingleton<CompletionHandler>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<IngressBusModule>();
@@ -88,15 +100,19 @@ public static class IngressRegistration
     public static WebApplication UseIngress(this WebApplication app)
     {
         app.UseRequestIds();
+        var bodyLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RequestBodyReader>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandler = context =>
             {
-                var error = context.Features.Get<IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
-                    ? new ApiError(bad.StatusCode, "invalid_request_error", "bad_request", "The request could not be read.")
-                    : ApiErrors.Internal();
-                return error.WriteAsync(context);
+                var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+                var error = RequestBodyReader.IsAboutTheBody(exception) ? RequestBodyReader.Unreadable(exception!, context, bodyLog) : null;
+                return (error ?? ApiErrors.Internal()).WriteAsync(context);
             },
+
+            // A body that could not be read is the caller's error, already logged in one line: no
+            // "unhandled exception" with a stack trace (a client that left is handled by the middleware itself).
+            SuppressDiagnosticsCallback = c => RequestBodyReader.IsAboutTheBody(c.Exception),
         });
         app.UseStatusCodePages(context =>
         {
@@ -136,6 +152,9 @@ public static class IngressRegistration
             bus.AddConsumer<CompletionFaultConsumer>();
             bus.AddConsumer<EndpointHealthChangedConsumer>();
         }
+
+        public void ConfigureEndpoints(IBusRegistrationContext context, IBusFactoryConfigurator bus) =>
+            bus.ConnectSendObserver(context.GetRequiredService<QueueFullObserver>());
 
         public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint)
         {

@@ -30,6 +30,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         _record = record;
     }
 
+    /// <summary>Written in a <c>"fake"</c> body or stream tag, it is replaced by the <c>Authorization</c> header the request came with.</summary>
+    public const string EchoAuthorization = "{authorization}";
+
     /// <summary>The answer for requests that do not carry their own <c>"fake"</c> object.</summary>
     public FakeBehavior Behavior { get; set; } = new();
 
@@ -89,6 +92,18 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         }
 
         var (behavior, model, stream) = Resolve(body);
+
+        // An upstream (or a proxy before it) that quotes the credentials it received back at the caller.
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (behavior.Body is { } quoting && quoting.Contains(EchoAuthorization, StringComparison.Ordinal))
+        {
+            behavior = behavior with { Body = quoting.Replace(EchoAuthorization, authorization, StringComparison.Ordinal) };
+        }
+
+        if (stream is { } echoing && echoing.Stream.Tag.Contains(EchoAuthorization, StringComparison.Ordinal))
+        {
+            stream = (echoing.Stream with { Tag = echoing.Stream.Tag.Replace(EchoAuthorization, authorization, StringComparison.Ordinal) }, echoing.IncludeUsage);
+        }
         if (behavior.FailEvery is > 0 and var every && Interlocked.Increment(ref _count) % every == 1 % every)
         {
             behavior = behavior with { Status = 500 };

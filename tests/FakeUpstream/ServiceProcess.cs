@@ -101,6 +101,37 @@ public sealed class ServiceProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
+    /// <summary>Whether the process was stopped or killed by its owner (so that its exit is no failure).</summary>
+    public bool StoppedOnPurpose { get; private set; }
+
+    /// <summary>Asks the process to stop, as an orchestrator does (SIGTERM): a graceful stop.</summary>
+    public void Terminate()
+    {
+        StoppedOnPurpose = true;
+        if (!_process.HasExited && kill(_process.Id, SigTerm) != 0)
+        {
+            throw new InvalidOperationException($"kill -TERM {_process.Id} failed ({System.Runtime.InteropServices.Marshal.GetLastPInvokeError()})");
+        }
+    }
+
+    /// <summary>Kills the process at once (SIGKILL): no goodbye, no drain, its connections simply drop.</summary>
+    public void KillHard()
+    {
+        StoppedOnPurpose = true;
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    private const int SigTerm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

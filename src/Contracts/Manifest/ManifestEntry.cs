@@ -5,7 +5,11 @@ namespace BrokerGateway.Contracts.Manifest;
 /// the optional <c>weight</c> of weighted load balancing (default 1), the optional
 /// <c>allowed_groups</c> that may use it (null: everyone the gateway admits), and the optional
 /// <c>stream_usage</c> (default true): false for an upstream that refuses
-/// <c>stream_options</c>, whose streams the gateway then counts by estimate.
+/// <c>stream_options</c>, whose streams the gateway then counts by estimate; and the optional
+/// <c>max_concurrency</c>: the most calls to this upstream that one dispatcher process makes at
+/// once (below its own <c>DISPATCHER_CONCURRENCY</c>), for an upstream that must be protected,
+/// such as a self-hosted vLLM server. It holds per dispatcher process: with two dispatchers serving
+/// the endpoint, twice as many calls may run. Requests beyond it wait on the queue.
 /// </summary>
 public sealed record ManifestEntry(
     string Name,
@@ -17,7 +21,8 @@ public sealed record ManifestEntry(
     string EndpointId,
     double Weight = 1,
     IReadOnlyList<string>? AllowedGroups = null,
-    bool StreamUsage = true)
+    bool StreamUsage = true,
+    int? MaxConcurrency = null)
 {
     /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
     public const string MockScheme = "mock";
@@ -38,6 +43,7 @@ public sealed record ManifestEntry(
         && EndpointId == other.EndpointId
         && Weight.Equals(other.Weight)
         && StreamUsage == other.StreamUsage
+        && MaxConcurrency == other.MaxConcurrency
         && (AllowedGroups ?? []).SequenceEqual(other.AllowedGroups ?? [], StringComparer.Ordinal)
         && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
 

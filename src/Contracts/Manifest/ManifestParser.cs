@@ -10,6 +10,9 @@ namespace BrokerGateway.Contracts.Manifest;
 /// </summary>
 public static partial class ManifestParser
 {
+    /// <summary>The largest <c>max_concurrency</c> an entry may set (a dispatcher's own concurrency has the same cap).</summary>
+    public const int MaxConcurrencyLimit = 10_000;
+
     public static ManifestParseResult Parse(ReadOnlySpan<byte> utf8Json)
     {
         JsonDocument document;
@@ -118,12 +121,25 @@ public static partial class ManifestParser
             }
         }
 
+        int? maxConcurrency = null;
+        if (value.TryGetProperty("max_concurrency", out var concurrency) && concurrency.ValueKind != JsonValueKind.Null)
+        {
+            if (concurrency.ValueKind == JsonValueKind.Number && concurrency.TryGetInt32(out var limit) && limit is >= 1 and <= MaxConcurrencyLimit)
+            {
+                maxConcurrency = limit;
+            }
+            else
+            {
+                problems.Add(new ManifestProblem(name, "max_concurrency", $"must be a whole number from 1 to {MaxConcurrencyLimit} (calls at once per dispatcher)"));
+            }
+        }
+
         if (problems.Count > before)
         {
             return null;
         }
 
-        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups, streamUsage);
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups, streamUsage, maxConcurrency);
     }
 
     private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)

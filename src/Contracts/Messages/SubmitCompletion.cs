@@ -4,9 +4,11 @@ namespace BrokerGateway.Contracts.Messages;
 /// Asks a dispatcher of one endpoint to make one attempt at a request. <see cref="Body"/> is the
 /// caller's JSON, passed through unchanged. The dispatcher answers to the message's response
 /// address: first <see cref="CompletionAccepted"/>, then <see cref="CompletionResult"/>. It never
-/// takes a message after <see cref="AcceptBy"/> (by then the ingress has tried another endpoint),
-/// and gives the upstream until <see cref="AttemptDeadline"/> — for a <see cref="Stream"/>, until
-/// its first event.
+/// takes a message after <see cref="AcceptBy"/> (by then the ingress has stopped waiting), and gives
+/// the upstream until <see cref="AttemptDeadline"/> — or, with <see cref="AttemptTimeout"/>, that
+/// long from when it took the message, if that comes sooner: a request that waited its turn on a
+/// busy queue still gets its full attempt. For a <see cref="Stream"/>, the attempt lasts until its
+/// first event.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
@@ -16,4 +18,5 @@ public sealed record SubmitCompletion(
     string Body,
     DateTimeOffset AcceptBy,
     DateTimeOffset AttemptDeadline,
-    StreamRequest? Stream = null);
+    StreamRequest? Stream = null,
+    TimeSpan? AttemptTimeout = null);

@@ -8,27 +8,55 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
 /// Tells every ingress which endpoint queues this dispatcher consumes: at start, every
-/// <c>DISPATCHER_HEARTBEAT_SECONDS</c>, when asked, and, on a graceful stop, that it is gone.
+/// <c>DISPATCHER_HEARTBEAT_SECONDS</c>, when asked — while it drains at a stop, that it consumes
+/// none (it is still there, finishing its calls), and at the very end that it is gone.
 /// </summary>
 public sealed class DispatcherAnnouncer(
     ConsumedEndpoints consumed,
     IBus bus,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
-    IHostApplicationLifetime lifetime) : BackgroundService, IHostedLifecycleService
+    IHostApplicationLifetime lifetime) : BackgroundService
 {
+    /// <summary>The longest the goodbye may hold up the stop.</summary>
+    private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(2);
+
     /// <summary>This process's id in heartbeats.</summary>
     public string DispatcherId { get; } = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
 
     private TimeSpan Interval => TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
 
-    private volatile bool _stopping;
+    private volatile bool _draining;
+    private volatile bool _gone;
 
-    /// <summary>Publishes a heartbeat, unless this dispatcher has said goodbye: a late one would revive it at every ingress.</summary>
+    /// <summary>Publishes a heartbeat (with no queues while draining), unless this dispatcher has said goodbye: a late one would revive it at every ingress.</summary>
     public Task AnnounceAsync(CancellationToken cancellationToken) =>
-        _stopping
+        _gone
             ? Task.CompletedTask
-            : bus.Publish(new DispatcherHeartbeat(DispatcherId, consumed.Snapshot(), time.GetUtcNow(), Interval * 3), cancellationToken);
+            : bus.Publish(new DispatcherHeartbeat(DispatcherId, _draining ? [] : consumed.Snapshot(), time.GetUtcNow(), Interval * 3), cancellationToken);
+
+    /// <summary>From now on this dispatcher announces no queue: ingresses stop counting on it for new requests.</summary>
+    public async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        _draining = true;
+        await AnnounceAsync(cancellationToken);
+    }
+
+    /// <summary>The last word: this dispatcher is gone. Until it is said, ingresses still wait for the answers of the requests it holds.</summary>
+    public async Task SayGoodbyeAsync(CancellationToken cancellationToken)
+    {
+        _gone = true;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(GoodbyeTimeout);
+        try
+        {
+            await bus.Publish(new DispatcherStopped(DispatcherId), timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The ingresses fall back to the heartbeat's expiry.
+        }
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -46,26 +74,4 @@ public sealed class DispatcherAnnouncer(
         {
         }
     }
-
-    /// <summary>Runs before any hosted service stops, the bus included, so the goodbye can still be published.</summary>
-    public async Task StoppingAsync(CancellationToken cancellationToken)
-    {
-        _stopping = true;
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(2));
-        try
-        {
-            await bus.Publish(new DispatcherStopped(DispatcherId), timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // The ingresses fall back to the heartbeat's expiry.
-        }
-    }
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

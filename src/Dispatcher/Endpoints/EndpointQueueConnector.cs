@@ -1,19 +1,27 @@
 using System.Threading.Channels;
+using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using RabbitMQ.Client.Exceptions;
 
 namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
-/// Consumes the queue of every endpoint this dispatcher serves, connecting new queues as the
-/// manifest brings new mock entries. A queue, once consumed, stays consumed until the process stops;
-/// a message for an endpoint no longer served is answered as not served. A queue that cannot be
-/// consumed stops the service rather than leave it half-started.
+/// Consumes the queue of every endpoint this dispatcher serves and its manifest names, connecting
+/// new queues as the manifest brings them. Each is taken at most <c>DISPATCHER_CONCURRENCY</c>
+/// requests at a time, or the entry's <c>max_concurrency</c> if lower (the broker prefetch is the
+/// same, so what this dispatcher cannot start yet stays on the queue for others); a change of
+/// <c>max_concurrency</c> reconnects the queue, which waits for the calls in flight on it. The
+/// interactive queue is declared with its bound (<c>RABBITMQ_QUEUE_MAX_LENGTH</c>); a queue that
+/// already exists with another bound stops the dispatcher at start with a message naming the key.
+/// A queue, once consumed, stays consumed until the process stops; a message for an endpoint no
+/// longer served is answered as not served.
 /// </summary>
 public sealed partial class EndpointQueueConnector(
     ServedEndpoints served,
@@ -21,15 +29,23 @@ public sealed partial class EndpointQueueConnector(
     ManifestStore manifest,
     IReceiveEndpointConnector connector,
     DispatcherAnnouncer announcer,
+    BrokerAdmin admin,
     IOptions<DispatcherOptions> options,
+    IOptions<BusOptions> bus,
     IHostApplicationLifetime lifetime,
     ILogger<EndpointQueueConnector> logger) : BackgroundService
 {
+    private readonly Dictionary<string, Consumption> _consumed = new(StringComparer.Ordinal);
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private bool _stopped;
+
+    private sealed record Consumption(HostReceiveEndpointHandle Interactive, HostReceiveEndpointHandle Batch, int Limit);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await lifetime.WaitAsync(stoppingToken);
         var changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        void OnChanged(Contracts.Manifest.StatusManifest _) => changes.Writer.TryWrite(true);
+        void OnChanged(StatusManifest _) => changes.Writer.TryWrite(true);
         manifest.Changed += OnChanged;
         try
         {
@@ -48,45 +64,140 @@ public sealed partial class EndpointQueueConnector(
         }
     }
 
-    private async Task ConnectServedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Stops taking requests from every queue and waits for the calls in flight to finish (a
+    /// dispatcher that is stopping); the broker hands what is still queued to other dispatchers.
+    /// </summary>
+    public async Task StopConsumingAsync(CancellationToken cancellationToken)
     {
-        var added = false;
-        foreach (var endpointId in served.Current())
+        await _gate.WaitAsync(cancellationToken);
+        try
         {
-            if (consumed.Contains(endpointId))
-            {
-                continue;
-            }
-
-            var handle = connector.ConnectReceiveEndpoint(QueueNames.ForEndpoint(endpointId), (context, endpoint) =>
-            {
-                endpoint.ConfigureConsumeTopology = false;
-                endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-            });
-            await handle.Ready.WaitAsync(cancellationToken);
-
-            // Batch lines come on a queue of their own, taken a few at a time, so that a long
-            // batch leaves the endpoint's capacity to interactive callers.
-            var batchConcurrency = options.Value.BatchConcurrency;
-            var batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
-            {
-                endpoint.ConfigureConsumeTopology = false;
-                endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-                endpoint.PrefetchCount = batchConcurrency;
-                endpoint.ConcurrentMessageLimit = batchConcurrency;
-            });
-            await batch.Ready.WaitAsync(cancellationToken);
-            consumed.Add(endpointId);
-            added = true;
-            LogConsuming(logger, endpointId);
+            _stopped = true;
+            await Task.WhenAll(_consumed.Values.SelectMany(c => new[] { c.Interactive.StopAsync(cancellationToken), c.Batch.StopAsync(cancellationToken) }));
         }
-
-        if (added)
+        finally
         {
-            await announcer.AnnounceAsync(cancellationToken);
+            _gate.Release();
         }
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Consuming the queue of endpoint {EndpointId}")]
-    private static partial void LogConsuming(ILogger logger, string endpointId);
+    private async Task ConnectServedAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_stopped || manifest.Current is not { } current)
+            {
+                return;
+            }
+
+            var added = false;
+            foreach (var endpointId in served.Current())
+            {
+                if (current.FindByEndpointId(endpointId) is not { } entry)
+                {
+                    continue;
+                }
+
+                var limit = Math.Min(options.Value.Concurrency, entry.MaxConcurrency ?? int.MaxValue);
+                if (_consumed.TryGetValue(endpointId, out var existing))
+                {
+                    if (existing.Limit == limit)
+                    {
+                        continue;
+                    }
+
+                    LogReconnecting(logger, endpointId, existing.Limit, limit);
+                    await Task.WhenAll(existing.Interactive.StopAsync(cancellationToken), existing.Batch.StopAsync(cancellationToken));
+                }
+                else if (!await QueueArgumentsMatchAsync(endpointId, cancellationToken))
+                {
+                    return;
+                }
+
+                _consumed[endpointId] = await ConnectAsync(endpointId, limit, cancellationToken);
+                added |= consumed.Add(endpointId);
+                LogConsuming(logger, endpointId, limit);
+            }
+
+            if (added)
+            {
+                await announcer.AnnounceAsync(cancellationToken);
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private async Task<Consumption> ConnectAsync(string endpointId, int limit, CancellationToken cancellationToken)
+    {
+        var arguments = QueueNames.InteractiveQueueArguments(bus.Value.QueueMaxLength);
+        var handle = connector.ConnectReceiveEndpoint(QueueNames.ForEndpoint(endpointId), (context, endpoint) =>
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
+            endpoint.PrefetchCount = limit;
+            endpoint.ConcurrentMessageLimit = limit;
+            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            {
+                foreach (var (key, value) in arguments)
+                {
+                    rabbit.SetQueueArgument(key, value);
+                }
+            }
+        });
+        await handle.Ready.WaitAsync(cancellationToken);
+
+        // Batch lines come on a queue of their own, taken a few at a time, so that a long
+        // batch leaves the endpoint's capacity to interactive callers.
+        var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
+        var batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
+        {
+            endpoint.ConfigureConsumeTopology = false;
+            endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
+            endpoint.PrefetchCount = batchLimit;
+            endpoint.ConcurrentMessageLimit = batchLimit;
+        });
+        await batch.Ready.WaitAsync(cancellationToken);
+        return new Consumption(handle, batch, limit);
+    }
+
+    /// <summary>
+    /// Declares the endpoint's queue with its bound before MassTransit does: RabbitMQ refuses a
+    /// queue that exists with another bound, and MassTransit would retry that refusal for ever. This
+    /// stops the dispatcher instead, saying which key and which queue.
+    /// </summary>
+    private async Task<bool> QueueArgumentsMatchAsync(string endpointId, CancellationToken cancellationToken)
+    {
+        if (!bus.Value.UsesRabbitMq)
+        {
+            return true;
+        }
+
+        var queue = QueueNames.ForEndpoint(endpointId);
+        try
+        {
+            await admin.DeclareAsync(queue, QueueNames.InteractiveQueueArguments(bus.Value.QueueMaxLength), cancellationToken);
+            return true;
+        }
+        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+        {
+            LogQueueMismatch(logger, BusOptions.QueueMaxLengthKey, bus.Value.QueueMaxLength, queue);
+            Environment.ExitCode = ConfigurationErrors.ExitCode;
+            lifetime.StopApplication();
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Consuming the queue of endpoint {EndpointId}, {Limit} requests at a time")]
+    private static partial void LogConsuming(ILogger logger, string endpointId, int limit);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Information, Message = "The queue of endpoint {EndpointId} is reconnected to take {Limit} requests at a time instead of {Previous} (max_concurrency changed); its calls in flight finish first")]
+    private static partial void LogReconnecting(ILogger logger, string endpointId, int previous, int limit);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists with another bound than {Value}. Give every dispatcher the same value, or delete the queue while no request waits in it (rabbitmqctl delete_queue {Queue}) so that it is declared again")]
+    private static partial void LogQueueMismatch(ILogger logger, string key, int value, string queue);
 }

@@ -9,7 +9,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 public sealed class InFlightCalls(TimeProvider time)
 {
     private static readonly TimeSpan RememberCancellations = TimeSpan.FromMinutes(1);
-    private readonly ConcurrentDictionary<(Guid, int), CancellationTokenSource> _calls = new();
+    private readonly ConcurrentDictionary<(Guid, int), Call> _calls = new();
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
 
     /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> is.</summary>
@@ -17,13 +17,27 @@ public sealed class InFlightCalls(TimeProvider time)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(stopping);
         var key = (requestId, attempt);
-        _calls[key] = source;
+        var call = new Call(this, key, source);
+        _calls[key] = call;
         if (_cancelledEarly.TryRemove(key, out _))
         {
             source.Cancel();
         }
 
-        return new Call(this, key, source);
+        return call;
+    }
+
+    /// <summary>How many attempts are running here now.</summary>
+    public int Count => _calls.Count;
+
+    /// <summary>Aborts every attempt still running: this dispatcher is stopping and its grace is over.</summary>
+    public void CancelAll()
+    {
+        foreach (var call in _calls.Values)
+        {
+            call.StoppedByDrain = true;
+            call.Cancel();
+        }
     }
 
     /// <summary>Aborts the attempt if it is running here; returns whether it was.</summary>
@@ -44,20 +58,12 @@ public sealed class InFlightCalls(TimeProvider time)
 
     private bool TryCancelRunning((Guid, int) key)
     {
-        if (!_calls.TryGetValue(key, out var source))
+        if (!_calls.TryGetValue(key, out var call))
         {
             return false;
         }
 
-        try
-        {
-            source.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // The attempt ended meanwhile: nothing left to abort.
-        }
-
+        call.Cancel();
         return true;
     }
 
@@ -78,9 +84,25 @@ public sealed class InFlightCalls(TimeProvider time)
     {
         public CancellationToken Token => source.Token;
 
+        /// <summary>Whether the call was aborted because the dispatcher stopped, not because the ingress asked.</summary>
+        public bool StoppedByDrain { get; internal set; }
+
+        /// <summary>Aborts the call (its upstream request is cancelled).</summary>
+        public void Cancel()
+        {
+            try
+            {
+                source.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The attempt ended meanwhile: nothing left to abort.
+            }
+        }
+
         public void Dispose()
         {
-            owner._calls.TryRemove(new KeyValuePair<(Guid, int), CancellationTokenSource>(key, source));
+            owner._calls.TryRemove(new KeyValuePair<(Guid, int), Call>(key, this));
             source.Dispose();
         }
     }

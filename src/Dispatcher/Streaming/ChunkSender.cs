@@ -27,13 +27,16 @@ public sealed class ChunkSender : IAsyncDisposable
     private readonly string _dispatcherId;
     private readonly Uri _dispatcherAddress;
     private readonly CancellationToken _cancellationToken;
+    private readonly Func<double> _held;
     private readonly Action<SendContext<CompletionChunk>> _configure;
     private Task? _pump;
     private int _sent;
 
-    public ChunkSender(ISendEndpoint ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, CancellationToken cancellationToken)
+    /// <param name="held">How long the dispatcher has held the attempt, for the first chunk to say (see <see cref="CompletionAccepted.HeldMilliseconds"/>).</param>
+    public ChunkSender(ISendEndpoint ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, Func<double> held, CancellationToken cancellationToken)
     {
         _ingress = ingress;
+        _held = held;
         _request = request;
         _dispatcherId = dispatcherId;
         _dispatcherAddress = dispatcherAddress;
@@ -114,7 +117,7 @@ public sealed class ChunkSender : IAsyncDisposable
     private async Task SendAsync(List<string> events)
     {
         var first = _sent == 0;
-        var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, events, first ? _dispatcherId : null, first ? _dispatcherAddress : null);
+        var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, events, first ? _dispatcherId : null, first ? _dispatcherAddress : null, first ? _held() : null);
         await _ingress.Send(chunk, _configure, _cancellationToken);
         _sent++;
     }

@@ -1,4 +1,5 @@
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Upstream;
 using Microsoft.Extensions.Logging;
 
 namespace BrokerGateway.Dispatcher.Streaming;
@@ -7,13 +8,14 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// Relays one stream from its source to the ingress: the first event must come before the
 /// attempt's deadline (until then nothing is sent, and the ingress can still fail over); after it,
 /// at most the idle timeout may pass between events and the stream ends by its own deadline. The
-/// usage event is read on the way, and kept back if the caller did not ask for it. The result says
+/// usage event is read on the way, and kept back if the caller did not ask for it; every event has
+/// the endpoint's key taken out of it before it is relayed. The result says
 /// how many chunks were sent and, if the stream broke off, why.
 /// </summary>
 public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStreamRelay> logger)
 {
     public async Task<CompletionResult> RelayAsync(
-        SubmitCompletion request, IEventSource source, bool callerAskedUsage, ChunkSender sender, CancellationToken cancellationToken)
+        SubmitCompletion request, IEventSource source, bool callerAskedUsage, ChunkSender sender, KeyScrubber scrubber, CancellationToken cancellationToken)
     {
         var stream = request.Stream!;
         string? usage = null;
@@ -54,7 +56,7 @@ public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStr
                     }
                 }
 
-                await sender.WriteAsync(data, cancellationToken);
+                await sender.WriteAsync(scrubber.Scrub(data), cancellationToken);
                 relayed++;
             }
         }

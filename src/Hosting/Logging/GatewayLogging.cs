@@ -21,6 +21,7 @@ public static class GatewayLogging
             .MinimumLevel.Override("System.Net.Http.HttpClient", LogEventLevel.Warning)
             .MinimumLevel.Override("MassTransit", LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
+            .Filter.ByExcluding(BrokerNoise.IsNoise)
             .Enrich.FromLogContext()
             .Enrich.WithProperty("Service", service)
             .WriteTo.Console(

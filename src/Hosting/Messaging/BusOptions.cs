@@ -1,15 +1,27 @@
+using System.Globalization;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Hosting.Messaging;
 
-/// <summary>Which transport the services talk over.</summary>
+/// <summary>Which transport the services talk over, and the bound of the endpoint queues.</summary>
 public sealed class BusOptions
 {
     /// <summary>Configuration key of the broker's address; unset means MassTransit's in-memory transport.</summary>
     public const string RabbitMqUrlKey = "RABBITMQ_URL";
 
+    /// <summary>Configuration key of the most requests that may wait in one endpoint's interactive queue.</summary>
+    public const string QueueMaxLengthKey = "RABBITMQ_QUEUE_MAX_LENGTH";
+
     /// <summary><c>amqp://user:password@host:5672/vhost</c>, or null for the in-memory transport.</summary>
     public string? RabbitMqUrl { get; set; }
+
+    /// <summary>
+    /// The most requests waiting (not yet taken by a dispatcher) in one endpoint's interactive queue;
+    /// past it a request is refused at once (<c>queue_full</c>). 0: no bound. Over RabbitMQ it is
+    /// the queue's own <c>x-max-length</c> with <c>x-overflow: reject-publish</c>, so it holds across
+    /// ingress replicas; standalone each ingress counts its own.
+    /// </summary>
+    public int QueueMaxLength { get; set; } = 10_000;
 
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 
@@ -20,21 +32,41 @@ public sealed class BusOptions
             && (parsed.Scheme == "amqp" || parsed.Scheme == "amqps")
             && (url = parsed) is not null;
     }
+
+    internal void Read(Microsoft.Extensions.Configuration.IConfiguration configuration)
+    {
+        RabbitMqUrl = configuration[RabbitMqUrlKey];
+        if (configuration[QueueMaxLengthKey] is { Length: > 0 } text)
+        {
+            QueueMaxLength = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
+        }
+    }
 }
 
 internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions<BusOptions>
 {
+    public const int MaxQueueLength = 10_000_000;
+
     public ValidateOptionsResult Validate(string? name, BusOptions options)
     {
-        if (!options.UsesRabbitMq)
+        var failures = new List<string>();
+        if (options.QueueMaxLength is < 0 or > MaxQueueLength)
         {
-            return requireBroker
-                ? ValidateOptionsResult.Fail($"{BusOptions.RabbitMqUrlKey}: is required when this service runs in its own process (standalone mode runs it inside the ingress)")
-                : ValidateOptionsResult.Success;
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{BusOptions.QueueMaxLengthKey}: must be a whole number from 0 (no bound) to {MaxQueueLength}"));
         }
 
-        return BusOptions.TryParse(options.RabbitMqUrl, out _)
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/");
+        if (!options.UsesRabbitMq)
+        {
+            if (requireBroker)
+            {
+                failures.Add($"{BusOptions.RabbitMqUrlKey}: is required when this service runs in its own process (standalone mode runs it inside the ingress)");
+            }
+        }
+        else if (!BusOptions.TryParse(options.RabbitMqUrl, out _))
+        {
+            failures.Add($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 }

@@ -2,6 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Hosting.Messaging;
@@ -30,15 +31,13 @@ public static class GatewayBus
     {
         var usesRabbitMq = !string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]);
         builder.Services.AddSingleton<IValidateOptions<BusOptions>>(new BusOptionsValidator(requireBroker));
-        builder.Services.AddSingleton<InstanceEndpoint>();
-        builder.Services.AddOptions<BusOptions>()
-            .Configure<IConfiguration>((o, c) => o.RabbitMqUrl = c[BusOptions.RabbitMqUrlKey])
-            .ValidateOnStart();
+        builder.AddBrokerServices();
         var modules = Modules(builder).ToArray();
         var instanceQueue = $"bg-instance-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
 
         builder.Services.AddMassTransit(bus =>
         {
+            bus.AddReceiveEndpointObserver<BrokerConnection>();
             foreach (var module in modules)
             {
                 module.AddConsumers(bus);
@@ -54,7 +53,15 @@ public static class GatewayBus
                         throw new OptionsValidationException(BusOptions.RabbitMqUrlKey, typeof(BusOptions), [$"{BusOptions.RabbitMqUrlKey}: is not an amqp URL"]);
                     }
 
-                    cfg.Host(url);
+                    // A broker that vanished without closing the connection is noticed within two
+                    // heartbeats rather than the client's default of two minutes.
+                    cfg.Host(url, h => h.Heartbeat(BrokerHeartbeat));
+                    if (!ReconnectPolicy.TryApply(cfg))
+                    {
+                        context.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayBus)).LogWarning(
+                            "This MassTransit version does not let the reconnection interval be set: after a broker outage, queues come back with its own back-off (up to 30 s)");
+                    }
+
                     Configure(context, cfg, modules, instanceQueue);
                 });
             }
@@ -71,6 +78,29 @@ public static class GatewayBus
         });
         return builder;
     }
+
+    /// <summary>
+    /// What a service's parts use of the broker besides the bus itself: the bus options, this
+    /// process's own queue, the connection state and the queue inspector. Added once however often
+    /// it is asked for (a dispatcher's consumer under a test harness needs them without the bus).
+    /// </summary>
+    public static IHostApplicationBuilder AddBrokerServices(this IHostApplicationBuilder builder)
+    {
+        if (builder.Properties.TryAdd(typeof(BrokerConnection), true))
+        {
+            builder.Services.AddSingleton<InstanceEndpoint>();
+            builder.Services.AddSingleton<BrokerConnection>();
+            builder.Services.AddSingleton<BrokerAdmin>();
+            builder.Services.AddOptions<BusOptions>()
+                .Configure<IConfiguration>((o, c) => o.Read(c))
+                .ValidateOnStart();
+        }
+
+        return builder;
+    }
+
+    /// <summary>How often the AMQP connection is checked for life (RabbitMQ's own heartbeat).</summary>
+    public static readonly TimeSpan BrokerHeartbeat = TimeSpan.FromSeconds(10);
 
     private static void Configure(IBusRegistrationContext context, IBusFactoryConfigurator cfg, IGatewayBusModule[] modules, string instanceQueue)
     {

@@ -10,5 +10,7 @@ public sealed class InstanceEndpoint
 
     public Uri Address => _address ?? throw new InvalidOperationException("The bus has not been configured yet");
 
+    public bool IsSet => _address is not null;
+
     internal void Set(Uri address) => _address = address;
 }

@@ -29,10 +29,10 @@ public static class BatchesApi
 
     private static async Task<IResult> CreateAsync(
         HttpContext context, IBatchStore batches, IFileStore files, BatchRunner runner, IOptions<BatchOptions> options, IOptions<IngressOptions> ingress,
-        IOptions<JwtOptions> jwt, TimeProvider time, CancellationToken cancellationToken)
+        IOptions<JwtOptions> jwt, RequestBodyReader reader, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
-        var (body, readError) = await RequestBodyReader.ReadAsync(context.Request, ingress.Value.MaxRequestBodyBytes, cancellationToken);
+        var (body, readError) = await reader.ReadAsync(context.Request, ingress.Value.MaxRequestBodyBytes, cancellationToken);
         if (readError is not null)
         {
             return readError.ToResult();

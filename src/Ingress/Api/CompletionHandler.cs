@@ -26,6 +26,8 @@ public sealed class CompletionHandler(
     BudgetGuard budgets,
     UsageRecorder usage,
     StreamResponder responder,
+    RequestBodyReader reader,
+    IngressDrain drain,
     TimeProvider time,
     IOptions<IngressOptions> options,
     IOptions<StreamingOptions> streaming,
@@ -34,13 +36,14 @@ public sealed class CompletionHandler(
     public const string EndpointHeader = "x-gateway-endpoint";
     public const string AttemptsHeader = "x-gateway-attempts";
     public const string TimeoutHeader = "x-gateway-timeout-ms";
+    public const string QueueTimeHeader = "x-gateway-queue-ms";
 
     public async Task<IResult> HandleAsync(HttpContext context, UpstreamRoute route, CancellationToken cancellationToken)
     {
         var started = Stopwatch.GetTimestamp();
         var requestId = context.RequestId();
 
-        var (body, readError) = await RequestBodyReader.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
+        var (body, readError) = await reader.ReadAsync(context.Request, options.Value.MaxRequestBodyBytes, cancellationToken);
         if (readError is not null)
         {
             return readError.ToResult();
@@ -80,12 +83,15 @@ public sealed class CompletionHandler(
         }
 
         var deadline = time.GetUtcNow() + timeout;
+
+        // Routing and relaying end when the caller leaves, or when this replica's stop grace is over.
+        using var ending = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, drain.Expired);
         RoutedAnswer answer;
         try
         {
             var idle = stream ? TimeSpan.FromSeconds(streaming.Value.IdleTimeoutSeconds) : (TimeSpan?)null;
-            var routing = router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, cancellationToken, idle);
-            answer = stream ? await responder.AwaitRoutingAsync(context.Response, routing, cancellationToken) : await routing;
+            var routing = router.RouteAsync(model!, decision.Candidates, route, Encoding.UTF8.GetString(body!), requestId, timeout, ending.Token, idle);
+            answer = stream ? await responder.AwaitRoutingAsync(context.Response, routing, ending.Token) : await routing;
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -93,6 +99,11 @@ public sealed class CompletionHandler(
             await CorrectAsync(0);
             Write(StatusCodes.Status499ClientClosedRequest, null, default);
             throw;
+        }
+        catch (OperationCanceledException) when (drain.Expired.IsCancellationRequested)
+        {
+            await CorrectAsync(0);
+            return await FailAsync(ApiErrors.GatewayStopping(), null);
         }
 
         if (!context.Response.HasStarted)
@@ -103,6 +114,10 @@ public sealed class CompletionHandler(
             }
 
             context.Response.Headers[AttemptsHeader] = answer.Attempts.ToString(CultureInfo.InvariantCulture);
+            if (answer.QueueMilliseconds is { } queued)
+            {
+                context.Response.Headers[QueueTimeHeader] = Math.Round(queued).ToString(CultureInfo.InvariantCulture);
+            }
         }
 
         if (answer.Stream is { } begun)
@@ -152,7 +167,7 @@ public sealed class CompletionHandler(
             {
                 try
                 {
-                    outcome = await responder.RelayAsync(context.Response, begun, routed.EndpointId!, deadline, timeout, cancellationToken);
+                    outcome = await responder.RelayAsync(context.Response, begun, routed.EndpointId!, deadline, timeout, ending.Token);
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {
@@ -162,6 +177,10 @@ public sealed class CompletionHandler(
                     await CorrectAsync(used.Total);
                     Write(StatusCodes.Status499ClientClosedRequest, routed, used);
                     throw;
+                }
+                catch (OperationCanceledException) when (drain.Expired.IsCancellationRequested)
+                {
+                    outcome = await StreamResponder.EndWithAsync(context.Response, null, ApiErrors.GatewayStopping(), cancellationToken);
                 }
             }
 
@@ -186,7 +205,7 @@ public sealed class CompletionHandler(
             return (prompt, completion, prompt + completion);
         }
 
-        async Task<IResult> FailAsync(ApiError error, RoutedAnswer routed)
+        async Task<IResult> FailAsync(ApiError error, RoutedAnswer? routed)
         {
             Write(error.Status, routed, default);
             if (context.Response.HasStarted)

@@ -10,20 +10,21 @@ namespace BrokerGateway.Ingress.Api;
 
 /// <summary>
 /// <c>GET /resource_server/list-endpoints</c> and <c>GET /v1/endpoints</c>: every manifest entry with
-/// its status, health, dispatchers and queue depth — the entries the caller's groups may use. URLs
-/// are shown without credentials or query; keys never.
+/// its status, health, dispatchers and queue depth (as the ingress last read it from the broker,
+/// at most a few seconds old; null standalone or while the broker cannot be asked) — the entries
+/// the caller's groups may use. URLs are shown without credentials or query; keys never.
 /// </summary>
 public static class EndpointsApi
 {
     public static IEndpointRouteBuilder MapEndpointsApi(this IEndpointRouteBuilder routes)
     {
-        routes.MapGet("/resource_server/list-endpoints", ListAsync).RequireAuthorization();
-        routes.MapGet("/v1/endpoints", ListAsync).RequireAuthorization();
+        routes.MapGet("/resource_server/list-endpoints", List).RequireAuthorization();
+        routes.MapGet("/v1/endpoints", List).RequireAuthorization();
         return routes;
     }
 
-    private static async Task<IResult> ListAsync(
-        HttpContext context, ManifestStore manifest, EndpointHealth health, DispatcherRegistry dispatchers, QueueDepths depths, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+    private static IResult List(
+        HttpContext context, ManifestStore manifest, EndpointHealth health, DispatcherRegistry dispatchers, EndpointQueues queues, IOptions<JwtOptions> jwt)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         if (manifest.Current is not { } current)
@@ -46,9 +47,9 @@ public static class EndpointsApi
                 SafeUrl(entry),
                 entry.Weight,
                 new EndpointHealthInfo(coolingUntil is null ? "healthy" : "cooling_down", coolingUntil, health.LastErrorKind(entry.EndpointId)),
-                count > 0,
+                count > 0 && !queues.IsUnconsumed(entry.EndpointId),
                 count,
-                await depths.DepthAsync(entry.EndpointId, cancellationToken)));
+                queues.Queue(entry.EndpointId)?.Depth));
         }
 
         return Results.Json(new EndpointList("list", data));

@@ -27,7 +27,7 @@ public static class FilesApi
 
     private static async Task<IResult> UploadAsync(
         HttpContext context, IFileStore store, IOptions<FilesOptions> files, IOptions<IngressOptions> ingress, IOptions<JwtOptions> jwt, TimeProvider time,
-        CancellationToken cancellationToken)
+        ILogger<FileUpload> logger, CancellationToken cancellationToken)
     {
         var o = files.Value;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
@@ -37,7 +37,7 @@ public static class FilesApi
         }
 
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
-        var upload = new FileUpload(store, o.MaxBytes, o.MaxLines, ingress.Value.MaxRequestBodyBytes);
+        var upload = new FileUpload(store, o.MaxBytes, o.MaxLines, ingress.Value.MaxRequestBodyBytes, logger);
         var (file, error) = await upload.ReadAsync(context.Request, caller.Subject, time.GetUtcNow(), cancellationToken);
         return error is not null ? error.ToResult() : Results.Json(Describe(file!));
     }

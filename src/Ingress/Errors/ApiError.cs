@@ -12,7 +12,7 @@ public sealed record ApiError(int Status, string Type, string? Code, string Mess
 {
     private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>Writes the error unless the response has started, in which case nothing can be said any more.</summary>
+    /// <summary>Writes the error unless the response has started or the caller has gone, in which case nothing can be said any more.</summary>
     public async Task WriteAsync(HttpContext context)
     {
         if (context.Response.HasStarted)
@@ -21,6 +21,11 @@ public sealed record ApiError(int Status, string Type, string? Code, string Mess
         }
 
         context.Response.StatusCode = Status;
+        if (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
         context.Response.ContentType = "application/json";
         if (RetryAfterSeconds is { } seconds)
         {
@@ -29,7 +34,8 @@ public sealed record ApiError(int Status, string Type, string? Code, string Mess
 
         await using var writer = new Utf8JsonWriter(context.Response.Body, WriterOptions);
         WriteBody(writer);
-        await writer.FlushAsync(context.RequestAborted);
+        // Not the request's token: a caller leaving now makes the write a no-op, not an exception.
+        await writer.FlushAsync(CancellationToken.None);
     }
 
     public void WriteBody(Utf8JsonWriter writer)

@@ -36,6 +36,14 @@ public static class ApiErrors
     public static ApiError StreamingUnsupported() =>
         new(400, InvalidRequest, "unsupported_parameter", "Embeddings cannot be streamed: send \"stream\": false or leave it out.", "stream");
 
+    /// <summary>A body whose framing could not be read: malformed chunks, cut short (400), or arriving too slowly (408).</summary>
+    public static ApiError UnreadableBody(int status, string reason) =>
+        new(status is >= 400 and < 500 ? status : 400, InvalidRequest, status == 408 ? "request_timeout" : "bad_request", $"The request body could not be read: {reason.TrimEnd('.')}.");
+
+    /// <summary>What the usage row and the logs call a request whose caller went away before it was answered (nginx's 499).</summary>
+    public static ApiError ClientClosedRequest() =>
+        new(499, InvalidRequest, "client_closed_request", "The client closed the connection before the request was answered.");
+
     public static ApiError BodyTooLarge(long limit) =>
         new(413, InvalidRequest, "request_too_large", $"The request body is larger than the gateway's limit of {limit} bytes.");
 
@@ -88,6 +96,17 @@ public static class ApiErrors
     public static ApiError NotAccepted(string endpointId, int seconds) =>
         new(503, Unavailable, "no_dispatcher", $"No dispatcher of endpoint '{endpointId}' took the request within {seconds} s.", null, 5);
 
+    public static ApiError NotConsumed(string endpointId) =>
+        new(503, Unavailable, "no_dispatcher", $"No dispatcher consumes the queue of endpoint '{endpointId}' any more; the request was not sent upstream.", null, 5);
+
+    public static ApiError DispatcherLost(string endpointId) =>
+        new(503, Unavailable, "dispatcher_lost",
+            $"The dispatcher handling the request for endpoint '{endpointId}' went away before answering, and no other took it over; the upstream may have received it.", null, 5);
+
+    /// <summary>The endpoint's queue holds as many waiting requests as its bound allows: refused at once, not after a wait.</summary>
+    public static ApiError QueueFull(string endpointId) =>
+        new(503, Unavailable, "queue_full", $"The queue of endpoint '{endpointId}' is full: too many requests are waiting for it. Try again shortly.", null, 2);
+
     public static ApiError AttemptTimedOut(string endpointId, int seconds) =>
         new(504, Timeout, "upstream_timeout", $"The upstream of endpoint '{endpointId}' did not answer within the attempt timeout of {seconds} s.");
 
@@ -101,6 +120,9 @@ public static class ApiErrors
 
     public static ApiError GatewayTimeout(TimeSpan deadline) =>
         new(504, Timeout, "gateway_timeout", $"No answer within the request's deadline of {deadline.TotalSeconds:0.###} s.");
+
+    public static ApiError GatewayStopping() =>
+        new(503, Unavailable, "gateway_stopping", "This gateway replica is stopping and could not finish the request in its grace; send it again.", null, 1);
 
     public static ApiError BrokerUnavailable() =>
         new(503, Unavailable, "broker_unavailable", "The gateway could not queue the request: its message broker is unavailable. Try again shortly.", null, 5);

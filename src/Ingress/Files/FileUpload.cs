@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Files;
 /// the size, line count and line length limits and for UTF-8. A refused or broken upload leaves
 /// nothing behind.
 /// </summary>
-public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, long maxLineBytes)
+public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, long maxLineBytes, ILogger logger)
 {
     /// <summary>The only purpose the gateway takes files for.</summary>
     public const string BatchPurpose = "batch";
@@ -25,6 +25,9 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
 
     /// <summary>The longest <c>purpose</c> value read.</summary>
     private const int MaxPurposeChars = 64;
+
+    /// <summary>The longest file name kept.</summary>
+    private const int MaxNameChars = 255;
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     public async Task<(StoredFile? File, ApiError? Error)> ReadAsync(HttpRequest request, string owner, DateTimeOffset now, CancellationToken cancellationToken)
@@ -59,7 +62,7 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 else if (name == "file" && file is null)
                 {
                     var filename = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "upload.jsonl";
-                    file = new StoredFile("file-" + Guid.NewGuid().ToString("N"), owner, string.Empty, Path.GetFileName(filename), 0, 0, now);
+                    file = new StoredFile("file-" + Guid.NewGuid().ToString("N"), owner, string.Empty, SafeName(filename), 0, 0, now);
                     await store.BeginAsync(file, cancellationToken);
                     var (read, error) = await StoreLinesAsync(file.Id, section.Body, cancellationToken);
                     if (error is not null)
@@ -89,6 +92,11 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
                 return (null, ApiErrors.FileTooLarge(maxBytes));
             }
 
+            if (Api.RequestBodyReader.Unreadable(ex, request.HttpContext, logger) is { } unreadable)
+            {
+                return (null, unreadable);
+            }
+
             if (ex is OperationCanceledException)
             {
                 throw;
@@ -112,6 +120,21 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
 
         await store.CompleteAsync(file.Id, purpose, content.Bytes, content.Lines, content.EndsWithLineFeed, cancellationToken);
         return (file with { Purpose = purpose, Bytes = content.Bytes, Lines = content.Lines }, null);
+    }
+
+    /// <summary>
+    /// The name a file is listed under: the last path segment the client gave, without control
+    /// characters (NUL, CR, LF, …, which would break logs, headers and terminals), at most 255 characters.
+    /// </summary>
+    public static string SafeName(string name)
+    {
+        var clean = new string(Path.GetFileName(name).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (clean.Length > MaxNameChars)
+        {
+            clean = clean[..MaxNameChars];
+        }
+
+        return clean.Length == 0 ? "upload.jsonl" : clean;
     }
 
     /// <summary>Splits the file at line feeds (a carriage return stays part of its line, so the content comes back byte for byte).</summary>

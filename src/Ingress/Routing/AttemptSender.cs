@@ -3,33 +3,84 @@ using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Routing;
 
+/// <summary>What became of putting an attempt on its endpoint's queue.</summary>
+public enum SendOutcome
+{
+    Sent,
+
+    /// <summary>The endpoint's queue holds as many waiting requests as its bound allows.</summary>
+    QueueFull,
+
+    /// <summary>The broker could not take the message in time, or is known to be away.</summary>
+    BrokerUnavailable,
+}
+
 /// <summary>
 /// Puts one attempt on the queue of an endpoint, with this ingress's own queue as the address to
-/// answer to. The message expires when the acceptance timeout does, so an attempt no dispatcher
-/// took in time is never taken later by one.
+/// answer to. The message expires when the ingress stops waiting for it to be taken, so it is
+/// never taken later. A send never waits long: it is refused at once while the broker is known to
+/// be away, given up after <see cref="SendTimeout"/>, and given up at once when the broker refuses
+/// the message because the queue is full (the queue's bound; see <see cref="QueueFullObserver"/>).
 /// </summary>
-public sealed class AttemptSender(IBus bus, InstanceEndpoint instance)
+public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerConnection broker, PendingAttempts pending, IOptions<BusOptions> options)
 {
+    /// <summary>The longest a send may take before the caller is told the broker is unavailable.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromMilliseconds(1500);
+
     private readonly ConcurrentDictionary<string, Task<ISendEndpoint>> _endpoints = new(StringComparer.Ordinal);
 
-    public async Task SendAsync(ManifestEntry entry, SubmitCompletion attempt, TimeSpan acceptWithin, CancellationToken cancellationToken, bool batch = false)
+    public async Task<SendOutcome> SendAsync(ManifestEntry entry, SubmitCompletion attempt, PendingAttempt waiting, TimeSpan timeToLive, bool batch = false)
     {
-        var queue = batch ? QueueNames.ForEndpointBatch(entry.EndpointId) : QueueNames.ForEndpoint(entry.EndpointId);
-        var endpoint = await _endpoints.GetOrAdd(queue, static (name, b) => b.GetSendEndpoint(QueueNames.AddressOf(name)), bus);
-        await endpoint.Send(attempt, context =>
+        if (!broker.IsUp)
         {
-            context.RequestId = attempt.RequestId;
-            context.ResponseAddress = instance.Address;
-            context.TimeToLive = acceptWithin;
+            return SendOutcome.BrokerUnavailable;
+        }
 
-            // The caller is waiting: if the broker is lost the request fails (503 or 504) rather than
-            // being replayed later, so a disk write would only cost latency. Batch lines, which must
-            // survive a broker restart, are sent durable.
-            context.Durable = batch;
-        }, cancellationToken);
+        // On the in-memory bus the queue has no bound of its own: this ingress (the only one) counts.
+        var o = options.Value;
+        if (!batch && !o.UsesRabbitMq && o.QueueMaxLength > 0 && pending.Waiting(entry.EndpointId) > o.QueueMaxLength)
+        {
+            return SendOutcome.QueueFull;
+        }
+
+        var queue = batch ? QueueNames.ForEndpointBatch(entry.EndpointId) : QueueNames.ForEndpoint(entry.EndpointId);
+
+        // Not the caller's token: a send given up half-way is logged by MassTransit as a fault, and a
+        // caller leaving is not one. A send takes a millisecond; the caller's leaving is seen right after.
+        using var timeout = new CancellationTokenSource(SendTimeout);
+        waiting.SendingWith(timeout);
+        try
+        {
+            var endpoint = await _endpoints.GetOrAdd(queue, static (name, b) => b.GetSendEndpoint(QueueNames.ExchangeOf(name)), bus);
+            await endpoint.Send(attempt, context =>
+            {
+                context.RequestId = attempt.RequestId;
+                context.ResponseAddress = instance.Address;
+                context.TimeToLive = timeToLive;
+
+                // The caller is waiting: if the broker is lost the request fails (503) rather than
+                // being replayed later, so a disk write would only cost latency. Batch lines, which
+                // must survive a broker restart, are sent durable.
+                context.Durable = batch;
+            }, timeout.Token);
+            return SendOutcome.Sent;
+        }
+        catch (OperationCanceledException)
+        {
+            return waiting.SendRejected ? SendOutcome.QueueFull : SendOutcome.BrokerUnavailable;
+        }
+        catch (MassTransitException)
+        {
+            return waiting.SendRejected ? SendOutcome.QueueFull : SendOutcome.BrokerUnavailable;
+        }
+        finally
+        {
+            waiting.SendingWith(null);
+        }
     }
 
     public async Task CancelAsync(CompletionAccepted accepted, CancellationToken cancellationToken)

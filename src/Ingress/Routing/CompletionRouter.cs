@@ -1,5 +1,6 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Errors;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -9,14 +10,19 @@ namespace BrokerGateway.Ingress.Routing;
 /// <summary>
 /// Runs a request through its candidates: one attempt at a time, each aborted before the next
 /// starts, until one answers, a failure is not worth another endpoint, every candidate was tried,
-/// or the deadline is spent. Feeds every outcome into the endpoints' health. A streamed request
-/// fails over the same way until its first chunk arrives; from then on it is the caller's stream.
+/// or the deadline is spent. An attempt waits on its endpoint's queue as long as the deadline
+/// allows while a dispatcher consumes it — busy is not missing — and moves on at once when the
+/// queue is full or nobody consumes it any more. Feeds every outcome of an upstream call into the
+/// endpoints' health; waiting, a full queue and broker trouble never count against an endpoint. A
+/// streamed request fails over the same way until its first chunk arrives; from then on it is the
+/// caller's stream.
 /// </summary>
 public sealed class CompletionRouter(
     AttemptSender sender,
     PendingAttempts pending,
     EndpointHealth health,
     OutstandingRequests outstanding,
+    BrokerConnection broker,
     IBus publisher,
     TimeProvider time,
     IOptions<RoutingOptions> options)
@@ -34,6 +40,7 @@ public sealed class CompletionRouter(
         var o = options.Value;
         var deadline = time.GetUtcNow() + timeout;
         var attempts = 0;
+        var queued = 0.0;
         RoutedAnswer? last = null;
         foreach (var entry in candidates)
         {
@@ -44,15 +51,17 @@ public sealed class CompletionRouter(
 
             // A batch line never takes an endpoint's recovery probe: it may wait long on the batch
             // queue, and interactive callers would wait for the endpoint meanwhile.
-            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId))
+            var probe = false;
+            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId, out probe))
             {
                 continue;
             }
 
             attempts++;
             var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
-            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, batch, o, cancellationToken);
-            last = answer with { Attempts = attempts };
+            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, batch, probe, o, cancellationToken);
+            queued += answer.QueueMilliseconds ?? 0;
+            last = answer with { Attempts = attempts, QueueMilliseconds = queued };
             if (!retry)
             {
                 return last;
@@ -61,7 +70,7 @@ public sealed class CompletionRouter(
 
         if (time.GetUtcNow() >= deadline)
         {
-            return new RoutedAnswer(null, ApiErrors.GatewayTimeout(timeout), last?.EndpointId, attempts);
+            return new RoutedAnswer(null, ApiErrors.GatewayTimeout(timeout), last?.EndpointId, attempts) { QueueMilliseconds = last?.QueueMilliseconds };
         }
 
         if (last is not null)
@@ -76,51 +85,66 @@ public sealed class CompletionRouter(
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
-        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, bool batch,
+        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, bool batch, bool probe,
         RoutingOptions o, CancellationToken cancellationToken)
     {
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
-        var acceptWindow = now + TimeSpan.FromSeconds(batch ? o.BatchAcceptanceTimeoutSeconds : o.AcceptanceTimeoutSeconds);
-        // A batch line may wait its turn on the batch queue first: its attempt gets its full time
-        // after the latest moment it can be taken, and a timeout says nothing against the endpoint.
-        var attemptWindow = (batch ? acceptWindow : now) + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
+        var attemptTimeout = TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
 
-        // A caller's own short deadline says nothing about the endpoint: only a full window that
-        // expires counts against it.
-        var acceptBy = Min(acceptWindow, deadline);
-        var attemptDeadline = Min(attemptWindow, deadline);
-        var waiting = pending.Register(requestId, attempt, stream is not null);
+        // An interactive request waits on the queue as long as its deadline allows; a batch line
+        // for its acceptance window, after which it is tried again later. Either way the upstream
+        // call gets its full attempt time from when a dispatcher takes it.
+        var acceptBy = batch ? Min(now + TimeSpan.FromSeconds(o.BatchAcceptanceTimeoutSeconds), deadline) : deadline;
+        var attemptDeadline = batch ? Min(acceptBy + attemptTimeout, deadline) : deadline;
+        var waiting = pending.Register(requestId, attempt, id, stream is not null, batch);
         outstanding.Increment(id);
         var recorded = false;
         var handedOver = false;
         try
         {
+            var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout);
+            switch (await sender.SendAsync(entry, message, waiting, acceptBy - now, batch))
+            {
+                case SendOutcome.QueueFull:
+                    return (Answer(null, ApiErrors.QueueFull(id), id, attempt, waiting), true);
+                case SendOutcome.BrokerUnavailable:
+                    return (Answer(null, ApiErrors.BrokerUnavailable(), null, attempt, waiting), false);
+            }
+
+            bool taken;
             try
             {
-                await sender.SendAsync(entry, new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream), acceptBy - now, cancellationToken, batch);
+                taken = await WaitAsync(waiting.Taken.Task, batch ? Min(acceptBy + Grace, deadline) : deadline, cancellationToken);
             }
-            catch (MassTransitException)
-            {
-                return (new RoutedAnswer(null, ApiErrors.BrokerUnavailable(), null, attempt), false);
-            }
-
-            if (!await WaitAsync(waiting.Taken.Task, Min(acceptBy + Grace, deadline), cancellationToken))
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
                 await AbandonAsync(waiting);
-                if (acceptBy == acceptWindow && !batch)
-                {
-                    recorded = await FailedAsync(id, "not_accepted", null);
-                }
-
-                return (new RoutedAnswer(null, ApiErrors.NotAccepted(id, batch ? o.BatchAcceptanceTimeoutSeconds : o.AcceptanceTimeoutSeconds), id, attempt), true);
+                throw;
             }
 
+            if (!taken)
+            {
+                await AbandonAsync(waiting);
+
+                // Waiting in line says nothing against the endpoint: a batch line is tried again
+                // later; an interactive request has used up its deadline, which ends the routing.
+                return (Answer(null, ApiErrors.NotAccepted(id, o.BatchAcceptanceTimeoutSeconds), id, attempt, waiting), true);
+            }
+
+            if (waiting.Interruption is { } cut)
+            {
+                await AbandonAsync(waiting);
+                return Interrupted(cut, id, attempt, waiting, o);
+            }
+
+            // Taken: the upstream call has its attempt time from now on (a dispatcher that answered
+            // at once took it a moment ago, which makes no difference here).
+            var resultBy = time.GetUtcNow() + attemptTimeout;
+            var fullWindow = resultBy < deadline;
             CompletionResult? result;
             try
             {
-                // A batch line's time runs from when a dispatcher took it, not from when it was queued.
-                var resultBy = batch ? Min(time.GetUtcNow() + TimeSpan.FromSeconds(o.AttemptTimeoutSeconds), attemptDeadline) : attemptDeadline;
                 result = await WaitAsync(waiting.Result.Task, Min(resultBy + Grace, deadline), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -131,15 +155,23 @@ public sealed class CompletionRouter(
                 throw;
             }
 
+            if (waiting.Interruption is { } interrupted)
+            {
+                await AbandonAsync(waiting);
+                return Interrupted(interrupted, id, attempt, waiting, o);
+            }
+
             if (result is null)
             {
                 await AbandonAsync(waiting);
-                if (attemptDeadline == attemptWindow && !batch)
+
+                // A caller's own short deadline says nothing about the endpoint: only a full window that expires counts against it.
+                if (fullWindow && !batch)
                 {
-                    recorded = await FailedAsync(id, "timeout", null);
+                    recorded = await FailedAsync(id, "timeout", null, probe);
                 }
 
-                return (new RoutedAnswer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt), o.FailoverOnAttemptTimeout);
+                return (Answer(null, ApiErrors.AttemptTimedOut(id, o.AttemptTimeoutSeconds), id, attempt, waiting), o.FailoverOnAttemptTimeout);
             }
 
             if (waiting.Stream is { IsStarted: true })
@@ -152,16 +184,16 @@ public sealed class CompletionRouter(
 
                 recorded = true;
                 handedOver = true;
-                return (new RoutedAnswer(result, null, id, attempt) { Stream = new RoutedStream(waiting, w => EndStreamAsync(w, id)) }, false);
+                return (Answer(result, null, id, attempt, waiting) with { Stream = new RoutedStream(waiting, w => EndStreamAsync(w, id)) }, false);
             }
 
-            var answer = new RoutedAnswer(result, null, id, attempt);
+            var answer = Answer(result, null, id, attempt, waiting);
             if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
             {
-                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || (attemptDeadline == attemptWindow && !batch)))
+                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || (fullWindow && !batch)))
                 {
                     var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfterSeconds : null;
-                    recorded = await FailedAsync(id, FailoverPolicy.Kind(result), retryAfter);
+                    recorded = await FailedAsync(id, FailoverPolicy.Kind(result), retryAfter, probe);
                 }
 
                 return (answer, true);
@@ -169,9 +201,9 @@ public sealed class CompletionRouter(
 
             if (result.Outcome == CompletionOutcome.TimedOut)
             {
-                if (attemptDeadline == attemptWindow && !batch)
+                if (fullWindow && !batch)
                 {
-                    recorded = await FailedAsync(id, "timeout", null);
+                    recorded = await FailedAsync(id, "timeout", null, probe);
                 }
 
                 return (answer, false);
@@ -202,10 +234,26 @@ public sealed class CompletionRouter(
 
             if (!recorded)
             {
-                health.Release(id);
+                health.Release(id, probe);
             }
         }
     }
+
+    private static RoutedAnswer Answer(CompletionResult? result, ApiError? error, string? endpointId, int attempt, PendingAttempt waiting) =>
+        new(result, error, endpointId, attempt) { QueueMilliseconds = waiting.IsTaken ? waiting.QueueMilliseconds : null };
+
+    /// <summary>
+    /// The wait ended without an answer, for a reason that says nothing against the endpoint. A
+    /// request still on a queue nobody consumes tries the next endpoint; one whose dispatcher went
+    /// away may have reached the upstream, so it is tried elsewhere only where a deployment accepts
+    /// that risk (as after an attempt timeout); a lost broker ends the request.
+    /// </summary>
+    private static (RoutedAnswer, bool) Interrupted(AttemptInterruption why, string endpointId, int attempt, PendingAttempt waiting, RoutingOptions o) => why switch
+    {
+        AttemptInterruption.NoConsumer => (Answer(null, ApiErrors.NotConsumed(endpointId), endpointId, attempt, waiting), true),
+        AttemptInterruption.DispatcherLost => (Answer(null, ApiErrors.DispatcherLost(endpointId), endpointId, attempt, waiting), o.FailoverOnAttemptTimeout),
+        _ => (Answer(null, ApiErrors.BrokerUnavailable(), endpointId, attempt, waiting), false),
+    };
 
     /// <summary>Ends a stream handed to the caller: one that is not finished has its upstream call aborted.</summary>
     private async Task EndStreamAsync(PendingAttempt waiting, string endpointId)
@@ -224,7 +272,7 @@ public sealed class CompletionRouter(
     /// <summary>Stops waiting for an attempt and, if a dispatcher acknowledged it, tells that dispatcher to abort it.</summary>
     private async Task AbandonAsync(PendingAttempt waiting)
     {
-        if (waiting.Abandon() is { } accepted)
+        if (waiting.Abandon() is { } accepted && broker.IsUp)
         {
             using var timeout = new CancellationTokenSource(BusTimeout);
             try
@@ -238,9 +286,9 @@ public sealed class CompletionRouter(
         }
     }
 
-    private async Task<bool> FailedAsync(string endpointId, string kind, int? retryAfterSeconds)
+    private async Task<bool> FailedAsync(string endpointId, string kind, int? retryAfterSeconds, bool probe)
     {
-        if (health.RecordFailure(endpointId, kind, retryAfterSeconds) is { } cooled)
+        if (health.RecordFailure(endpointId, kind, retryAfterSeconds, probe) is { } cooled)
         {
             await PublishAsync(cooled);
         }
@@ -251,6 +299,11 @@ public sealed class CompletionRouter(
     /// <summary>Tells the other replicas; a broker that is away delays the answer by at most <see cref="BusTimeout"/>.</summary>
     private async Task PublishAsync(EndpointHealthChanged change)
     {
+        if (!broker.IsUp)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(BusTimeout);
         try
         {

@@ -10,12 +10,15 @@ namespace BrokerGateway.Ingress.Routing;
 /// <summary>
 /// The candidates for a model, from this ingress's manifest copy: the Live entries whose
 /// <c>experts</c> contain it, that the caller's groups may use, whose queue a dispatcher consumes
-/// and which are not cooling down,
+/// (it announces so, and the broker does not say otherwise) and which are not cooling down,
 /// ordered by the balancing strategy — the first is tried first, the rest are the failover order.
+/// An endpoint whose queue has a backlog (its dispatchers are all busy) goes after those without
+/// one, so a request waits in a queue only when every candidate's is.
 /// </summary>
 public sealed class EndpointSelector(
     ManifestStore manifest,
     DispatcherRegistry dispatchers,
+    EndpointQueues queues,
     EndpointHealth health,
     OutstandingRequests outstanding,
     TimeProvider time,
@@ -47,7 +50,7 @@ public sealed class EndpointSelector(
                 : ApiErrors.ModelOffline(model));
         }
 
-        var served = live.Where(e => dispatchers.IsServed(e.EndpointId)).ToArray();
+        var served = live.Where(e => dispatchers.IsServed(e.EndpointId) && !queues.IsUnconsumed(e.EndpointId)).ToArray();
         if (served.Length == 0)
         {
             return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, live.Select(e => e.EndpointId)));
@@ -61,7 +64,10 @@ public sealed class EndpointSelector(
             return RouteDecision.Refuse(ApiErrors.NoHealthyEndpoint(model, seconds));
         }
 
-        return RouteDecision.To(Order(model, healthy));
+        var ordered = Order(model, healthy);
+        return RouteDecision.To(ordered.Any(e => queues.HasBacklog(e.EndpointId))
+            ? [.. ordered.Where(e => !queues.HasBacklog(e.EndpointId)), .. ordered.Where(e => queues.HasBacklog(e.EndpointId))]
+            : ordered);
     }
 
     private ManifestEntry[] Order(string model, ManifestEntry[] candidates)

@@ -10,4 +10,7 @@ namespace BrokerGateway.Ingress.Routing;
 public sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts)
 {
     public RoutedStream? Stream { get; init; }
+
+    /// <summary>How long the request waited on endpoint queues for a dispatcher to take it, over all its attempts; null if none took it.</summary>
+    public double? QueueMilliseconds { get; init; }
 }

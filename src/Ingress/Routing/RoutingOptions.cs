@@ -28,9 +28,13 @@ public sealed class RoutingOptions
     /// <summary>Whether an attempt that timed out is tried elsewhere; off for deployments that would rather not risk paying twice.</summary>
     public bool FailoverOnAttemptTimeout { get; set; } = true;
 
-    /// <summary>How long a dispatcher has to take a request off the endpoint's queue before the next endpoint is tried.</summary>
-    [Range(1, 600, ErrorMessage = "Routing:AcceptanceTimeoutSeconds: must be from 1 to 600")]
-    public int AcceptanceTimeoutSeconds { get; set; } = 5;
+    /// <summary>
+    /// How often the broker is asked who consumes each endpoint's queue and how many requests wait
+    /// in it, and whether the dispatchers holding requests are still there: how soon a request
+    /// waiting for a dispatcher that died learns of it.
+    /// </summary>
+    [Range(100, 60_000, ErrorMessage = "Routing:QueueCheckMilliseconds: must be from 100 to 60000")]
+    public int QueueCheckMilliseconds { get; set; } = 1000;
 
     /// <summary>
     /// The same for a batch line, which waits its turn behind the other lines on the endpoint's

@@ -84,6 +84,11 @@ public class ManifestParserTests
     [InlineData("\"model\":\"M\",\"allowed_groups\":\"physics\"", "allowed_groups")]
     [InlineData("\"model\":\"M\",\"allowed_groups\":[\"\"]", "allowed_groups")]
     [InlineData("\"model\":\"M\",\"stream_usage\":\"no\"", "stream_usage")]
+    [InlineData("\"model\":\"M\",\"max_concurrency\":0", "max_concurrency")]
+    [InlineData("\"model\":\"M\",\"max_concurrency\":-4", "max_concurrency")]
+    [InlineData("\"model\":\"M\",\"max_concurrency\":2.5", "max_concurrency")]
+    [InlineData("\"model\":\"M\",\"max_concurrency\":\"8\"", "max_concurrency")]
+    [InlineData("\"model\":\"M\",\"max_concurrency\":10001", "max_concurrency")]
     public void Parse_FieldWithBadValue_SkipsEntryNamingTheField(string replacement, string field)
     {
         var defaults = new Dictionary<string, string>
@@ -152,12 +157,23 @@ public class ManifestParserTests
     [Fact]
     public void Parse_OptionalWeightAllowedGroupsAndStreamUsage_AreRead()
     {
-        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","weight":2.5,"allowed_groups":["physics","chemistry"],"stream_usage":false}}""");
+        var result = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","weight":2.5,"allowed_groups":["physics","chemistry"],"stream_usage":false,"max_concurrency":16}}""");
 
         var entry = Assert.Single(result.Manifest!.Entries);
         Assert.Equal(2.5, entry.Weight);
         Assert.Equal(["physics", "chemistry"], entry.AllowedGroups);
         Assert.False(entry.StreamUsage);
+        Assert.Equal(16, entry.MaxConcurrency);
+    }
+
+    [Fact]
+    public void Parse_ChangedMaxConcurrency_IsAChange()
+    {
+        var before = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","max_concurrency":4}}""").Manifest!;
+        var after = Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a","max_concurrency":8}}""").Manifest!;
+
+        Assert.False(ManifestDiff.Between(before, after).IsEmpty);
+        Assert.Null(Parse("""{"a":{"status":"Live","model":"M","description":"D","experts":["m"],"url":"http://h/v1","endpoint_id":"a"}}""").Manifest!.Entries[0].MaxConcurrency);
     }
 
     [Fact]

@@ -18,14 +18,16 @@ public class EndpointSelectorTests
     private readonly EndpointHealth _health;
     private readonly OutstandingRequests _outstanding = new();
     private readonly RoutingOptions _options = new();
+    private readonly EndpointQueues _queues;
 
     public EndpointSelectorTests()
     {
         _dispatchers = new DispatcherRegistry(_time);
         _health = new EndpointHealth(_time, Options.Create(_options));
+        _queues = new EndpointQueues(_time, Options.Create(_options));
     }
 
-    private EndpointSelector Selector() => new(_manifest, _dispatchers, _health, _outstanding, _time, Options.Create(_options));
+    private EndpointSelector Selector() => new(_manifest, _dispatchers, _queues, _health, _outstanding, _time, Options.Create(_options));
 
     private static ManifestEntry Entry(string id, EndpointStatus status, string[] experts, double weight = 1) =>
         new(id, status, "M", "D", experts, "http://h/v1", id, weight);
@@ -124,6 +126,51 @@ public class EndpointSelectorTests
         _dispatchers.Remove("d1");
 
         Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
+    }
+
+    [Fact]
+    public void Select_TheBrokerSaysNobodyConsumesTheQueue_IsNotServedThoughAHeartbeatSaysSo()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b");
+
+        // The dispatcher of "a" died: its heartbeat is still valid, but the broker counts no consumer.
+        _queues.Record("a", depth: 3, consumers: 0);
+        _queues.Record("b", depth: 0, consumers: 1);
+
+        Assert.Equal(["b"], Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId));
+        _queues.Record("b", depth: 0, consumers: 0);
+        Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
+    }
+
+    [Fact]
+    public void Select_AReadingOfTheQueueThatIsTooOld_IsForgotten()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
+        Serve("a");
+        _queues.Record("a", depth: 0, consumers: 0);
+        Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
+
+        _time.Advance(TimeSpan.FromMilliseconds(3 * _options.QueueCheckMilliseconds + 1));
+
+        Assert.Null(Selector().Select("m", Caller).Error);
+    }
+
+    [Fact]
+    public void Select_AnEndpointWithABacklog_GoesAfterThoseWithout()
+    {
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"]), Entry("c", EndpointStatus.Live, ["m"])]));
+        Serve("a", "b", "c");
+        _queues.Record("a", depth: 40, consumers: 1);
+        _queues.Record("b", depth: 0, consumers: 1);
+        _queues.Record("c", depth: 0, consumers: 2);
+
+        var selector = Selector();
+        var orders = Enumerable.Range(0, 6).Select(_ => selector.Select("m", Caller).Candidates.Select(e => e.EndpointId).ToArray()).ToList();
+
+        Assert.All(orders, order => Assert.Equal("a", order[^1]));
+        Assert.Contains(orders, order => order[0] == "b");
+        Assert.Contains(orders, order => order[0] == "c");
     }
 
     [Fact]

@@ -66,6 +66,27 @@ public sealed class FilesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AFileNameWithControlCharacters_IsStoredWithoutThem()
+    {
+        // filename* is percent-decoded by the server: NUL, CR, LF and ESC arrive as such.
+        const string boundary = "bg-boundary";
+        var body = $"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nbatch\r\n"
+            + $"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename*=UTF-8''evil%00na%0D%0Ame%1B%5B31m.jsonl\r\nContent-Type: application/jsonl\r\n\r\n"
+            + "{\"custom_id\":\"a\"}\n\r\n"
+            + $"--{boundary}--\r\n";
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse($"multipart/form-data; boundary={boundary}");
+
+        var response = await Client().PostAsync("/v1/files", content);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var file = await Json.ReadAsync(response);
+        Assert.Equal("evilname[31m.jsonl", file.GetProperty("filename").GetString());
+        var listed = await Json.ReadAsync(await Client().GetAsync("/v1/files"));
+        Assert.Equal("evilname[31m.jsonl", listed.GetProperty("data")[0].GetProperty("filename").GetString());
+    }
+
+    [Fact]
     public async Task AnotherUsersFile_IsNotFoundForAnyOperation()
     {
         var id = (await UploadAsync(Client("alice"))).GetProperty("id").GetString();

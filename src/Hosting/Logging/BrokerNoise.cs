@@ -1,0 +1,42 @@
+using RabbitMQ.Client.Exceptions;
+using Serilog.Events;
+
+namespace BrokerGateway.Hosting.Logging;
+
+/// <summary>
+/// MassTransit's log events that say, with a stack trace each, what the services already say in
+/// one line of their own: a request refused because its endpoint's queue is full (a nack, which
+/// MassTransit logs as <c>S-FAULT</c>; the caller gets <c>queue_full</c>), and each failed attempt
+/// to reconnect to a broker that is away (<c>Connection Failed</c>, every second or two while it
+/// lasts; <see cref="Messaging.BrokerConnection"/> logs the loss and the return).
+/// </summary>
+internal static class BrokerNoise
+{
+    public static bool IsNoise(LogEvent e)
+    {
+        if (!e.Properties.TryGetValue("SourceContext", out var source) || source is not ScalarValue { Value: string context }
+            || !context.StartsWith("MassTransit", StringComparison.Ordinal) || e.Exception is null)
+        {
+            return false;
+        }
+
+        var text = e.MessageTemplate.Text;
+        return (text.StartsWith("S-FAULT", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false }))
+            || (text.StartsWith("Connection Failed", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is BrokerUnreachableException or ConnectFailureException));
+    }
+
+    private static IEnumerable<Exception> Chain(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            yield return e;
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions.SelectMany(Chain))
+                {
+                    yield return inner;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+
+namespace BrokerGateway.Hosting.Messaging;
+
+/// <summary>
+/// Whether this process is connected to the broker now, as its own queue's receive endpoint
+/// reports it: lost when that endpoint completes or faults outside a graceful stop, back when it
+/// is ready again. Those who wait on the broker (an ingress's requests in flight) learn of a loss
+/// at once through <see cref="Lost"/>, and senders refuse at once while it lasts instead of
+/// waiting on a connection that is not there. On the in-memory bus it is never lost.
+/// </summary>
+public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProvider time, ILogger<BrokerConnection> logger) : IReceiveEndpointObserver
+{
+    private readonly Lock _lock = new();
+    private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _up = true;
+    private bool _stopping;
+    private long _lostAt;
+
+    /// <summary>False from the moment the connection is seen lost until it is back.</summary>
+    public bool IsUp
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _up;
+            }
+        }
+    }
+
+    /// <summary>Completes when the connection is next lost; a new task is handed out after each loss.</summary>
+    public Task Lost
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _lost.Task;
+            }
+        }
+    }
+
+    public Task Ready(ReceiveEndpointReady ready)
+    {
+        if (IsInstance(ready.InputAddress))
+        {
+            lock (_lock)
+            {
+                if (_up)
+                {
+                    return Task.CompletedTask;
+                }
+
+                _up = true;
+            }
+
+            var seconds = time.GetElapsedTime(_lostAt).TotalSeconds;
+            LogBack(logger, seconds);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Stopping(ReceiveEndpointStopping stopping)
+    {
+        if (IsInstance(stopping.InputAddress))
+        {
+            // A graceful stop: what completes now is not a lost connection.
+            lock (_lock)
+            {
+                _stopping = true;
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Completed(ReceiveEndpointCompleted completed)
+    {
+        if (IsInstance(completed.InputAddress))
+        {
+            MarkLost("the connection closed");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task Faulted(ReceiveEndpointFaulted faulted)
+    {
+        if (IsInstance(faulted.InputAddress))
+        {
+            MarkLost(faulted.Exception?.GetType().Name ?? "the endpoint faulted");
+        }
+
+        return Task.CompletedTask;
+    }
+
+    private void MarkLost(string reason)
+    {
+        TaskCompletionSource lost;
+        lock (_lock)
+        {
+            if (!_up || _stopping)
+            {
+                return;
+            }
+
+            _up = false;
+            _lostAt = time.GetTimestamp();
+            lost = _lost;
+            _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        LogLost(logger, reason);
+        lost.TrySetResult();
+    }
+
+    private bool IsInstance(Uri address) => instance.IsSet && address.AbsolutePath == instance.Address.AbsolutePath;
+
+    [LoggerMessage(EventId = 1201, Level = LogLevel.Warning, Message = "Lost the connection to the broker ({Reason}); refusing work that needs it until it is back")]
+    private static partial void LogLost(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 1202, Level = LogLevel.Information, Message = "The connection to the broker is back after {Seconds:0.0} s")]
+    private static partial void LogBack(ILogger logger, double seconds);
+}

@@ -1,0 +1,45 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Options;
+
+namespace BrokerGateway.Ingress.Routing;
+
+/// <summary>What the broker last said of an endpoint's interactive queue; <see cref="Unconsumed"/> counts the readings in a row that found no consumer.</summary>
+public readonly record struct QueueState(uint Depth, uint Consumers, DateTimeOffset At, int Unconsumed = 0);
+
+/// <summary>
+/// What this ingress knows of the endpoints' queues, as <see cref="QueueWatch"/> last read them from
+/// the broker. A reading older than three checks is forgotten: unknown counts as consumed and
+/// without a backlog, so a broker that cannot be asked changes no routing decision.
+/// </summary>
+public sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions> options)
+{
+    private readonly ConcurrentDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
+
+    /// <summary>The endpoint's queue as last read, if it was read lately.</summary>
+    public QueueState? Queue(string endpointId) =>
+        _queues.TryGetValue(endpointId, out var state) && time.GetUtcNow() - state.At <= 3 * TimeSpan.FromMilliseconds(options.Value.QueueCheckMilliseconds)
+            ? state
+            : null;
+
+    /// <summary>Whether the broker says, lately, that nobody consumes the endpoint's queue.</summary>
+    public bool IsUnconsumed(string endpointId) => Queue(endpointId) is { Consumers: 0 };
+
+    /// <summary>
+    /// Whether the broker found no consumer on the endpoint's queue at two readings in a row: sure
+    /// enough to end the waits of requests queued there (one reading may fall into a dispatcher's
+    /// reconnection).
+    /// </summary>
+    public bool IsSurelyUnconsumed(string endpointId) => Queue(endpointId) is { Consumers: 0, Unconsumed: >= 2 };
+
+    /// <summary>Whether the endpoint's queue holds requests no dispatcher has taken yet (all of its dispatchers are busy).</summary>
+    public bool HasBacklog(string endpointId) => Queue(endpointId) is { Depth: > 0 };
+
+    public void Record(string endpointId, uint depth, uint consumers)
+    {
+        var before = Queue(endpointId);
+        var unconsumed = consumers > 0 ? 0 : (before?.Unconsumed ?? 0) + 1;
+        _queues[endpointId] = new QueueState(depth, consumers, time.GetUtcNow(), unconsumed);
+    }
+
+    public void Forget() => _queues.Clear();
+}
