@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ,
 # PostgreSQL and Redis when they are missing, starts them without systemd (RabbitMQ with the
-# management plugin, which the tests use to make a throwaway virtual host each; PostgreSQL for the
+# management plugin, which the tests use to make a throwaway virtual host each, and a second
+# RabbitMQ node of the fault tests' own, which they stop and start under load; PostgreSQL for the
 # usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
 # the npm openai package (with Node.js from Debian if missing) for the streaming tests, checks
 # formatting, builds, runs every test, prints one summary line, and stops what it started.
@@ -9,11 +10,13 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
+. scripts/rabbitmq-fault-node.sh
 . scripts/postgres.sh
 . scripts/redis.sh
 . scripts/node.sh
 summary=""
 finish() {
+  stop_fault_rabbitmq
   stop_started_rabbitmq
   stop_started_postgres
   stop_started_redis
@@ -22,6 +25,7 @@ finish() {
 }
 trap finish EXIT
 ensure_rabbitmq
+ensure_fault_rabbitmq
 ensure_postgres
 ensure_redis
 ensure_node_client

@@ -27,6 +27,7 @@ public sealed partial class SubmitCompletionConsumer(
     DispatcherAnnouncer announcer,
     InstanceEndpoint instance,
     EventStreamRelay relay,
+    BrokerConnection broker,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
@@ -67,7 +68,10 @@ public sealed partial class SubmitCompletionConsumer(
             request = request with { AttemptDeadline = taken + attemptTimeout };
         }
 
-        using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken);
+        // A call whose answer can no longer be delivered (the broker connection is lost) is aborted:
+        // its ingress has told the caller, and the broker hands the request on if anyone still waits.
+        var lost = broker.Losing;
+        using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken, lost);
         var started = time.GetTimestamp();
         var attempt = AttemptAsync(request, context, call.Token);
 
@@ -78,7 +82,17 @@ public sealed partial class SubmitCompletionConsumer(
             var accepted = new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address, time.GetElapsedTime(started).TotalMilliseconds);
             if (!await AnswerAsync(context, accepted))
             {
+                // Nobody can hear the answer: stop the call, and say nothing more of it.
                 call.Cancel();
+                try
+                {
+                    await attempt;
+                }
+                catch (OperationCanceledException) when (call.Token.IsCancellationRequested)
+                {
+                }
+
+                return;
             }
         }
 
@@ -96,8 +110,16 @@ public sealed partial class SubmitCompletionConsumer(
                 return;
             }
 
-            // Cancelled by the ingress: the upstream call is aborted and nobody waits for an answer.
-            LogAborted(logger, request.RequestId, request.Attempt, request.EndpointId);
+            // Cancelled by the ingress, or the broker is gone: the upstream call is aborted and nobody waits for an answer.
+            if (lost.IsCancellationRequested)
+            {
+                LogAbortedBrokerLost(logger, request.RequestId, request.Attempt, request.EndpointId);
+            }
+            else
+            {
+                LogAborted(logger, request.RequestId, request.Attempt, request.EndpointId);
+            }
+
             return;
         }
 
@@ -106,17 +128,25 @@ public sealed partial class SubmitCompletionConsumer(
     }
 
     /// <summary>
-    /// Sends an answer to the ingress that waits for it. A broker that is away is waited for a
-    /// little, never past the request's deadline; an answer that cannot be delivered is said in one
-    /// line (the ingress has told its caller already), not a fault with a stack trace: there is
-    /// nobody to redeliver it to.
+    /// Sends an answer to the ingress that waits for it. A send that hangs is given up after a
+    /// while, never past the request's deadline, and at once when the broker connection is lost:
+    /// the ingress ends its requests in flight then, so the answer would find nobody. An answer that
+    /// cannot be delivered is said in one line, not a fault with a stack trace: there is nobody to
+    /// redeliver it to.
     /// </summary>
     private async Task<bool> AnswerAsync<T>(ConsumeContext<SubmitCompletion> context, T answer)
         where T : class
     {
         var request = context.Message;
+        if (!broker.IsUp)
+        {
+            LogUndelivered(logger, request.RequestId, request.Attempt, typeof(T).Name, "the connection is lost");
+            return false;
+        }
+
         var left = (request.Stream?.Deadline ?? request.AttemptDeadline) - time.GetUtcNow();
-        using var timeout = new CancellationTokenSource(left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > AnswerTimeout ? AnswerTimeout : left);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(broker.Losing);
+        timeout.CancelAfter(left < TimeSpan.FromSeconds(1) ? TimeSpan.FromSeconds(1) : left > AnswerTimeout ? AnswerTimeout : left);
         try
         {
             if (context.ResponseAddress is null)
@@ -130,7 +160,7 @@ public sealed partial class SubmitCompletionConsumer(
             await ingress.Send(answer, sent => sent.RequestId = context.RequestId, timeout.Token);
             return true;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+        catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
         {
             LogUndelivered(logger, request.RequestId, request.Attempt, typeof(T).Name, ex.GetType().Name);
             return false;
@@ -224,6 +254,9 @@ public sealed partial class SubmitCompletionConsumer(
 
     [LoggerMessage(EventId = 3103, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} aborted at the ingress's request")]
     private static partial void LogAborted(ILogger logger, Guid requestId, int attempt, string endpointId);
+
+    [LoggerMessage(EventId = 3107, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} aborted: the connection to the broker was lost, so its answer could not be delivered")]
+    private static partial void LogAbortedBrokerLost(ILogger logger, Guid requestId, int attempt, string endpointId);
 
     [LoggerMessage(EventId = 3105, Level = LogLevel.Warning, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} delivered again: the dispatcher that took it first went away, so the upstream may receive it twice")]
     private static partial void LogRedelivered(ILogger logger, Guid requestId, int attempt, string endpointId);

@@ -94,6 +94,9 @@ public static class IngressRegistration
         }
 
         builder.AddGatewayBus();
+
+        // After the bus (it asks the watcher), before the web server (which starts last).
+        builder.Services.AddHostedService<ManifestGate>();
         return builder;
     }
 

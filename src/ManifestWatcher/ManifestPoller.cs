@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
-using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -20,7 +20,7 @@ public sealed partial class ManifestPoller(
     IBus publisher,
     IOptions<ManifestSourceOptions> options,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
+    BusStarted busStarted,
     ILogger<ManifestPoller> logger) : BackgroundService
 {
     private byte[]? _lastHash;
@@ -28,7 +28,7 @@ public sealed partial class ManifestPoller(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await lifetime.WaitAsync(stoppingToken);
+        await busStarted.WaitAsync(stoppingToken);
         LogWatching(logger, options.Value.SafeDescription, options.Value.PollSeconds);
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PollSeconds), time);
         do

@@ -1,6 +1,6 @@
 namespace BrokerGateway.FakeUpstream;
 
-/// <summary><c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record] [--fail-every N]</c>: serves until stopped.</summary>
+/// <summary><c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record] [--fail-every N] [--delay-ms N]</c>: serves until stopped.</summary>
 public sealed class Program
 {
     public static async Task Main(string[] args)
@@ -9,7 +9,13 @@ public sealed class Program
         await using var server = await FakeUpstreamServer.StartAsync(url, record: !args.Contains("--no-record"));
         if (args.SkipWhile(a => a != "--fail-every").Skip(1).FirstOrDefault() is { } every)
         {
-            server.Behavior = new FakeBehavior { FailEvery = int.Parse(every, System.Globalization.CultureInfo.InvariantCulture) };
+            server.Behavior = server.Behavior with { FailEvery = int.Parse(every, System.Globalization.CultureInfo.InvariantCulture) };
+        }
+
+        if (args.SkipWhile(a => a != "--delay-ms").Skip(1).FirstOrDefault() is { } delay)
+        {
+            // An upstream that takes this long for every answer, as an LLM does.
+            server.Behavior = server.Behavior with { Delay = TimeSpan.FromMilliseconds(int.Parse(delay, System.Globalization.CultureInfo.InvariantCulture)) };
         }
 
         await Console.Out.WriteLineAsync($"fake upstream listening on {server.BaseUrl}");

@@ -17,10 +17,14 @@ public sealed class ServiceProcess : IDisposable
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
 
-    private ServiceProcess(Process process)
+    private ServiceProcess(Process process, string name)
     {
         _process = process;
+        Name = name;
     }
+
+    /// <summary>The project this process runs.</summary>
+    public string Name { get; }
 
     public string Output
     {
@@ -82,7 +86,7 @@ public sealed class ServiceProcess : IDisposable
         }
 
         var process = new Process { StartInfo = info };
-        var started = new ServiceProcess(process);
+        var started = new ServiceProcess(process, project);
         process.OutputDataReceived += (_, e) => Append(started._output, e.Data);
         process.ErrorDataReceived += (_, e) => Append(started._error, e.Data);
         process.Start();
@@ -97,6 +101,23 @@ public sealed class ServiceProcess : IDisposable
         await _process.WaitForExitAsync(cts.Token);
         _process.WaitForExit();
         return _process.ExitCode;
+    }
+
+    /// <summary>The most resident memory the process has had since it started (Linux's VmHWM), in MiB; 0 where it cannot be read.</summary>
+    public double PeakResidentMegabytes
+    {
+        get
+        {
+            try
+            {
+                var line = File.ReadLines($"/proc/{_process.Id}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+                return line is null ? 0 : double.Parse(line["VmHWM:".Length..].Replace("kB", string.Empty, StringComparison.Ordinal).Trim(), System.Globalization.CultureInfo.InvariantCulture) / 1024;
+            }
+            catch (IOException)
+            {
+                return 0;
+            }
+        }
     }
 
     public bool HasExited => _process.HasExited;

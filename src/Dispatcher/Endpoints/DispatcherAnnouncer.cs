@@ -1,5 +1,5 @@
 using BrokerGateway.Contracts.Messages;
-using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -16,7 +16,7 @@ public sealed class DispatcherAnnouncer(
     IBus bus,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
-    IHostApplicationLifetime lifetime) : BackgroundService
+    BusStarted busStarted) : BackgroundService
 {
     /// <summary>The longest the goodbye may hold up the stop.</summary>
     private static readonly TimeSpan GoodbyeTimeout = TimeSpan.FromSeconds(2);
@@ -60,7 +60,7 @@ public sealed class DispatcherAnnouncer(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await lifetime.WaitAsync(stoppingToken);
+        await busStarted.WaitAsync(stoppingToken);
         using var timer = new PeriodicTimer(Interval, time);
         try
         {

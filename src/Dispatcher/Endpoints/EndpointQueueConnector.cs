@@ -1,6 +1,5 @@
 using System.Threading.Channels;
 using BrokerGateway.Contracts.Manifest;
-using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
@@ -31,8 +30,9 @@ public sealed partial class EndpointQueueConnector(
     DispatcherAnnouncer announcer,
     BrokerAdmin admin,
     IOptions<DispatcherOptions> options,
-    IOptions<BusOptions> bus,
+    IOptions<BusOptions> busOptions,
     IHostApplicationLifetime lifetime,
+    BusStarted bus,
     ILogger<EndpointQueueConnector> logger) : BackgroundService
 {
     private readonly Dictionary<string, Consumption> _consumed = new(StringComparer.Ordinal);
@@ -43,7 +43,7 @@ public sealed partial class EndpointQueueConnector(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await lifetime.WaitAsync(stoppingToken);
+        await bus.WaitAsync(stoppingToken);
         var changes = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
         void OnChanged(StatusManifest _) => changes.Writer.TryWrite(true);
         manifest.Changed += OnChanged;
@@ -134,7 +134,7 @@ public sealed partial class EndpointQueueConnector(
 
     private async Task<Consumption> ConnectAsync(string endpointId, int limit, CancellationToken cancellationToken)
     {
-        var arguments = QueueNames.InteractiveQueueArguments(bus.Value.QueueMaxLength);
+        var arguments = QueueNames.InteractiveQueueArguments(busOptions.Value.QueueMaxLength);
         var handle = connector.ConnectReceiveEndpoint(QueueNames.ForEndpoint(endpointId), (context, endpoint) =>
         {
             endpoint.ConfigureConsumeTopology = false;
@@ -172,7 +172,7 @@ public sealed partial class EndpointQueueConnector(
     /// </summary>
     private async Task<bool> QueueArgumentsMatchAsync(string endpointId, CancellationToken cancellationToken)
     {
-        if (!bus.Value.UsesRabbitMq)
+        if (!busOptions.Value.UsesRabbitMq)
         {
             return true;
         }
@@ -180,12 +180,12 @@ public sealed partial class EndpointQueueConnector(
         var queue = QueueNames.ForEndpoint(endpointId);
         try
         {
-            await admin.DeclareAsync(queue, QueueNames.InteractiveQueueArguments(bus.Value.QueueMaxLength), cancellationToken);
+            await admin.DeclareAsync(queue, QueueNames.InteractiveQueueArguments(busOptions.Value.QueueMaxLength), cancellationToken);
             return true;
         }
         catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
         {
-            LogQueueMismatch(logger, BusOptions.QueueMaxLengthKey, bus.Value.QueueMaxLength, queue);
+            LogQueueMismatch(logger, BusOptions.QueueMaxLengthKey, busOptions.Value.QueueMaxLength, queue);
             Environment.ExitCode = ConfigurationErrors.ExitCode;
             lifetime.StopApplication();
             return false;

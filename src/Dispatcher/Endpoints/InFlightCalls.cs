@@ -12,10 +12,10 @@ public sealed class InFlightCalls(TimeProvider time)
     private readonly ConcurrentDictionary<(Guid, int), Call> _calls = new();
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
 
-    /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> is.</summary>
-    public Call Begin(Guid requestId, int attempt, CancellationToken stopping)
+    /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> or <paramref name="lost"/> is.</summary>
+    public Call Begin(Guid requestId, int attempt, CancellationToken stopping, CancellationToken lost = default)
     {
-        var source = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+        var source = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost);
         var key = (requestId, attempt);
         var call = new Call(this, key, source);
         _calls[key] = call;

@@ -22,7 +22,10 @@ public static class ConfigurationErrors
         }
 
         await host.RunAsync();
-        return 0;
+
+        // A service that found its configuration wrong only once running (a dispatcher's queue
+        // declared with another bound) sets the exit code before it stops.
+        return Environment.ExitCode;
     }
 
     public static bool TryValidate(IServiceProvider services, TextWriter error)

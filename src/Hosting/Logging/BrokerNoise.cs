@@ -6,7 +6,9 @@ namespace BrokerGateway.Hosting.Logging;
 /// <summary>
 /// MassTransit's log events that say, with a stack trace each, what the services already say in
 /// one line of their own: a request refused because its endpoint's queue is full (a nack, which
-/// MassTransit logs as <c>S-FAULT</c>; the caller gets <c>queue_full</c>), and each failed attempt
+/// MassTransit logs as <c>S-FAULT</c>; the caller gets <c>queue_full</c>), a send the service gave
+/// up on itself or that the broker's closing connection cut off (its caller told, the broker lost:
+/// also an <c>S-FAULT</c>), and each failed attempt
 /// to reconnect to a broker that is away (<c>Connection Failed</c>, every second or two while it
 /// lasts; <see cref="Messaging.BrokerConnection"/> logs the loss and the return).
 /// </summary>
@@ -21,7 +23,8 @@ internal static class BrokerNoise
         }
 
         var text = e.MessageTemplate.Text;
-        return (text.StartsWith("S-FAULT", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false }))
+        return (text.StartsWith("S-FAULT", StringComparison.Ordinal)
+                && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false } or OperationCanceledException or AlreadyClosedException))
             || (text.StartsWith("Connection Failed", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is BrokerUnreachableException or ConnectFailureException));
     }
 

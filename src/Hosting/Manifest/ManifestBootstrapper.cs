@@ -1,4 +1,5 @@
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -13,52 +14,79 @@ public sealed partial class ManifestBootstrapper(
     ManifestStore store,
     IClientFactory clients,
     TimeProvider time,
-    IHostApplicationLifetime lifetime,
+    BusStarted busStarted,
     ILogger<ManifestBootstrapper> logger) : BackgroundService
 {
     private static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(30);
+    private int _attempts;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await lifetime.WaitAsync(stoppingToken);
+        await busStarted.WaitAsync(stoppingToken);
         var delay = TimeSpan.FromSeconds(1);
-        var attempt = 0;
-        var client = clients.CreateRequestClient<GetCurrentManifest>(
-            Messaging.QueueNames.AddressOf(Messaging.QueueNames.ManifestWatcher), RequestTimeout.After(s: 5));
+        var first = true;
         while (!stoppingToken.IsCancellationRequested && store.Current is null)
         {
-            attempt++;
-            try
+            // A watcher that started with this service may not have read its source yet: only a
+            // second empty answer is worth a warning.
+            if (await AskOnceAsync(stoppingToken, quiet: first))
             {
-                var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest(Environment.MachineName), stoppingToken);
-                if (response.Message.Manifest is { } manifest)
-                {
-                    if (store.ApplyIfEmpty(manifest))
-                    {
-                        LogReceived(logger, manifest.Entries.Count);
-                    }
+                return;
+            }
 
-                    return;
-                }
-
-                LogWatcherHasNone(logger);
-            }
-            catch (RequestTimeoutException)
-            {
-                if (attempt == 1)
-                {
-                    LogWatcherSilent(logger);
-                }
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The broker is away or the request failed: ask again after the back-off.
-                LogAskFailed(logger, ex);
-            }
+            first = false;
 
             await Task.WhenAny(store.Loaded, Task.Delay(delay, time, stoppingToken));
             delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxDelay.Ticks));
         }
+    }
+
+    /// <summary>
+    /// Asks the watcher once (the bus must have started); returns whether a manifest is held now.
+    /// <paramref name="quiet"/>: an answer without a manifest, or none, is not logged (a watcher
+    /// that has just started may not have read its source yet).
+    /// </summary>
+    public async Task<bool> AskOnceAsync(CancellationToken cancellationToken, bool quiet = false)
+    {
+        if (store.Current is not null)
+        {
+            return true;
+        }
+
+        var client = clients.CreateRequestClient<GetCurrentManifest>(
+            Messaging.QueueNames.AddressOf(Messaging.QueueNames.ManifestWatcher), RequestTimeout.After(s: 5));
+        try
+        {
+            var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest(Environment.MachineName), cancellationToken);
+            if (response.Message.Manifest is { } manifest)
+            {
+                if (store.ApplyIfEmpty(manifest))
+                {
+                    LogReceived(logger, manifest.Entries.Count);
+                }
+
+                return true;
+            }
+
+            if (!quiet)
+            {
+                LogWatcherHasNone(logger);
+            }
+        }
+        catch (RequestTimeoutException)
+        {
+            if (!quiet && Interlocked.Increment(ref _attempts) == 1)
+            {
+                LogWatcherSilent(logger);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The broker is away or the request failed: ask again after the back-off.
+            LogAskFailed(logger, ex);
+        }
+
+        return store.Current is not null;
     }
 
     [LoggerMessage(EventId = 1204, Level = LogLevel.Warning, Message = "Asking the manifest watcher failed; asking again with back-off")]

@@ -18,7 +18,8 @@ public static class ManifestReplica
 
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<ManifestStore>();
-        builder.Services.AddHostedService<ManifestBootstrapper>();
+        builder.Services.AddSingleton<ManifestBootstrapper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ManifestBootstrapper>());
         return builder.AddBusModule<ManifestReplicaModule>();
     }
 

@@ -10,13 +10,15 @@ namespace BrokerGateway.Hosting.Messaging;
 /// at once through <see cref="Lost"/>, and senders refuse at once while it lasts instead of
 /// waiting on a connection that is not there. On the in-memory bus it is never lost.
 /// </summary>
-public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProvider time, ILogger<BrokerConnection> logger) : IReceiveEndpointObserver
+public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProvider time, ILogger<BrokerConnection> logger) : IReceiveEndpointObserver, IDisposable
 {
     private readonly Lock _lock = new();
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private CancellationTokenSource _losing = new();
     private bool _up = true;
     private bool _stopping;
     private long _lostAt;
+    private long _backAt;
 
     /// <summary>False from the moment the connection is seen lost until it is back.</summary>
     public bool IsUp
@@ -26,6 +28,18 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
             lock (_lock)
             {
                 return _up;
+            }
+        }
+    }
+
+    /// <summary>How long ago the connection came back after a loss; null if it was never lost.</summary>
+    public TimeSpan? SinceBack
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _up && _backAt != 0 ? time.GetElapsedTime(_backAt) : null;
             }
         }
     }
@@ -42,6 +56,18 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
         }
     }
 
+    /// <summary>Cancelled when the connection is next lost (a new token is handed out after each loss): for work to link to.</summary>
+    public CancellationToken Losing
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _losing.Token;
+            }
+        }
+    }
+
     public Task Ready(ReceiveEndpointReady ready)
     {
         if (IsInstance(ready.InputAddress))
@@ -54,6 +80,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
                 }
 
                 _up = true;
+                _backAt = time.GetTimestamp();
             }
 
             var seconds = time.GetElapsedTime(_lostAt).TotalSeconds;
@@ -100,6 +127,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
     private void MarkLost(string reason)
     {
         TaskCompletionSource lost;
+        CancellationTokenSource losing;
         lock (_lock)
         {
             if (!_up || _stopping)
@@ -110,11 +138,24 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
             _up = false;
             _lostAt = time.GetTimestamp();
             lost = _lost;
+            losing = _losing;
             _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _losing = new CancellationTokenSource();
         }
 
         LogLost(logger, reason);
         lost.TrySetResult();
+        losing.Cancel();
+
+        // Not disposed: a sender may still be linking to its token; it holds no timer.
+    }
+
+    public void Dispose()
+    {
+        lock (_lock)
+        {
+            _losing.Dispose();
+        }
     }
 
     private bool IsInstance(Uri address) => instance.IsSet && address.AbsolutePath == instance.Address.AbsolutePath;

@@ -35,9 +35,10 @@ public static class GatewayBus
         var modules = Modules(builder).ToArray();
         var instanceQueue = $"bg-instance-{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid():N}";
 
+        // The one BrokerConnection everybody asks (MassTransit's own registration would make a second).
+        builder.Services.AddReceiveEndpointObserver(sp => sp.GetRequiredService<BrokerConnection>());
         builder.Services.AddMassTransit(bus =>
         {
-            bus.AddReceiveEndpointObserver<BrokerConnection>();
             foreach (var module in modules)
             {
                 module.AddConsumers(bus);
@@ -70,6 +71,8 @@ public static class GatewayBus
                 bus.UsingInMemory((context, cfg) => Configure(context, cfg, modules, instanceQueue));
             }
         });
+        // After MassTransit's hosted service: it starts once the bus has.
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BusStarted>());
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = true;
@@ -91,6 +94,7 @@ public static class GatewayBus
             builder.Services.AddSingleton<InstanceEndpoint>();
             builder.Services.AddSingleton<BrokerConnection>();
             builder.Services.AddSingleton<BrokerAdmin>();
+            builder.Services.AddSingleton<BusStarted>();
             builder.Services.AddOptions<BusOptions>()
                 .Configure<IConfiguration>((o, c) => o.Read(c))
                 .ValidateOnStart();

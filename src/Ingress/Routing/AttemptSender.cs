@@ -22,14 +22,17 @@ public enum SendOutcome
 /// <summary>
 /// Puts one attempt on the queue of an endpoint, with this ingress's own queue as the address to
 /// answer to. The message expires when the ingress stops waiting for it to be taken, so it is
-/// never taken later. A send never waits long: it is refused at once while the broker is known to
-/// be away, given up after <see cref="SendTimeout"/>, and given up at once when the broker refuses
-/// the message because the queue is full (the queue's bound; see <see cref="QueueFullObserver"/>).
+/// never taken later. A send never waits for a broker that is away: it is refused at once while the
+/// connection is known lost, given up the moment it is lost, and given up at once when the broker
+/// refuses the message because the queue is full (the queue's bound; see
+/// <see cref="QueueFullObserver"/>). <see cref="SendTimeout"/> only bounds a connection that died
+/// without a word (until the AMQP heartbeat notices); a burst that keeps a busy broker's
+/// confirmations slow for a second or two is not mistaken for an outage.
 /// </summary>
 public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerConnection broker, PendingAttempts pending, IOptions<BusOptions> options)
 {
-    /// <summary>The longest a send may take before the caller is told the broker is unavailable.</summary>
-    public static readonly TimeSpan SendTimeout = TimeSpan.FromMilliseconds(1500);
+    /// <summary>The longest a send may take on a connection that seems alive before the caller is told the broker is unavailable.</summary>
+    public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
 
     private readonly ConcurrentDictionary<string, Task<ISendEndpoint>> _endpoints = new(StringComparer.Ordinal);
 
@@ -51,7 +54,8 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
 
         // Not the caller's token: a send given up half-way is logged by MassTransit as a fault, and a
         // caller leaving is not one. A send takes a millisecond; the caller's leaving is seen right after.
-        using var timeout = new CancellationTokenSource(SendTimeout);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(broker.Losing);
+        timeout.CancelAfter(SendTimeout);
         waiting.SendingWith(timeout);
         try
         {
@@ -73,7 +77,7 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
         {
             return waiting.SendRejected ? SendOutcome.QueueFull : SendOutcome.BrokerUnavailable;
         }
-        catch (MassTransitException)
+        catch (Exception ex) when (BrokerFaults.IsBrokerTrouble(ex))
         {
             return waiting.SendRejected ? SendOutcome.QueueFull : SendOutcome.BrokerUnavailable;
         }

@@ -279,7 +279,7 @@ public sealed class CompletionRouter(
             {
                 await sender.CancelAsync(accepted, timeout.Token);
             }
-            catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+            catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
             {
                 // The broker is away: the dispatcher's own attempt deadline ends the call.
             }
@@ -309,7 +309,7 @@ public sealed class CompletionRouter(
         {
             await publisher.Publish(change, timeout.Token);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or MassTransitException)
+        catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
         {
             // The other replicas learn the endpoint's state from their own attempts instead.
         }

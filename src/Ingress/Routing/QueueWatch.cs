@@ -1,5 +1,4 @@
 using BrokerGateway.Contracts.Manifest;
-using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using Microsoft.Extensions.Options;
@@ -27,14 +26,17 @@ public sealed partial class QueueWatch(
     TimeProvider time,
     IOptions<BusOptions> bus,
     IOptions<RoutingOptions> options,
-    IHostApplicationLifetime lifetime,
+    BusStarted busStarted,
     ILogger<QueueWatch> logger) : BackgroundService
 {
+    /// <summary>How long after the broker's return an unconsumed queue is not taken for one (dispatchers reconnect every second or two).</summary>
+    public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(5);
+
     private TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.QueueCheckMilliseconds);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await lifetime.WaitAsync(stoppingToken);
+        await busStarted.WaitAsync(stoppingToken);
         var inspect = bus.Value.UsesRabbitMq;
         try
         {
@@ -73,9 +75,13 @@ public sealed partial class QueueWatch(
             return;
         }
 
+        // Right after the broker is back, the dispatchers are reconnecting: a queue without consumers
+        // then says nothing yet, and requests wait for them rather than being turned away.
+        var reconnecting = broker.SinceBack < ReconnectGrace;
         foreach (var entry in current.Entries)
         {
-            if (entry.Status == EndpointStatus.Live && await admin.InspectAsync(QueueNames.ForEndpoint(entry.EndpointId), cancellationToken) is { } info)
+            if (entry.Status == EndpointStatus.Live && await admin.InspectAsync(QueueNames.ForEndpoint(entry.EndpointId), cancellationToken) is { } info
+                && !(reconnecting && info.Consumers == 0))
             {
                 queues.Record(entry.EndpointId, info.Messages, info.Consumers);
             }

@@ -8,6 +8,9 @@ namespace BrokerGateway.Tests.Infrastructure;
 /// <summary>One request a load run sent, and what its caller saw.</summary>
 public sealed record Outcome(int Index, DateTimeOffset SentAt, TimeSpan Took, int Status, string? ErrorCode, string? Endpoint, string? RequestId, string? Failure)
 {
+    /// <summary>What the gateway said the request waited on queues (<c>x-gateway-queue-ms</c>).</summary>
+    public double? QueueMilliseconds { get; init; }
+
     public DateTimeOffset AnsweredAt => SentAt + Took;
 }
 
@@ -106,7 +109,10 @@ public sealed class LoadRun : IAsyncDisposable
                     }
                 }
 
-                return new Outcome(index, sentAt, clock.Elapsed, (int)response.StatusCode, code, Header(response, "x-gateway-endpoint"), Header(response, "x-request-id"), null);
+                return new Outcome(index, sentAt, clock.Elapsed, (int)response.StatusCode, code, Header(response, "x-gateway-endpoint"), Header(response, "x-request-id"), null)
+                {
+                    QueueMilliseconds = double.TryParse(Header(response, "x-gateway-queue-ms"), System.Globalization.CultureInfo.InvariantCulture, out var queued) ? queued : null,
+                };
             }
             catch (HttpRequestException ex) when (ex.InnerException is SocketException { SocketErrorCode: SocketError.ConnectionRefused })
             {

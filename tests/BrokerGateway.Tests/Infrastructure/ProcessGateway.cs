@@ -139,6 +139,16 @@ public sealed class ProcessGateway : IDisposable
             process.Dispose();
         }
 
+        // For a look at what the services said: BROKERGATEWAY_TESTS_LOGS=/some/folder keeps each process's output there.
+        if (Environment.GetEnvironmentVariable("BROKERGATEWAY_TESTS_LOGS") is { Length: > 0 } logs)
+        {
+            Directory.CreateDirectory(logs);
+            for (var i = 0; i < _processes.Count; i++)
+            {
+                File.WriteAllText(Path.Combine(logs, $"{Path.GetFileName(_folder)}-{i}-{_processes[i].Name}.log"), _processes[i].Output + _processes[i].Error);
+            }
+        }
+
         Directory.Delete(_folder, recursive: true);
     }
 }

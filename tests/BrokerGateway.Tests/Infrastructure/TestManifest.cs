@@ -19,7 +19,7 @@ public sealed class TestManifest : IDisposable
     public string Path { get; }
 
     /// <summary>One manifest entry with the seed's six fields.</summary>
-    public static object Entry(string name, string url, string endpointId, string[] experts, string status = "Live", double weight = 1, string[]? allowedGroups = null, bool? streamUsage = null)
+    public static object Entry(string name, string url, string endpointId, string[] experts, string status = "Live", double weight = 1, string[]? allowedGroups = null, bool? streamUsage = null, int? maxConcurrency = null)
     {
         var entry = new Dictionary<string, object> { ["name"] = name, ["status"] = status, ["model"] = name, ["description"] = $"{name} for tests", ["experts"] = experts, ["url"] = url, ["endpoint_id"] = endpointId, ["weight"] = weight };
         if (allowedGroups is not null)
@@ -30,6 +30,11 @@ public sealed class TestManifest : IDisposable
         if (streamUsage is { } usage)
         {
             entry["stream_usage"] = usage;
+        }
+
+        if (maxConcurrency is { } limit)
+        {
+            entry["max_concurrency"] = limit;
         }
 
         return entry;

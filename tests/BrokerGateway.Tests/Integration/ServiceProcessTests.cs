@@ -48,6 +48,25 @@ public class ServiceProcessTests
     }
 
     [SkippableFact]
+    public async Task Dispatcher_WhoseEndpointQueueExistsWithAnotherBound_StopsNamingTheKey()
+    {
+        await using var broker = await Broker.AcquireAsync();
+        using var manifest = new TestManifest(TestManifest.Entry("fake", "http://127.0.0.1:9/v1", "bound-endpoint", ["fake-model"]));
+        using var gateway = new ProcessGateway(broker.AmqpUrl, manifest.Path);
+        gateway.StartWatcher();
+        const string keys = """{"bound-endpoint": "sk-bound-key-0123456789"}""";
+        var first = gateway.StartDispatcher(keys, new Dictionary<string, string> { ["RABBITMQ_QUEUE_MAX_LENGTH"] = "100" });
+        await Eventually.Until(() => first.Output.Contains("Consuming the queue of endpoint bound-endpoint", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the first dispatcher consuming");
+
+        var second = gateway.StartDispatcher(keys, new Dictionary<string, string> { ["RABBITMQ_QUEUE_MAX_LENGTH"] = "200" });
+
+        Assert.Equal(2, await second.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("Configuration error: RABBITMQ_QUEUE_MAX_LENGTH: the queue bg-endpoint-bound-endpoint exists with another bound than 200", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-bound-key", second.Output + second.Error, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [SkippableFact]
     public async Task ThreeProcessesOverRabbitMq_AnswerLikeStandalone()
     {
         await using var broker = await Broker.AcquireAsync();
