@@ -40,6 +40,7 @@ public sealed class Program
         var rows = new List<ResultRow>();
         var streamRows = new List<StreamRow>();
         var batchRows = new List<(string Mode, BatchResult Result)>();
+        var concurrentRows = new List<(string Mode, ConcurrentStreams Result)>();
         using var load = new LoadGenerator();
         using var probe = new StreamProbe();
 
@@ -83,6 +84,18 @@ public sealed class Program
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} streams: first event p50 {firstEvent.P50:0.00} ms, {rate:0} events/s in one stream of {events}");
             }
 
+            if (options.StreamCounts.Count > 0 && mode is "direct" or "standalone" or "rabbitmq")
+            {
+                // Once unmeasured at the largest count, so connections and threads are there, then each count.
+                await probe.ConcurrentAsync(deployment.Url, bearer, options.StreamCounts.Max(), ConcurrentEvents, ConcurrentGapMs);
+                foreach (var count in options.StreamCounts)
+                {
+                    var streams = await probe.ConcurrentAsync(deployment.Url, bearer, count, ConcurrentEvents, ConcurrentGapMs);
+                    concurrentRows.Add((deployment.Mode, streams));
+                    await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} {count} streams at once: {streams.Completed} completed, first event p50 {streams.FirstEvent?.P50:0.0} ms, longest gap p99 {streams.LongestGap?.P99:0.0} ms, {streams.EventsPerSecond:0} events/s");
+                }
+            }
+
             if (options.BatchLines > 0 && mode is "standalone" or "rabbitmq")
             {
                 using var batchProbe = new BatchProbe();
@@ -101,10 +114,18 @@ public sealed class Program
             pairs = await QuotaPairs.RunAsync(load, bare, quotas, Body, token, options.QuotaPairs, TimeSpan.FromSeconds(options.WarmupSeconds));
         }
 
+        var burstRows = new List<BurstRow>();
+        if (options.BurstCallers.Count > 0 && (options.Modes.Contains("direct") || options.Modes.Contains("rabbitmq")))
+        {
+            burstRows.AddRange(await BurstAsync(options, token, jwt, folder));
+        }
+
         ResultTable.Print(rows, options.Rounds);
         ResultTable.PrintQuotaPairs(pairs);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
+        ResultTable.PrintConcurrentStreams(concurrentRows, ConcurrentEvents, ConcurrentGapMs, options.Rounds);
         ResultTable.PrintBatches(batchRows, options.BatchLines);
+        ResultTable.PrintBursts(burstRows, options);
         return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok)
             || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) || pairs?.Failures > 0 ? 1 : 0;
 
@@ -127,6 +148,59 @@ public sealed class Program
 
             return ingress;
         }
+    }
+
+    /// <summary>The concurrent streams: 100 events 20 ms apart, a model generating 50 tokens a second.</summary>
+    private const int ConcurrentEvents = 100;
+    private const int ConcurrentGapMs = 20;
+
+    /// <summary>
+    /// The burst: a fake upstream of its own that takes <c>--burst-latency-ms</c> for every answer,
+    /// called directly and through the gateway over RabbitMQ with default settings. Each set-up is
+    /// warmed up with quick requests (the upstream's delay overridden), then takes one unmeasured
+    /// burst at the largest size, then one measured burst per size.
+    /// </summary>
+    private static readonly string[] BurstModes = ["direct", "rabbitmq"];
+
+    private static async Task<List<BurstRow>> BurstAsync(BenchOptions options, string token, JwtOptions jwt, string folder)
+    {
+        var port = ServiceProcess.FreePort();
+        using var upstream = ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests",
+            "--urls", $"http://127.0.0.1:{port}", "--no-record", "--delay-ms", options.BurstLatencyMs.ToString(CultureInfo.InvariantCulture));
+        var upstreamUrl = new Uri($"http://127.0.0.1:{port}/");
+        var manifest = Path.Combine(folder, "burst.json");
+        await File.WriteAllTextAsync(manifest, Manifest(("bench-endpoint", upstreamUrl)));
+        var rows = new List<BurstRow>();
+        using var burst = new BurstProbe();
+        using var load = new LoadGenerator();
+        foreach (var mode in BurstModes.Where(options.Modes.Contains))
+        {
+            var ingressPort = ServiceProcess.FreePort();
+            var ingress = new Dictionary<string, string>(Common)
+            {
+                ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ingressPort}",
+                ["Auth__Jwt__SigningKey"] = jwt.SigningKey!,
+                ["Auth__Jwt__Issuer"] = jwt.Issuer!,
+                ["Auth__Jwt__Audience"] = jwt.Audience!,
+                ["Usage__SqlitePath"] = Path.Combine(folder, "usage-burst.db"),
+            };
+            using var deployment = mode == "direct"
+                ? await Deployment.DirectAsync(upstreamUrl)
+                : await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", ingress, manifest, ingressPort);
+            var bearer = mode == "direct" ? null : token;
+            await deployment.WaitUntilReadyAsync(BurstProbe.Body(0), bearer);
+            await load.WarmUpAsync(deployment.Url, BurstProbe.Body(0), bearer, 32, TimeSpan.FromSeconds(options.WarmupSeconds));
+            await burst.RunAsync(deployment.Url, bearer, options.BurstCallers.Max(), 1, BurstProbe.Body());
+            foreach (var callers in options.BurstCallers)
+            {
+                var result = await burst.RunAsync(deployment.Url, bearer, callers, options.BurstRequests, BurstProbe.Body());
+                var peaks = deployment.Gateway.Select(p => (p.Name, p.PeakResidentMegabytes)).ToList();
+                rows.Add(new BurstRow(deployment.Mode, callers, result, peaks));
+                await Console.Error.WriteLineAsync($"burst, {deployment.Mode}, {callers} callers: {result.Requests - result.Failures} of {result.Requests} answered, p50 {result.P50:0} ms, p99 {result.P99:0} ms");
+            }
+        }
+
+        return rows;
     }
 
     private static readonly Dictionary<string, string> Common = new()

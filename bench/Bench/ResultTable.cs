@@ -91,6 +91,59 @@ public static class ResultTable
         }
     }
 
+    /// <summary>
+    /// The concurrent-streams table: for each set-up and number of streams at once (the median round
+    /// by first-event p50), how many completed, the first event's p50/p99, the p99 across streams of
+    /// each one's longest gap between events, and the events received per second.
+    /// </summary>
+    public static void PrintConcurrentStreams(IReadOnlyList<(string Mode, ConcurrentStreams Result)> rows, int events, int gapMs, int rounds)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        var medians = rows.GroupBy(r => (r.Mode, r.Result.Streams))
+            .Select(g => g.OrderBy(r => r.Result.FirstEvent?.P50 ?? double.MaxValue).ElementAt((g.Count() - 1) / 2)).ToList();
+        Console.WriteLine();
+        Console.WriteLine($"Concurrent streams: N streams at once, each of {events} events {gapMs} ms apart{(rounds > 1 ? $" (the median of {rounds} rounds by first-event p50)" : string.Empty)}.");
+        Console.WriteLine();
+        Console.WriteLine("| set-up | streams | completed | first event p50 ms | p99 ms | p50 vs (a) | longest gap p99 ms | events/s received |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var (mode, result) in medians)
+        {
+            var direct = medians.FirstOrDefault(r => r.Result.Streams == result.Streams && r.Mode.StartsWith("(a)", StringComparison.Ordinal)).Result;
+            var ratio = direct?.FirstEvent is { } d && result.FirstEvent is { } f ? string.Create(culture, $"{f.P50 / d.P50:0.0}×") : string.Empty;
+            Console.WriteLine(string.Create(culture,
+                $"| {mode} | {result.Streams} | {result.Completed} | {result.FirstEvent?.P50:0.0} | {result.FirstEvent?.P99:0.0} | {ratio} | {result.LongestGap?.P99:0.0} | {result.EventsPerSecond:0} |"));
+        }
+    }
+
+    /// <summary>The burst table: callers starting together against a slow upstream, with the ratios to calling it directly and each gateway process's peak memory.</summary>
+    public static void PrintBursts(IReadOnlyList<BurstRow> rows, BenchOptions options)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine($"Burst: N callers start together, {options.BurstRequests} requests each, against an upstream that takes {options.BurstLatencyMs} ms per answer; the gateway with default settings.");
+        Console.WriteLine();
+        Console.WriteLine("| set-up | callers | requests | success | p50 ms | p99 ms | p50 vs (a) | p99 vs (a) | peak RSS MiB |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var row in rows)
+        {
+            var direct = rows.FirstOrDefault(r => r.Callers == row.Callers && r.Mode.StartsWith("(a)", StringComparison.Ordinal))?.Result;
+            var (p50, p99) = direct is null ? (string.Empty, string.Empty) : (string.Create(culture, $"{row.Result.P50 / direct.P50:0.00}×"), string.Create(culture, $"{row.Result.P99 / direct.P99:0.00}×"));
+            var peaks = row.Peaks.Count == 0 ? "–" : string.Join(", ", row.Peaks.Select(p => string.Create(culture, $"{p.Process} {p.Megabytes:0}")));
+            Console.WriteLine(string.Create(culture,
+                $"| {row.Mode} | {row.Callers} | {row.Result.Requests} | {100.0 * (row.Result.Requests - row.Result.Failures) / row.Result.Requests:0.##}% | {row.Result.P50:0} | {row.Result.P99:0} | {p50} | {p99} | {peaks} |"));
+        }
+    }
+
     /// <summary>The batch table: lines per second for one batch, and the interactive p50 at concurrency 1 idle and while it ran.</summary>
     public static void PrintBatches(IReadOnlyList<(string Mode, BatchResult Result)> rows, int lines)
     {

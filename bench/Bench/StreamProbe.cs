@@ -52,8 +52,51 @@ public sealed class StreamProbe : IDisposable
         return (median.Rate, median.Events, runs.All(r => r.Ok));
     }
 
+    /// <summary>
+    /// Many streams at once, each of <paramref name="chunks"/> content events <paramref name="gapMs"/>
+    /// ms apart (a model generating at 1000/gap tokens a second): how many completed (status 200,
+    /// ended with <c>[DONE]</c>), the time to each one's first event, the longest gap between two
+    /// events within each stream, and the events the clients received per second in all.
+    /// </summary>
+    public async Task<ConcurrentStreams> ConcurrentAsync(Uri url, string? token, int streams, int chunks, int gapMs)
+    {
+        var body = $$$"""{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"stream":true,"fake":{"chunks":{{{chunks}}},"chunk_delay_ms":{{{gapMs}}}}}""";
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var clock = new Stopwatch();
+        var runs = Enumerable.Range(0, streams).Select(async Task<(bool Ok, double FirstEventMs, double EndMs, int Events, bool Done, double LongestGapMs)> (_) =>
+        {
+            await start.Task;
+            try
+            {
+                return await ReadAsync(url, token, body, Stopwatch.GetTimestamp(), detailed: true);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
+            {
+                return (false, double.NaN, double.NaN, 0, false, double.NaN);
+            }
+        }).ToArray();
+        clock.Start();
+        start.SetResult();
+        var results = await Task.WhenAll(runs);
+        clock.Stop();
+        var completed = results.Where(r => r.Item1 && r.Item5).ToList();
+        return new ConcurrentStreams(
+            streams,
+            completed.Count,
+            completed.Count == 0 ? null : LoadResult.From([.. completed.Select(r => r.Item2)], 0, clock.Elapsed),
+            completed.Count == 0 ? null : LoadResult.From([.. completed.Select(r => r.Item6)], 0, clock.Elapsed),
+            results.Sum(r => r.Item4) / clock.Elapsed.TotalSeconds);
+    }
+
     /// <summary>Reads one stream to its end: whether it succeeded, ms to the first event and to the end, and how many events came.</summary>
     private async Task<(bool Ok, double FirstEventMs, double EndMs, int Events)> ReadAsync(Uri url, string? token, string body, long started)
+    {
+        var (ok, first, end, events, _, _) = await ReadAsync(url, token, body, started, detailed: true);
+        return (ok, first, end, events);
+    }
+
+    /// <summary>The same, with whether the stream ended with <c>[DONE]</c> and the longest gap between two reads that brought events, in ms.</summary>
+    private async Task<(bool Ok, double FirstEventMs, double EndMs, int Events, bool Done, double LongestGapMs)> ReadAsync(Uri url, string? token, string body, long started, bool detailed)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
         if (token is not null)
@@ -67,10 +110,15 @@ public sealed class StreamProbe : IDisposable
         double? first = null;
         var events = 0;
         var matched = 0;
+        var lastEventAt = 0.0;
+        var longestGap = 0.0;
+        var tail = new Queue<byte>(Done.Length);
         int read;
         while ((read = await stream.ReadAsync(buffer)) > 0)
         {
-            first ??= Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var now = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            first ??= now;
+            var before = events;
             for (var i = 0; i < read; i++)
             {
                 // Counts "data: " at the start of a line, across reads.
@@ -80,12 +128,34 @@ public sealed class StreamProbe : IDisposable
                     events++;
                     matched = 0;
                 }
+
+                if (detailed)
+                {
+                    if (tail.Count == Done.Length)
+                    {
+                        tail.Dequeue();
+                    }
+
+                    tail.Enqueue(buffer[i]);
+                }
+            }
+
+            if (events > before)
+            {
+                if (before > 0)
+                {
+                    longestGap = Math.Max(longestGap, now - lastEventAt);
+                }
+
+                lastEventAt = now;
             }
         }
 
         var end = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return (response.IsSuccessStatusCode, first ?? end, end, events);
+        return (response.IsSuccessStatusCode, first ?? end, end, events, tail.SequenceEqual(Done), longestGap);
     }
+
+    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
 
     public void Dispose() => _client.Dispose();
 }
