@@ -27,9 +27,14 @@ public sealed class DispatcherOptions
     /// <summary>
     /// Requests handled at once per endpoint queue (and the broker prefetch). Upstream calls wait on
     /// the network, so thousands at once cost little; an upstream that must be protected gets a
-    /// lower <c>max_concurrency</c> in its manifest entry.
+    /// lower <c>max_concurrency</c> in its manifest entry. Standalone the default is
+    /// <see cref="InMemoryConcurrency"/>: MassTransit's in-memory transport wakes every idle slot
+    /// for each message, so its cost per request grows with the limit.
     /// </summary>
     public int Concurrency { get; set; } = 2048;
+
+    /// <summary>The default of <see cref="Concurrency"/> on the in-memory bus (standalone).</summary>
+    public const int InMemoryConcurrency = 512;
 
     /// <summary>Batch lines handled at once per endpoint (and the prefetch of its batch queue): batch work's smaller share.</summary>
     public int BatchConcurrency { get; set; } = 8;

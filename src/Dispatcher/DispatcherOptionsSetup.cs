@@ -18,7 +18,8 @@ internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : ICo
             options.Endpoints = endpoints.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         }
 
-        options.Concurrency = ReadInt(DispatcherOptions.ConcurrencyKey, options.Concurrency);
+        var inMemory = string.IsNullOrWhiteSpace(configuration[Hosting.Messaging.BusOptions.RabbitMqUrlKey]);
+        options.Concurrency = ReadInt(DispatcherOptions.ConcurrencyKey, inMemory ? DispatcherOptions.InMemoryConcurrency : options.Concurrency);
         options.BatchConcurrency = ReadInt(DispatcherOptions.BatchConcurrencyKey, options.BatchConcurrency);
         options.ConnectTimeoutSeconds = ReadInt(DispatcherOptions.ConnectTimeoutKey, options.ConnectTimeoutSeconds);
         options.HeartbeatSeconds = ReadInt(DispatcherOptions.HeartbeatKey, options.HeartbeatSeconds);

@@ -42,6 +42,7 @@ public static class DispatcherRegistration
         builder.Services.AddSingleton<UpstreamClient>();
         builder.Services.AddSingleton<MockProvider>();
         builder.Services.AddSingleton<Streaming.EventStreamRelay>();
+        builder.Services.AddSingleton<Streaming.ChunkOutbox>();
         builder.Services.AddSingleton<ServedEndpoints>();
         builder.Services.AddSingleton<ConsumedEndpoints>();
         builder.Services.AddSingleton<InFlightCalls>();

@@ -27,6 +27,7 @@ public sealed partial class SubmitCompletionConsumer(
     DispatcherAnnouncer announcer,
     InstanceEndpoint instance,
     EventStreamRelay relay,
+    ChunkOutbox outbox,
     BrokerConnection broker,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
@@ -237,8 +238,7 @@ public sealed partial class SubmitCompletionConsumer(
 
         using (source)
         {
-            var ingress = await context.GetSendEndpoint(context.ResponseAddress!);
-            await using var sender = new ChunkSender(ingress, request, announcer.DispatcherId, instance.Address, () => time.GetElapsedTime(started).TotalMilliseconds, cancellationToken);
+            await using var sender = new ChunkSender(outbox, context.ResponseAddress!, request, announcer.DispatcherId, instance.Address, () => time.GetElapsedTime(started).TotalMilliseconds, cancellationToken);
             return await relay.RelayAsync(request, source, callerAskedUsage, sender, scrubber, cancellationToken);
         }
     }

@@ -152,6 +152,7 @@ public static class IngressRegistration
             bus.AddConsumer<CompletionAcceptedConsumer>();
             bus.AddConsumer<CompletionResultConsumer>();
             bus.AddConsumer<CompletionChunkConsumer>();
+            bus.AddConsumer<CompletionChunksConsumer>();
             bus.AddConsumer<CompletionFaultConsumer>();
             bus.AddConsumer<EndpointHealthChangedConsumer>();
         }
@@ -166,6 +167,7 @@ public static class IngressRegistration
             endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
             endpoint.ConfigureConsumer<CompletionChunkConsumer>(context);
+            endpoint.ConfigureConsumer<CompletionChunksConsumer>(context);
             endpoint.ConfigureConsumer<CompletionFaultConsumer>(context);
             endpoint.ConfigureConsumer<EndpointHealthChangedConsumer>(context);
         }

@@ -1,14 +1,14 @@
 using System.Threading.Channels;
 using BrokerGateway.Contracts.Messages;
-using MassTransit;
 
 namespace BrokerGateway.Dispatcher.Streaming;
 
 /// <summary>
 /// Sends a stream's events to the ingress that holds the caller, as numbered
-/// <see cref="CompletionChunk"/> messages. The first event goes out at once, on the reading
-/// thread; events that arrive while a message is on its way are sent together in the next, so a fast upstream costs few
-/// messages and a slow one adds no delay. The queue between reading and sending is bounded: when
+/// <see cref="CompletionChunk"/>s (through the <see cref="ChunkOutbox"/>, which sends the chunks of
+/// all streams to one ingress together). The first event goes out at once, on the reading
+/// thread; events that arrive while a chunk is on its way are sent together in the next, so a fast upstream costs few
+/// chunks and a slow one adds no delay. The queue between reading and sending is bounded: when
 /// the broker is slower than the upstream, reading waits — the dispatcher never holds a backlog.
 /// </summary>
 public sealed class ChunkSender : IAsyncDisposable
@@ -22,19 +22,21 @@ public sealed class ChunkSender : IAsyncDisposable
     private readonly Channel<string> _events = Channel.CreateBounded<string>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
 
-    private readonly ISendEndpoint _ingress;
+    private readonly ChunkOutbox _outbox;
+    private readonly Uri _ingress;
+    private readonly TimeSpan _timeToLive;
     private readonly SubmitCompletion _request;
     private readonly string _dispatcherId;
     private readonly Uri _dispatcherAddress;
     private readonly CancellationToken _cancellationToken;
     private readonly Func<double> _held;
-    private readonly Action<SendContext<CompletionChunk>> _configure;
     private Task? _pump;
     private int _sent;
 
     /// <param name="held">How long the dispatcher has held the attempt, for the first chunk to say (see <see cref="CompletionAccepted.HeldMilliseconds"/>).</param>
-    public ChunkSender(ISendEndpoint ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, Func<double> held, CancellationToken cancellationToken)
+    public ChunkSender(ChunkOutbox outbox, Uri ingress, SubmitCompletion request, string dispatcherId, Uri dispatcherAddress, Func<double> held, CancellationToken cancellationToken)
     {
+        _outbox = outbox;
         _ingress = ingress;
         _held = held;
         _request = request;
@@ -43,12 +45,7 @@ public sealed class ChunkSender : IAsyncDisposable
         _cancellationToken = cancellationToken;
 
         // A chunk nobody takes within the idle timeout (its ingress is gone) expires on the broker.
-        var timeToLive = request.Stream?.IdleTimeout ?? TimeSpan.FromMinutes(1);
-        _configure = context =>
-        {
-            context.Durable = false;
-            context.TimeToLive = timeToLive;
-        };
+        _timeToLive = request.Stream?.IdleTimeout ?? TimeSpan.FromMinutes(1);
     }
 
     /// <summary>Sends or queues one event; throws <see cref="ChannelClosedException"/> if sending has failed (the broker is away), which ends the stream.</summary>
@@ -118,7 +115,7 @@ public sealed class ChunkSender : IAsyncDisposable
     {
         var first = _sent == 0;
         var chunk = new CompletionChunk(_request.RequestId, _request.Attempt, _sent, events, first ? _dispatcherId : null, first ? _dispatcherAddress : null, first ? _held() : null);
-        await _ingress.Send(chunk, _configure, _cancellationToken);
+        await _outbox.SendAsync(_ingress, chunk, _timeToLive, _cancellationToken);
         _sent++;
     }
 }

@@ -59,7 +59,7 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
         waiting.SendingWith(timeout);
         try
         {
-            var endpoint = await _endpoints.GetOrAdd(queue, static (name, b) => b.GetSendEndpoint(QueueNames.ExchangeOf(name)), bus);
+            var endpoint = await _endpoints.GetOrAdd(queue, static (name, state) => state.Bus.GetSendEndpoint(state.RabbitMq ? QueueNames.ExchangeOf(name) : QueueNames.AddressOf(name)), (Bus: bus, RabbitMq: o.UsesRabbitMq));
             await endpoint.Send(attempt, context =>
             {
                 context.RequestId = attempt.RequestId;

@@ -24,6 +24,19 @@ public class DispatcherOptionsTests
         Assert.Equal("sk-ant-2", options.ApiTokens["anthropic-production"]);
     }
 
+    [Theory]
+    [InlineData(null, null, 512)]
+    [InlineData("amqp://guest:guest@localhost:5672/", null, 2048)]
+    [InlineData("amqp://guest:guest@localhost:5672/", "300", 300)]
+    [InlineData(null, "4000", 4000)]
+    public void Bind_Concurrency_DefaultsByTransport_AndTheKeyWins(string? rabbitMq, string? concurrency, int expected)
+    {
+        var (options, result) = Bind(new() { ["RABBITMQ_URL"] = rabbitMq, ["DISPATCHER_CONCURRENCY"] = concurrency });
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(expected, options.Concurrency);
+    }
+
     [Fact]
     public void Bind_AppSettingsSection_MapsEndpointIdsToKeys()
     {
@@ -83,6 +96,9 @@ public class DispatcherOptionsTests
     [InlineData("DISPATCHER_BREAKER_BREAK_SECONDS", "86401")]
     [InlineData("DISPATCHER_BREAKER_SAMPLING_SECONDS", "3601")]
     [InlineData("DISPATCHER_BREAKER_MINIMUM_CALLS", "1000001")]
+    [InlineData("DISPATCHER_DRAIN_SECONDS", "-1")]
+    [InlineData("DISPATCHER_DRAIN_SECONDS", "3601")]
+    [InlineData("DISPATCHER_DRAIN_SECONDS", "soon")]
     public void Bind_BadNumber_FailsNamingTheKey(string key, string value)
     {
         var (_, result) = Bind(new() { [key] = value });

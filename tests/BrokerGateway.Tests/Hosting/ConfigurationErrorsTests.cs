@@ -8,10 +8,10 @@ namespace BrokerGateway.Tests.Hosting;
 
 public class ConfigurationErrorsTests
 {
-    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker)
+    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker, string? queueMaxLength = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [BusOptions.RabbitMqUrlKey] = rabbitMqUrl });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [BusOptions.RabbitMqUrlKey] = rabbitMqUrl, [BusOptions.QueueMaxLengthKey] = queueMaxLength });
         builder.AddGatewayBus(requireBroker);
         using var host = builder.Build();
         using var error = new StringWriter();
@@ -45,6 +45,25 @@ public class ConfigurationErrorsTests
     {
         Assert.True(Validate(url, requireBroker).Valid);
     }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("10000001")]
+    [InlineData("lots")]
+    [InlineData("1.5")]
+    public void TryValidate_BadQueueMaxLength_FailsWithOneLineNamingTheKey(string value)
+    {
+        var (valid, error) = Validate(null, requireBroker: false, value);
+
+        Assert.False(valid);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration error: RABBITMQ_QUEUE_MAX_LENGTH: must be a whole number", line, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("0")]
+    [InlineData("10000000")]
+    public void TryValidate_QueueMaxLengthInRange_Passes(string value) => Assert.True(Validate(null, requireBroker: false, value).Valid);
 
     [Fact]
     public void TryValidate_WordWhereANumberBelongs_FailsWithOneLineNamingTheKey()
