@@ -13,6 +13,7 @@ public static class ManifestWatcherRegistration
     /// <summary>Adds the manifest watcher: the poller, its state, and the queue that answers <c>GetCurrentManifest</c>.</summary>
     public static IHostApplicationBuilder AddManifestWatcher(this IHostApplicationBuilder builder)
     {
+        builder.AddBrokerServices();
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<ManifestSourceOptions>, ManifestSourceOptionsValidator>();
         builder.Services.AddOptions<ManifestSourceOptions>()

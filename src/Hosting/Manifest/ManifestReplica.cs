@@ -17,6 +17,7 @@ public static class ManifestReplica
         }
 
         builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.AddBrokerServices();
         builder.Services.AddSingleton<ManifestStore>();
         builder.Services.AddSingleton<ManifestBootstrapper>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ManifestBootstrapper>());
