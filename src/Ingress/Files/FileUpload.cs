@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Text;
 using BrokerGateway.Ingress.Errors;
@@ -124,18 +125,35 @@ public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, lo
 
     /// <summary>
     /// The name a file is listed under: the last path segment the client gave, without control
-    /// characters (NUL, CR, LF, …, which would break logs, headers and terminals), at most 255 characters.
+    /// characters (NUL, CR, LF, …, which would break logs, headers and terminals) or invisible
+    /// format characters, at most 255 characters.
     /// </summary>
     public static string SafeName(string name)
     {
-        var clean = new string(Path.GetFileName(name).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        var clean = new string(Path.GetFileName(name).Where(IsKept).ToArray()).Trim();
         if (clean.Length > MaxNameChars)
         {
-            clean = clean[..MaxNameChars];
+            // Cut between characters as a reader sees them, never inside a surrogate pair.
+            var cut = 0;
+            var elements = StringInfo.GetTextElementEnumerator(clean);
+            while (elements.MoveNext() && elements.ElementIndex + ((string)elements.Current).Length <= MaxNameChars)
+            {
+                cut = elements.ElementIndex + ((string)elements.Current).Length;
+            }
+
+            clean = clean[..cut];
         }
 
         return clean.Length == 0 ? "upload.jsonl" : clean;
     }
+
+    /// <summary>
+    /// Control characters (NUL, CR, LF…), invisible format characters (direction overrides such as
+    /// U+202E, which make a listing show another name than the one stored) and line or paragraph
+    /// separators are dropped.
+    /// </summary>
+    private static bool IsKept(char c) => !char.IsControl(c) && char.GetUnicodeCategory(c) is not
+        (UnicodeCategory.Format or UnicodeCategory.LineSeparator or UnicodeCategory.ParagraphSeparator);
 
     /// <summary>Splits the file at line feeds (a carriage return stays part of its line, so the content comes back byte for byte).</summary>
     private async Task<((long Bytes, int Lines, bool EndsWithLineFeed) Read, ApiError? Error)> StoreLinesAsync(string fileId, Stream body, CancellationToken cancellationToken)
