@@ -15,7 +15,7 @@ public enum BalancingStrategy
 }
 
 /// <summary>Load balancing, failover and cooldown (section <c>Routing</c>).</summary>
-public sealed class RoutingOptions
+public sealed class RoutingOptions : IValidatableObject
 {
     public const string Section = "Routing";
 
@@ -53,4 +53,14 @@ public sealed class RoutingOptions
 
     [Range(1, 86400, ErrorMessage = "Routing:MaxCooldownSeconds: must be from 1 to 86400")]
     public int MaxCooldownSeconds { get; set; } = 300;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (CooldownSeconds > MaxCooldownSeconds)
+        {
+            yield return new ValidationResult(
+                $"Routing:CooldownSeconds: {CooldownSeconds} is longer than Routing:MaxCooldownSeconds ({MaxCooldownSeconds}); raise the maximum or lower the first cooldown",
+                [nameof(CooldownSeconds)]);
+        }
+    }
 }
