@@ -5,12 +5,15 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerGateway.Dispatcher;
 
-/// <summary>Aborts the upstream call of an attempt whose caller went away or whose ingress gave up on it.</summary>
+/// <summary>
+/// Aborts the upstream call of an attempt whose caller went away or whose ingress gave up on it, or
+/// remembers the cancellation of one not taken yet (see <see cref="InFlightCalls"/>).
+/// </summary>
 public sealed partial class CancelCompletionConsumer(InFlightCalls calls, ILogger<CancelCompletionConsumer> logger) : IConsumer<CancelCompletion>
 {
     public Task Consume(ConsumeContext<CancelCompletion> context)
     {
-        if (calls.Cancel(context.Message.RequestId, context.Message.Attempt))
+        if (calls.Cancel(context.Message.RequestId, context.Message.Attempt, context.Message.Until))
         {
             LogCancelled(logger, context.Message.RequestId, context.Message.Attempt);
         }

@@ -29,6 +29,7 @@ public sealed partial class SubmitCompletionConsumer(
     EventStreamRelay relay,
     ChunkOutbox outbox,
     BrokerConnection broker,
+    IBus bus,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
@@ -47,6 +48,14 @@ public sealed partial class SubmitCompletionConsumer(
             // The ingress stopped waiting for a dispatcher and may have tried another endpoint:
             // calling this one too could run the request twice.
             LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
+            return;
+        }
+
+        if (calls.WasWithdrawn(request.RequestId, request.Attempt))
+        {
+            // Its ingress stopped waiting while it was queued (the caller left, or it was answered
+            // elsewhere): running it now would cost an upstream call nobody reads.
+            LogWithdrawn(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
@@ -106,8 +115,9 @@ public sealed partial class SubmitCompletionConsumer(
         {
             if (call.StoppedByDrain)
             {
-                // This dispatcher is stopping and its grace ran out: the ingress tries elsewhere.
-                await AnswerAsync(context, new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Unreachable, 0, string.Empty, "the dispatcher stopped before the upstream answered"));
+                // This dispatcher is stopping and its grace ran out: the ingress tries elsewhere. Not
+                // served, so that it says nothing against the endpoint, which was merely slow.
+                await AnswerAsync(context, NotServed(request, "the dispatcher stopped before the upstream answered"));
                 return;
             }
 
@@ -157,7 +167,10 @@ public sealed partial class SubmitCompletionConsumer(
                 return true;
             }
 
-            var ingress = await context.GetSendEndpoint(context.ResponseAddress);
+            // Through the bus, not the consume context: a send the context starts is awaited again
+            // when the consumer returns, so one given up here (the connection closing) would fault
+            // the message with a stack trace after this line has said what happened.
+            var ingress = await bus.GetSendEndpoint(context.ResponseAddress);
             await ingress.Send(answer, sent => sent.RequestId = context.RequestId, timeout.Token);
             return true;
         }
@@ -248,6 +261,9 @@ public sealed partial class SubmitCompletionConsumer(
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Request {RequestId} for {EndpointId}: {Outcome} {StatusCode}")]
     private static partial void LogAnswered(ILogger logger, Guid requestId, string endpointId, CompletionOutcome outcome, int statusCode);
+
+    [LoggerMessage(EventId = 3108, Level = LogLevel.Debug, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} dropped unrun: its ingress withdrew it while it was queued")]
+    private static partial void LogWithdrawn(ILogger logger, Guid requestId, int attempt, string endpointId);
 
     [LoggerMessage(EventId = 3102, Level = LogLevel.Information, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} not taken: it arrived after the ingress stopped waiting for it")]
     private static partial void LogTooLate(ILogger logger, Guid requestId, int attempt, string endpointId);

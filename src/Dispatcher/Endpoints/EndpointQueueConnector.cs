@@ -39,6 +39,8 @@ public sealed partial class EndpointQueueConnector(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _stopped;
 
+    private static readonly TimeSpan RetryConnect = TimeSpan.FromSeconds(5);
+
     private sealed record Consumption(HostReceiveEndpointHandle Interactive, HostReceiveEndpointHandle Batch, int Limit);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,10 +51,10 @@ public sealed partial class EndpointQueueConnector(
         manifest.Changed += OnChanged;
         try
         {
-            await ConnectServedAsync(stoppingToken);
+            await ConnectServedRetryingAsync(stoppingToken);
             await foreach (var _ in changes.Reader.ReadAllAsync(stoppingToken))
             {
-                await ConnectServedAsync(stoppingToken);
+                await ConnectServedRetryingAsync(stoppingToken);
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -79,6 +81,24 @@ public sealed partial class EndpointQueueConnector(
         finally
         {
             _gate.Release();
+        }
+    }
+
+    /// <summary>Connects the served queues; broker trouble meanwhile (a manifest change during a blip) is said in one line and tried again shortly, instead of stopping the dispatcher.</summary>
+    private async Task ConnectServedRetryingAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            try
+            {
+                await ConnectServedAsync(cancellationToken);
+                return;
+            }
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested && (BrokerFaults.IsBrokerTrouble(ex) || ex is TimeoutException or OperationCanceledException))
+            {
+                LogConnectFailed(logger, RetryConnect.TotalSeconds, ex.GetType().Name);
+                await Task.Delay(RetryConnect, cancellationToken);
+            }
         }
     }
 
@@ -191,6 +211,9 @@ public sealed partial class EndpointQueueConnector(
             return false;
         }
     }
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not connect the endpoint queues ({Reason}): the broker is away or refused; trying again in {Seconds} s")]
+    private static partial void LogConnectFailed(ILogger logger, double seconds, string reason);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Consuming the queue of endpoint {EndpointId}, {Limit} requests at a time")]
     private static partial void LogConsuming(ILogger logger, string endpointId, int limit);

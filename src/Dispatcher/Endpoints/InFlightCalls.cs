@@ -4,13 +4,21 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
 /// The attempts this dispatcher is working on, so that a <c>CancelCompletion</c> can abort the
-/// upstream call. A cancellation that arrives before its attempt does is remembered for a minute.
+/// upstream call. A cancellation that arrives before its attempt does — sent to this dispatcher,
+/// or a withdrawal of a queued attempt published to all — is remembered for as long as it says
+/// (a minute if it says nothing, at most <see cref="RememberAtMost"/>), so the attempt is dropped
+/// unrun when it comes.
 /// </summary>
 public sealed class InFlightCalls(TimeProvider time)
 {
+    /// <summary>The longest a cancellation of an attempt not seen here is remembered.</summary>
+    public static readonly TimeSpan RememberAtMost = TimeSpan.FromMinutes(15);
+
     private static readonly TimeSpan RememberCancellations = TimeSpan.FromMinutes(1);
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<(Guid, int), Call> _calls = new();
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
+    private long _prunedAt;
 
     /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> or <paramref name="lost"/> is.</summary>
     public Call Begin(Guid requestId, int attempt, CancellationToken stopping, CancellationToken lost = default)
@@ -40,8 +48,15 @@ public sealed class InFlightCalls(TimeProvider time)
         }
     }
 
-    /// <summary>Aborts the attempt if it is running here; returns whether it was.</summary>
-    public bool Cancel(Guid requestId, int attempt)
+    /// <summary>How many cancellations of attempts not seen here are remembered.</summary>
+    public int RememberedCount => _cancelledEarly.Count;
+
+    /// <summary>Whether the attempt was cancelled before it arrived here; if so it is forgotten, and should be dropped unrun.</summary>
+    public bool WasWithdrawn(Guid requestId, int attempt) =>
+        _cancelledEarly.TryRemove((requestId, attempt), out var until) && until >= time.GetUtcNow();
+
+    /// <summary>Aborts the attempt if it is running here; returns whether it was. Otherwise it is remembered until <paramref name="until"/>.</summary>
+    public bool Cancel(Guid requestId, int attempt, DateTimeOffset? until = null)
     {
         var key = (requestId, attempt);
         if (TryCancelRunning(key))
@@ -50,7 +65,14 @@ public sealed class InFlightCalls(TimeProvider time)
         }
 
         Prune();
-        _cancelledEarly[key] = time.GetUtcNow() + RememberCancellations;
+        var now = time.GetUtcNow();
+        var remember = until is { } given ? Min(given, now + RememberAtMost) : now + RememberCancellations;
+        if (remember <= now)
+        {
+            return false;
+        }
+
+        _cancelledEarly[key] = remember;
 
         // The attempt may have begun between the look-up and the note: look again.
         return TryCancelRunning(key);
@@ -67,8 +89,18 @@ public sealed class InFlightCalls(TimeProvider time)
         return true;
     }
 
+    private static DateTimeOffset Min(DateTimeOffset a, DateTimeOffset b) => a < b ? a : b;
+
+    /// <summary>Forgets expired cancellations, at most once a second: a burst of withdrawals does not scan the list for each.</summary>
     private void Prune()
     {
+        var at = time.GetTimestamp();
+        var last = Interlocked.Read(ref _prunedAt);
+        if (last != 0 && time.GetElapsedTime(last, at) < PruneEvery || Interlocked.CompareExchange(ref _prunedAt, at, last) != last)
+        {
+            return;
+        }
+
         var now = time.GetUtcNow();
         foreach (var (key, until) in _cancelledEarly)
         {

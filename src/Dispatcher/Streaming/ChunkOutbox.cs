@@ -76,19 +76,33 @@ public sealed class ChunkOutbox(IBus bus, BrokerConnection broker)
 
         private async Task PumpAsync()
         {
-            var endpoint = await _outbox._bus.GetSendEndpoint(_address);
-            var batch = new List<Pending>();
-            while (await WaitAsync())
+            try
             {
-                var chars = 0;
-                while (batch.Count < MaxChunks && chars < MaxChars && _queue.Reader.TryRead(out var pending))
+                var endpoint = await _outbox._bus.GetSendEndpoint(_address);
+                var batch = new List<Pending>();
+                while (await WaitAsync())
                 {
-                    batch.Add(pending);
-                    chars += pending.Chars;
-                }
+                    var chars = 0;
+                    while (batch.Count < MaxChunks && chars < MaxChars && _queue.Reader.TryRead(out var pending))
+                    {
+                        batch.Add(pending);
+                        chars += pending.Chars;
+                    }
 
-                await SendAsync(endpoint, batch);
-                batch.Clear();
+                    await SendAsync(endpoint, batch);
+                    batch.Clear();
+                }
+            }
+            catch (Exception ex)
+            {
+                // The lane cannot send at all (no send endpoint for that address): what waits fails,
+                // and the next chunk for that ingress starts a fresh lane instead of waiting forever.
+                _queue.Writer.TryComplete();
+                _outbox._lanes.TryRemove(new KeyValuePair<Uri, Lane>(_address, this));
+                while (_queue.Reader.TryRead(out var left))
+                {
+                    left.Sent.TrySetException(ex);
+                }
             }
         }
 
@@ -131,8 +145,10 @@ public sealed class ChunkOutbox(IBus bus, BrokerConnection broker)
                     pending.Sent.TrySetResult();
                 }
             }
-            catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
+            catch (Exception ex)
             {
+                // Broker trouble, a timeout, or anything else: each stream's sender hears of it and
+                // ends its stream; the lane goes on with the next batch.
                 foreach (var pending in batch)
                 {
                     pending.Sent.TrySetException(ex);

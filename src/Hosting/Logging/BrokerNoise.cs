@@ -1,3 +1,4 @@
+using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Serilog.Events;
 
@@ -8,7 +9,9 @@ namespace BrokerGateway.Hosting.Logging;
 /// one line of their own: a request refused because its endpoint's queue is full (a nack, which
 /// MassTransit logs as <c>S-FAULT</c>; the caller gets <c>queue_full</c>), a send the service gave
 /// up on itself or that the broker's closing connection cut off (its caller told, the broker lost:
-/// also an <c>S-FAULT</c>), and each failed attempt
+/// also an <c>S-FAULT</c>), a message whose acknowledgement or answer the closing connection
+/// cut off (<c>Consumer Channel Shutdown</c> or <c>R-FAULT</c>: the broker hands the message on,
+/// and the service has said in one line that it lost the connection), and each failed attempt
 /// to reconnect to a broker that is away (<c>Connection Failed</c>, every second or two while it
 /// lasts; <see cref="Messaging.BrokerConnection"/> logs the loss and the return).
 /// </summary>
@@ -25,6 +28,8 @@ internal static class BrokerNoise
         var text = e.MessageTemplate.Text;
         return (text.StartsWith("S-FAULT", StringComparison.Ordinal)
                 && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false } or OperationCanceledException or AlreadyClosedException))
+            || ((text.StartsWith("R-FAULT", StringComparison.Ordinal) || text.StartsWith("Consumer Channel Shutdown", StringComparison.Ordinal))
+                && Chain(e.Exception).Any(x => x is AlreadyClosedException or OperationInterruptedException { ShutdownReason.Initiator: ShutdownInitiator.Peer }))
             || (text.StartsWith("Connection Failed", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is BrokerUnreachableException or ConnectFailureException));
     }
 

@@ -38,6 +38,12 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
             _reported = false;
             return new QueueInfo(ok.MessageCount, ok.ConsumerCount);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // A question given up half-way leaves its channel out of step: the next call opens another.
+            await DropChannelAsync();
+            throw;
+        }
         catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 404)
         {
             // The channel is closed by the refusal; the next call opens another.
@@ -86,6 +92,22 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
         finally
         {
             _gate.Release();
+        }
+    }
+
+    private async Task DropChannelAsync()
+    {
+        if (_channel is { } channel)
+        {
+            _channel = null;
+            try
+            {
+                await channel.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or IOException or TimeoutException or OperationCanceledException)
+            {
+                // Closing a channel of a connection that is going away: nothing to keep.
+            }
         }
     }
 

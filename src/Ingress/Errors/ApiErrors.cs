@@ -97,7 +97,7 @@ public static class ApiErrors
         new(503, Unavailable, "no_dispatcher", $"No dispatcher of endpoint '{endpointId}' took the request within {seconds} s.", null, 5);
 
     public static ApiError NotConsumed(string endpointId) =>
-        new(503, Unavailable, "no_dispatcher", $"No dispatcher consumes the queue of endpoint '{endpointId}' any more; the request was not sent upstream.", null, 5);
+        new(503, Unavailable, "no_dispatcher", $"No dispatcher consumes the queue of endpoint '{endpointId}' any more; the request had not been sent upstream.", null, 5);
 
     public static ApiError DispatcherLost(string endpointId) =>
         new(503, Unavailable, "dispatcher_lost",

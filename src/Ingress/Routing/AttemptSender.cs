@@ -38,6 +38,8 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
 
     public async Task<SendOutcome> SendAsync(ManifestEntry entry, SubmitCompletion attempt, PendingAttempt waiting, TimeSpan timeToLive, bool batch = false)
     {
+        // The loss to watch is read before the state: a loss between the two is then seen either way.
+        var losing = broker.Losing;
         if (!broker.IsUp)
         {
             return SendOutcome.BrokerUnavailable;
@@ -54,7 +56,7 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
 
         // Not the caller's token: a send given up half-way is logged by MassTransit as a fault, and a
         // caller leaving is not one. A send takes a millisecond; the caller's leaving is seen right after.
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(broker.Losing);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(losing);
         timeout.CancelAfter(SendTimeout);
         waiting.SendingWith(timeout);
         try
@@ -92,4 +94,11 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
         var dispatcher = await bus.GetSendEndpoint(accepted.DispatcherAddress);
         await dispatcher.Send(new CancelCompletion(accepted.RequestId, accepted.Attempt), cancellationToken);
     }
+
+    /// <summary>
+    /// Withdraws an attempt nobody has taken yet, which stays on its queue until <paramref name="until"/>:
+    /// every dispatcher hears it, and the one that takes the message later drops it unrun.
+    /// </summary>
+    public Task WithdrawAsync(Guid requestId, int attempt, DateTimeOffset until, CancellationToken cancellationToken) =>
+        bus.Publish(new CancelCompletion(requestId, attempt, until), cancellationToken);
 }

@@ -33,6 +33,9 @@ public sealed class CompletionRouter(
     /// <summary>The longest a cancellation or a health report may hold up an answer.</summary>
     private static readonly TimeSpan BusTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>A queued attempt whose message expires sooner than this is left to expire rather than withdrawn.</summary>
+    private static readonly TimeSpan WithdrawWorthwhile = TimeSpan.FromSeconds(1);
+
     public async Task<RoutedAnswer> RouteAsync(
         string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken,
         TimeSpan? streamIdleTimeout = null, bool batch = false)
@@ -52,7 +55,7 @@ public sealed class CompletionRouter(
             // A batch line never takes an endpoint's recovery probe: it may wait long on the batch
             // queue, and interactive callers would wait for the endpoint meanwhile.
             var probe = false;
-            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId, out probe))
+            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId, out probe, deadline))
             {
                 continue;
             }
@@ -119,13 +122,13 @@ public sealed class CompletionRouter(
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
                 throw;
             }
 
             if (!taken)
             {
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
 
                 // Waiting in line says nothing against the endpoint: a batch line is tried again
                 // later; an interactive request has used up its deadline, which ends the routing.
@@ -134,7 +137,7 @@ public sealed class CompletionRouter(
 
             if (waiting.Interruption is { } cut)
             {
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
                 return Interrupted(cut, id, attempt, waiting, o);
             }
 
@@ -151,19 +154,19 @@ public sealed class CompletionRouter(
             {
                 // The caller went away: abort the upstream call too. (A dispatcher that has not
                 // acknowledged yet will, and is then told at once that nobody waits.)
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
                 throw;
             }
 
             if (waiting.Interruption is { } interrupted)
             {
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
                 return Interrupted(interrupted, id, attempt, waiting, o);
             }
 
             if (result is null)
             {
-                await AbandonAsync(waiting);
+                await AbandonAsync(waiting, acceptBy);
 
                 // A caller's own short deadline says nothing about the endpoint: only a full window that expires counts against it.
                 if (fullWindow && !batch)
@@ -260,7 +263,8 @@ public sealed class CompletionRouter(
     {
         try
         {
-            await AbandonAsync(waiting);
+            // A stream that has begun was taken: there is nothing on a queue to withdraw.
+            await AbandonAsync(waiting, DateTimeOffset.MinValue);
         }
         finally
         {
@@ -270,19 +274,37 @@ public sealed class CompletionRouter(
     }
 
     /// <summary>Stops waiting for an attempt and, if a dispatcher acknowledged it, tells that dispatcher to abort it.</summary>
-    private async Task AbandonAsync(PendingAttempt waiting)
+    /// <summary>
+    /// Stops waiting for an attempt: the dispatcher that accepted it is told to abort its call; one
+    /// that may still sit on its queue (nobody took it, or its dispatcher died and the broker hands it
+    /// on) is withdrawn from every dispatcher, so that it is not run after the caller was answered —
+    /// left, failed over or told the endpoint is not consumed.
+    /// </summary>
+    private async Task AbandonAsync(PendingAttempt waiting, DateTimeOffset acceptBy)
     {
-        if (waiting.Abandon() is { } accepted && broker.IsUp)
+        var accepted = waiting.Abandon();
+        var withdraw = accepted is null && waiting.MayStillBeQueued && acceptBy - time.GetUtcNow() > WithdrawWorthwhile;
+        if ((accepted is null && !withdraw) || !broker.IsUp)
         {
-            using var timeout = new CancellationTokenSource(BusTimeout);
-            try
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(BusTimeout);
+        try
+        {
+            if (accepted is not null)
             {
                 await sender.CancelAsync(accepted, timeout.Token);
             }
-            catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
+            else
             {
-                // The broker is away: the dispatcher's own attempt deadline ends the call.
+                await sender.WithdrawAsync(waiting.RequestId, waiting.Attempt, acceptBy, timeout.Token);
             }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
+        {
+            // The broker is away: the dispatcher's own attempt deadline ends a call, and a queued
+            // message its expiry.
         }
     }
 

@@ -52,9 +52,11 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
     /// <summary>
     /// Claims the endpoint for one attempt. A cooled-down endpoint whose cooldown has ended admits
     /// exactly one attempt, the probe (<paramref name="probe"/> is then true), until that attempt
-    /// is recorded or released — or, should it never be, until twice the attempt timeout has passed.
+    /// is recorded or released — or, should it never be, until <paramref name="probeUntil"/> (the
+    /// probe's own deadline: it may wait its turn on a busy queue that long) plus the attempt timeout,
+    /// or twice the attempt timeout when no deadline is given.
     /// </summary>
-    public bool TryAcquire(string endpointId, out bool probe)
+    public bool TryAcquire(string endpointId, out bool probe, DateTimeOffset? probeUntil = null)
     {
         probe = false;
         var state = StateOf(endpointId);
@@ -70,7 +72,10 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
                 return false;
             }
 
-            state.ProbeSince = time.GetUtcNow();
+            var now = time.GetUtcNow();
+            var attemptTimeout = TimeSpan.FromSeconds(options.Value.AttemptTimeoutSeconds);
+            state.ProbeSince = now;
+            state.ProbeLapsesAt = probeUntil is { } given && given > now ? given + attemptTimeout : now + (2 * attemptTimeout);
             probe = true;
             return true;
         }
@@ -121,9 +126,11 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
         {
             state.LastErrorKind = kind;
             var retryAfter = retryAfterSeconds is > 0 and var seconds ? TimeSpan.FromSeconds(Math.Min(seconds, o.MaxCooldownSeconds)) : (TimeSpan?)null;
-            if (probe)
+            if (probe && state.ProbeSince is not null)
             {
                 // The recovery probe failed: the endpoint is not back, and the next pause is longer.
+                // (A probe whose claim is gone — the endpoint came back meanwhile, or the claim
+                // lapsed — counts as any failure would.)
                 state.ProbeSince = null;
                 state.Trips++;
                 return Cool(endpointId, state, Max(retryAfter, Cooldown(o, state.Trips)));
@@ -212,7 +219,7 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
     /// <summary>A probe claim that was never recorded (its attempt lost) lapses, so the endpoint cannot stay out for good.</summary>
     private bool ProbeRunning(State state) =>
-        state.ProbeSince is { } since && time.GetUtcNow() - since < TimeSpan.FromSeconds(2 * options.Value.AttemptTimeoutSeconds);
+        state.ProbeSince is not null && state.ProbeLapsesAt is { } lapses && time.GetUtcNow() < lapses;
 
     private EndpointHealthChanged Cool(string endpointId, State state, TimeSpan cooldown)
     {
@@ -241,6 +248,8 @@ public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> o
 
         /// <summary>When the running probe was admitted, if one is running.</summary>
         public DateTimeOffset? ProbeSince { get; set; }
+
+        public DateTimeOffset? ProbeLapsesAt { get; set; }
 
         public string? LastErrorKind { get; set; }
 

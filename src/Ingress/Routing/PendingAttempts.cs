@@ -139,6 +139,12 @@ public sealed class PendingAttempt
     /// <summary>Why the wait ended without an answer, if it did; set only when it won over any answer.</summary>
     public AttemptInterruption? Interruption { get; private set; }
 
+    /// <summary>
+    /// Whether the attempt's message may still be on its queue, to be taken later: no dispatcher
+    /// has taken it, or the one that did went away (the broker hands it on).
+    /// </summary>
+    public bool MayStillBeQueued => Volatile.Read(ref _takenAt) == 0 || Interruption is AttemptInterruption.DispatcherLost;
+
     /// <summary>Whether a dispatcher has taken the attempt (acknowledged it, streamed or answered).</summary>
     public bool IsTaken => Taken.Task.IsCompleted && Interruption is null;
 

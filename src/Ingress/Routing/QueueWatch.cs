@@ -43,9 +43,19 @@ public sealed partial class QueueWatch(
             while (!stoppingToken.IsCancellationRequested)
             {
                 var lost = broker.Lost;
+                var losing = broker.Losing;
                 if (inspect && broker.IsUp)
                 {
-                    await CheckAsync(stoppingToken);
+                    // A broker that stops answering mid-round (no reset, only silence) must not hold
+                    // up the ending of the requests in flight: the round is given up at the loss.
+                    using var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, losing);
+                    try
+                    {
+                        await CheckAsync(round.Token);
+                    }
+                    catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+                    {
+                    }
                 }
 
                 var tick = Task.Delay(Interval, time, stoppingToken);

@@ -191,4 +191,42 @@ public class EndpointHealthTests
         Assert.True(_health.TryAcquire("e", out var probe));
         Assert.Equal(_time.GetUtcNow().AddSeconds(60), _health.RecordFailure("e", "http_500", probe: probe)!.CoolingUntil);
     }
+
+    [Fact]
+    public void AProbeWaitingOnABusyQueue_KeepsItsClaimUntilItsDeadlinePlusTheAttemptTimeout()
+    {
+        var health = new EndpointHealth(_time, Options.Create(new RoutingOptions { FailuresBeforeCooldown = 1, CooldownSeconds = 30, AttemptTimeoutSeconds = 10 }));
+        Assert.True(health.TryAcquire("e", out _));
+        health.RecordFailure("e", "unreachable");
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(health.TryAcquire("e", out var probe, probeUntil: _time.GetUtcNow().AddSeconds(120)));
+        Assert.True(probe);
+
+        // Twice the attempt timeout is long past, but the probe may still be waiting its turn.
+        _time.Advance(TimeSpan.FromSeconds(129));
+        Assert.False(health.TryAcquire("e", out _));
+        _time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True(health.TryAcquire("e", out probe));
+        Assert.True(probe);
+    }
+
+    [Fact]
+    public void AProbeThatFailsAfterTheEndpointCameBackMeanwhile_CountsAsAnOrdinaryFailure()
+    {
+        Fail(3);
+        _time.Advance(TimeSpan.FromSeconds(30));
+        Assert.True(_health.TryAcquire("e", out var probe));
+        Assert.True(probe);
+
+        // Another replica's probe succeeded first; then this one's late failure arrives.
+        var other = new EndpointHealth(_time, Options.Create(new RoutingOptions()));
+        other.RecordFailure("e", "unreachable", retryAfterSeconds: 1);
+        _time.Advance(TimeSpan.FromSeconds(1));
+        _health.Apply(other.RecordSuccess("e")!);
+        var change = _health.RecordFailure("e", "http_500", probe: probe);
+
+        Assert.Null(change);
+        Assert.Null(_health.CoolingUntil("e"));
+        Assert.True(_health.IsAvailable("e"));
+    }
 }
