@@ -1,4 +1,3 @@
-using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 using Serilog.Events;
 
@@ -29,7 +28,7 @@ internal static class BrokerNoise
         return (text.StartsWith("S-FAULT", StringComparison.Ordinal)
                 && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false } or OperationCanceledException or AlreadyClosedException))
             || ((text.StartsWith("R-FAULT", StringComparison.Ordinal) || text.StartsWith("Consumer Channel Shutdown", StringComparison.Ordinal))
-                && Chain(e.Exception).Any(x => x is AlreadyClosedException or OperationInterruptedException { ShutdownReason.Initiator: ShutdownInitiator.Peer }))
+                && Chain(e.Exception).Any(x => x is AlreadyClosedException or OperationInterruptedException or IOException))
             || (text.StartsWith("Connection Failed", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is BrokerUnreachableException or ConnectFailureException));
     }
 

@@ -61,7 +61,7 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
         // Half of them waited their turn on the queue: the wait is reported, and it was no failure.
         Assert.All(outcomes, o => Assert.NotNull(o.QueueMilliseconds));
-        Assert.DoesNotMatch(ErrorLine(), gateway.AllOutput);
+        AssertNoErrorLine(gateway.AllOutput);
         gateway.AssertRunning();
     }
 
@@ -177,7 +177,7 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         using var client = ProcessGateway.Client(ingress.Url);
         var endpoint = (await Json.ReadAsync(await client.GetAsync("/v1/endpoints"))).GetProperty("data")[0];
         Assert.Equal("healthy", endpoint.GetProperty("health").GetProperty("state").GetString());
-        Assert.DoesNotMatch(ErrorLine(), gateway.AllOutput);
+        AssertNoErrorLine(gateway.AllOutput);
         Assert.DoesNotContain("   at ", gateway.AllOutput, StringComparison.Ordinal);
         gateway.AssertRunning();
     }
@@ -306,7 +306,7 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
         output.WriteLine(outcomes.Summary());
         Assert.True(outcomes.All(o => o.Status == 200), string.Join("\n", outcomes.Where(o => o.Status != 200).Select(o => o.ToString())));
-        Assert.DoesNotMatch(ErrorLine(), gateway.AllOutput);
+        AssertNoErrorLine(gateway.AllOutput);
         gateway.AssertRunning();
     }
 
@@ -340,6 +340,17 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
     [GeneratedRegex(@"\[\d\d:\d\d:\d\d (ERR|FTL)\]")]
     private static partial Regex ErrorLine();
+
+    /// <summary>No ERR or FTL line; if there is one, the failure shows it and what follows it (its exception).</summary>
+    private static void AssertNoErrorLine(string output)
+    {
+        var match = ErrorLine().Match(output);
+        if (match.Success)
+        {
+            var lines = output[match.Index..].Split('\n').Take(6).Select(l => l.Length > 300 ? l[..300] : l);
+            Assert.Fail("an error line was logged:\n" + string.Join('\n', lines));
+        }
+    }
 
     [GeneratedRegex("request (\\d+)")]
     private static partial Regex RequestIndex();
