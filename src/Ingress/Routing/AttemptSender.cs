@@ -89,10 +89,18 @@ public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerCon
         }
     }
 
-    public async Task CancelAsync(CompletionAccepted accepted, CancellationToken cancellationToken)
+    public Task CancelAsync(CompletionAccepted accepted, CancellationToken cancellationToken) =>
+        CancelAsync(accepted.DispatcherAddress, accepted.RequestId, accepted.Attempt, cancellationToken);
+
+    /// <summary>
+    /// Tells the dispatcher at <paramref name="dispatcher"/> to abort an attempt. Sent through the
+    /// bus, not a consume context: a send the context starts is awaited again when its consumer
+    /// returns, so one that failed would fault the message the consumer was handling.
+    /// </summary>
+    public async Task CancelAsync(Uri dispatcher, Guid requestId, int attempt, CancellationToken cancellationToken)
     {
-        var dispatcher = await bus.GetSendEndpoint(accepted.DispatcherAddress);
-        await dispatcher.Send(new CancelCompletion(accepted.RequestId, accepted.Attempt), cancellationToken);
+        var endpoint = await bus.GetSendEndpoint(dispatcher);
+        await endpoint.Send(new CancelCompletion(requestId, attempt), cancellationToken);
     }
 
     /// <summary>

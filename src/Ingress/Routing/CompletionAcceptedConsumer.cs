@@ -8,14 +8,13 @@ namespace BrokerGateway.Ingress.Routing;
 /// already moved on to another endpoint — the dispatcher is told at once to abort it, so one
 /// request never keeps two upstream calls running.
 /// </summary>
-public sealed class CompletionAcceptedConsumer(PendingAttempts pending) : IConsumer<CompletionAccepted>
+public sealed class CompletionAcceptedConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionAccepted>
 {
     public async Task Consume(ConsumeContext<CompletionAccepted> context)
     {
         if (!pending.Accept(context.Message))
         {
-            var dispatcher = await context.GetSendEndpoint(context.Message.DispatcherAddress);
-            await dispatcher.Send(new CancelCompletion(context.Message.RequestId, context.Message.Attempt), context.CancellationToken);
+            await sender.CancelAsync(context.Message, context.CancellationToken);
         }
     }
 }

@@ -7,15 +7,14 @@ namespace BrokerGateway.Ingress.Routing;
 /// Hands a chunk of a streamed answer to the request waiting for it. A stream nobody waits for any
 /// more is stopped at its first chunk: the dispatcher is told to abort the upstream call.
 /// </summary>
-public sealed class CompletionChunkConsumer(PendingAttempts pending) : IConsumer<CompletionChunk>
+public sealed class CompletionChunkConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionChunk>
 {
     public async Task Consume(ConsumeContext<CompletionChunk> context)
     {
         var chunk = context.Message;
         if (!pending.Chunk(chunk) && chunk.DispatcherAddress is { } dispatcherAddress)
         {
-            var dispatcher = await context.GetSendEndpoint(dispatcherAddress);
-            await dispatcher.Send(new CancelCompletion(chunk.RequestId, chunk.Attempt), context.CancellationToken);
+            await sender.CancelAsync(dispatcherAddress, chunk.RequestId, chunk.Attempt, context.CancellationToken);
         }
     }
 }

@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// <see cref="CompletionChunk"/> alone would; the dispatcher of a stream nobody waits for any more
 /// is told to abort it.
 /// </summary>
-public sealed partial class CompletionChunksConsumer(PendingAttempts pending, ILogger<CompletionChunksConsumer> logger) : IConsumer<CompletionChunks>
+public sealed partial class CompletionChunksConsumer(PendingAttempts pending, AttemptSender sender, ILogger<CompletionChunksConsumer> logger) : IConsumer<CompletionChunks>
 {
     public async Task Consume(ConsumeContext<CompletionChunks> context)
     {
@@ -28,8 +28,7 @@ public sealed partial class CompletionChunksConsumer(PendingAttempts pending, IL
         {
             try
             {
-                var dispatcher = await context.GetSendEndpoint(address);
-                await dispatcher.Send(cancel, context.CancellationToken);
+                await sender.CancelAsync(address, cancel.RequestId, cancel.Attempt, context.CancellationToken);
             }
             catch (Exception ex) when (ex is OperationCanceledException || BrokerFaults.IsBrokerTrouble(ex))
             {
