@@ -161,13 +161,20 @@ public class EndpointHealthTests
         Assert.Equal(_time.GetUtcNow().AddSeconds(60), change.CoolingUntil);
     }
 
-    [Fact]
-    public void AProbeThatIsNeverRecorded_LapsesAfterTwiceTheAttemptTimeout()
+    /// <summary>An endpoint (attempt timeout 10 s) that failed once, cooled down for 30 s, and whose cooldown has just ended.</summary>
+    private EndpointHealth PastOneCooldown()
     {
         var health = new EndpointHealth(_time, Options.Create(new RoutingOptions { FailuresBeforeCooldown = 1, CooldownSeconds = 30, AttemptTimeoutSeconds = 10 }));
         Assert.True(health.TryAcquire("e", out _));
         health.RecordFailure("e", "unreachable");
         _time.Advance(TimeSpan.FromSeconds(30));
+        return health;
+    }
+
+    [Fact]
+    public void AProbeThatIsNeverRecorded_LapsesAfterTwiceTheAttemptTimeout()
+    {
+        var health = PastOneCooldown();
         Assert.True(health.TryAcquire("e", out var probe));
         Assert.True(probe);
 
@@ -195,10 +202,7 @@ public class EndpointHealthTests
     [Fact]
     public void AProbeWaitingOnABusyQueue_KeepsItsClaimUntilItsDeadlinePlusTheAttemptTimeout()
     {
-        var health = new EndpointHealth(_time, Options.Create(new RoutingOptions { FailuresBeforeCooldown = 1, CooldownSeconds = 30, AttemptTimeoutSeconds = 10 }));
-        Assert.True(health.TryAcquire("e", out _));
-        health.RecordFailure("e", "unreachable");
-        _time.Advance(TimeSpan.FromSeconds(30));
+        var health = PastOneCooldown();
         Assert.True(health.TryAcquire("e", out var probe, probeUntil: _time.GetUtcNow().AddSeconds(120)));
         Assert.True(probe);
 
