@@ -16,8 +16,8 @@ public sealed class ChunkSender : IAsyncDisposable
     /// <summary>Events waiting to be sent at most; past it, the upstream is not read until they are.</summary>
     public const int Capacity = 256;
 
-    /// <summary>The most event text one message carries.</summary>
-    public const int MaxMessageChars = 64 * 1024;
+    /// <summary>The event text after which a chunk takes no more events (below the large-object threshold, as <see cref="ChunkOutbox.MaxChars"/>).</summary>
+    public const int MaxMessageChars = 16 * 1024;
 
     private readonly Channel<string> _events = Channel.CreateBounded<string>(
         new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true, FullMode = BoundedChannelFullMode.Wait });
