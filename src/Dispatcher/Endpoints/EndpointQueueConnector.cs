@@ -40,6 +40,7 @@ public sealed partial class EndpointQueueConnector(
     private bool _stopped;
 
     private static readonly TimeSpan RetryConnect = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record Consumption(HostReceiveEndpointHandle Interactive, HostReceiveEndpointHandle Batch, int Limit);
 
@@ -130,6 +131,7 @@ public sealed partial class EndpointQueueConnector(
 
                     LogReconnecting(logger, endpointId, existing.Limit, limit);
                     await Task.WhenAll(existing.Interactive.StopAsync(cancellationToken), existing.Batch.StopAsync(cancellationToken));
+                    _consumed.Remove(endpointId);
                 }
                 else if (!await QueueArgumentsMatchAsync(endpointId, cancellationToken))
                 {
@@ -152,37 +154,72 @@ public sealed partial class EndpointQueueConnector(
         }
     }
 
+    /// <summary>
+    /// Connects the endpoint's two queues and waits until both are consumed. If either is not
+    /// (the broker went away meanwhile), what was connected is removed again before the fault goes
+    /// on, so that the next try connects them afresh: MassTransit refuses a second receive endpoint
+    /// of the same name, and a fault once reported by a handle stays reported.
+    /// </summary>
     private async Task<Consumption> ConnectAsync(string endpointId, int limit, CancellationToken cancellationToken)
     {
         var arguments = QueueNames.InteractiveQueueArguments(busOptions.Value.QueueMaxLength);
-        var handle = connector.ConnectReceiveEndpoint(QueueNames.ForEndpoint(endpointId), (context, endpoint) =>
+        HostReceiveEndpointHandle? interactive = null;
+        HostReceiveEndpointHandle? batch = null;
+        try
         {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-            endpoint.PrefetchCount = limit;
-            endpoint.ConcurrentMessageLimit = limit;
-            if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
+            interactive = connector.ConnectReceiveEndpoint(QueueNames.ForEndpoint(endpointId), (context, endpoint) =>
             {
-                foreach (var (key, value) in arguments)
+                endpoint.ConfigureConsumeTopology = false;
+                endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
+                endpoint.PrefetchCount = limit;
+                endpoint.ConcurrentMessageLimit = limit;
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
                 {
-                    rabbit.SetQueueArgument(key, value);
+                    foreach (var (key, value) in arguments)
+                    {
+                        rabbit.SetQueueArgument(key, value);
+                    }
                 }
-            }
-        });
-        await handle.Ready.WaitAsync(cancellationToken);
+            });
+            await interactive.Ready.WaitAsync(cancellationToken);
 
-        // Batch lines come on a queue of their own, taken a few at a time, so that a long
-        // batch leaves the endpoint's capacity to interactive callers.
-        var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
-        var batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
+            // Batch lines come on a queue of their own, taken a few at a time, so that a long
+            // batch leaves the endpoint's capacity to interactive callers.
+            var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
+            batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
+            {
+                endpoint.ConfigureConsumeTopology = false;
+                endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
+                endpoint.PrefetchCount = batchLimit;
+                endpoint.ConcurrentMessageLimit = batchLimit;
+            });
+            await batch.Ready.WaitAsync(cancellationToken);
+            return new Consumption(interactive, batch, limit);
+        }
+        catch
         {
-            endpoint.ConfigureConsumeTopology = false;
-            endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-            endpoint.PrefetchCount = batchLimit;
-            endpoint.ConcurrentMessageLimit = batchLimit;
-        });
-        await batch.Ready.WaitAsync(cancellationToken);
-        return new Consumption(handle, batch, limit);
+            await RemoveAsync(interactive);
+            await RemoveAsync(batch);
+            throw;
+        }
+    }
+
+    private async Task RemoveAsync(HostReceiveEndpointHandle? handle)
+    {
+        if (handle is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await handle.StopAsync(CancellationToken.None).WaitAsync(RemoveTimeout);
+        }
+        catch (Exception ex) when (BrokerFaults.IsBrokerTrouble(ex) || ex is TimeoutException)
+        {
+            // Stopping an endpoint whose broker is away may itself fail; it is removed all the same.
+            LogRemoveFailed(logger, handle.ReceiveEndpoint.InputAddress, ex.GetType().Name);
+        }
     }
 
     /// <summary>
@@ -214,6 +251,9 @@ public sealed partial class EndpointQueueConnector(
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not connect the endpoint queues ({Reason}): the broker is away or refused; trying again in {Seconds} s")]
     private static partial void LogConnectFailed(ILogger logger, double seconds, string reason);
+
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Warning, Message = "A half-connected queue ({Queue}) could not be stopped cleanly ({Reason}) before connecting it again")]
+    private static partial void LogRemoveFailed(ILogger logger, Uri queue, string reason);
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Consuming the queue of endpoint {EndpointId}, {Limit} requests at a time")]
     private static partial void LogConsuming(ILogger logger, string endpointId, int limit);
