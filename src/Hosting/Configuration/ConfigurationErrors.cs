@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -7,11 +8,18 @@ namespace BrokerGateway.Hosting.Configuration;
 /// <summary>
 /// Runs a host only when its configuration is valid. Every option class validates on start; a
 /// failure prints one line per bad key to standard error and exits with code 2, before anything
-/// listens or connects, so a service never half-starts.
+/// listens or connects, so a service never half-starts. A key that no longer has any effect is
+/// named in a warning line, so that an operator does not believe it still applies.
 /// </summary>
 public static class ConfigurationErrors
 {
     public const int ExitCode = 2;
+
+    /// <summary>Keys earlier versions read, and what took their place.</summary>
+    private static readonly (string Key, string Instead)[] Retired =
+    [
+        ("Routing:AcceptanceTimeoutSeconds", "a request now waits on its endpoint's queue for as long as its deadline allows while a dispatcher consumes it; remove the key"),
+    ];
 
     public static async Task<int> RunValidatedAsync(this IHost host)
     {
@@ -30,6 +38,14 @@ public static class ConfigurationErrors
 
     public static bool TryValidate(IServiceProvider services, TextWriter error)
     {
+        if (services.GetService<IConfiguration>() is { } configuration)
+        {
+            foreach (var (key, instead) in Retired.Where(r => configuration[r.Key] is not null))
+            {
+                error.WriteLine($"Configuration warning: {key}: no longer has any effect: {instead}");
+            }
+        }
+
         try
         {
             services.GetRequiredService<IStartupValidator>().Validate();

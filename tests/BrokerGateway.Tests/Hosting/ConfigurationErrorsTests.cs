@@ -8,10 +8,15 @@ namespace BrokerGateway.Tests.Hosting;
 
 public class ConfigurationErrorsTests
 {
-    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker, string? queueMaxLength = null)
+    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker, string? queueMaxLength = null, string? acceptanceTimeout = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [BusOptions.RabbitMqUrlKey] = rabbitMqUrl, [BusOptions.QueueMaxLengthKey] = queueMaxLength });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            [BusOptions.RabbitMqUrlKey] = rabbitMqUrl,
+            [BusOptions.QueueMaxLengthKey] = queueMaxLength,
+            ["Routing:AcceptanceTimeoutSeconds"] = acceptanceTimeout,
+        });
         builder.AddGatewayBus(requireBroker);
         using var host = builder.Build();
         using var error = new StringWriter();
@@ -38,12 +43,25 @@ public class ConfigurationErrorsTests
         Assert.Contains("RABBITMQ_URL: is required", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TryValidate_RetiredKeySet_PassesWithOneWarningNamingTheKey()
+    {
+        var (valid, error) = Validate(null, requireBroker: false, acceptanceTimeout: "6");
+
+        Assert.True(valid);
+        var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.StartsWith("Configuration warning: Routing:AcceptanceTimeoutSeconds: no longer has any effect", line, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(null, false)]
     [InlineData("amqp://guest:guest@localhost:5672/", true)]
     public void TryValidate_GoodConfiguration_Passes(string? url, bool requireBroker)
     {
-        Assert.True(Validate(url, requireBroker).Valid);
+        var (valid, error) = Validate(url, requireBroker);
+
+        Assert.True(valid);
+        Assert.Empty(error);
     }
 
     [Theory]
