@@ -29,12 +29,22 @@ public sealed partial class SubmitCompletionConsumer(
     EventStreamRelay relay,
     ChunkOutbox outbox,
     BrokerConnection broker,
+    BusStarted busStarted,
     IBus bus,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
 {
     /// <summary>How long an attempt may run before the ingress is told separately that it was taken.</summary>
     public static readonly TimeSpan AcknowledgeAfter = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>
+    /// How long after this dispatcher's bus started a message's withdrawal may still have gone
+    /// unheard (the broadcast binding comes up with the bus; the sender's clock may differ).
+    /// </summary>
+    private static readonly TimeSpan HearingMargin = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long the ingress gets to say whether a message that may have been withdrawn unheard is still wanted.</summary>
+    private static readonly TimeSpan StillWantedTimeout = TimeSpan.FromSeconds(2);
 
     /// <summary>The longest the answer may wait for a broker that is away (never past the request's deadline).</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
@@ -56,6 +66,12 @@ public sealed partial class SubmitCompletionConsumer(
             // Its ingress stopped waiting while it was queued (the caller left, or it was answered
             // elsewhere): running it now would cost an upstream call nobody reads.
             LogWithdrawn(logger, request.RequestId, request.Attempt, request.EndpointId);
+            return;
+        }
+
+        if (await NoLongerWantedAsync(context))
+        {
+            LogWithdrawnUnheard(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
@@ -258,6 +274,39 @@ public sealed partial class SubmitCompletionConsumer(
 
     private static CompletionResult NotServed(SubmitCompletion request, string detail) =>
         new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.NotServed, 0, string.Empty, detail);
+
+    /// <summary>
+    /// Whether an interactive message sent before this dispatcher could hear withdrawals (it started
+    /// while the message waited on the queue) is no longer wanted by its ingress. Only such messages
+    /// are asked about, each at the cost of one round trip; no answer in time (an ingress of an
+    /// earlier version, one that is gone, the broker away) runs it, as before. Batch lines are never
+    /// withdrawn, so they are not asked about.
+    /// </summary>
+    private async Task<bool> NoLongerWantedAsync(ConsumeContext<SubmitCompletion> context)
+    {
+        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith(QueueNames.ForEndpointBatch(context.Message.EndpointId), StringComparison.Ordinal)
+            || busStarted.StartedAt is not { } hearing
+            || context.SentTime is not { } sent
+            || sent >= (hearing + HearingMargin).UtcDateTime
+            || context.ResponseAddress is not { } ingress)
+        {
+            return false;
+        }
+
+        try
+        {
+            var client = bus.CreateRequestClient<AttemptStillWanted>(ingress, RequestTimeout.After(ms: (int)StillWantedTimeout.TotalMilliseconds));
+            var answer = await client.GetResponse<AttemptWanted>(new AttemptStillWanted(context.Message.RequestId, context.Message.Attempt), context.CancellationToken);
+            return !answer.Message.Wanted;
+        }
+        catch (Exception ex) when (BrokerFaults.IsBrokerTrouble(ex))
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Debug, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} dropped unrun: its ingress withdrew it before this dispatcher started")]
+    private static partial void LogWithdrawnUnheard(ILogger logger, Guid requestId, int attempt, string endpointId);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Request {RequestId} for {EndpointId}: {Outcome} {StatusCode}")]
     private static partial void LogAnswered(ILogger logger, Guid requestId, string endpointId, CompletionOutcome outcome, int statusCode);

@@ -150,6 +150,7 @@ public static class IngressRegistration
             bus.AddConsumer<DispatcherHeartbeatConsumer>();
             bus.AddConsumer<DispatcherStoppedConsumer>();
             bus.AddConsumer<CompletionAcceptedConsumer>();
+            bus.AddConsumer<AttemptStillWantedConsumer>();
             bus.AddConsumer<CompletionResultConsumer>();
             bus.AddConsumer<CompletionChunkConsumer>();
             bus.AddConsumer<CompletionChunksConsumer>();
@@ -165,6 +166,7 @@ public static class IngressRegistration
             endpoint.ConfigureConsumer<DispatcherHeartbeatConsumer>(context);
             endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
+            endpoint.ConfigureConsumer<AttemptStillWantedConsumer>(context);
             endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
             endpoint.ConfigureConsumer<CompletionChunkConsumer>(context);
             endpoint.ConfigureConsumer<CompletionChunksConsumer>(context);

@@ -9,9 +9,13 @@ namespace BrokerGateway.Hosting.Messaging;
 /// manifest before its web server starts listening. Where no bus is added (a consumer under a test
 /// harness), the application's start stands in for it.
 /// </summary>
-public sealed class BusStarted(IHostApplicationLifetime lifetime) : IHostedService
+public sealed class BusStarted(IHostApplicationLifetime lifetime, TimeProvider time) : IHostedService
 {
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private long _startedAtTicks;
+
+    /// <summary>When the bus had started (null before): from then on this process hears what is broadcast to it.</summary>
+    public DateTimeOffset? StartedAt => Interlocked.Read(ref _startedAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
     public async Task WaitAsync(CancellationToken cancellationToken)
     {
@@ -27,6 +31,7 @@ public sealed class BusStarted(IHostApplicationLifetime lifetime) : IHostedServi
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
+        Interlocked.Exchange(ref _startedAtTicks, time.GetUtcNow().UtcTicks);
         _started.TrySetResult();
         return Task.CompletedTask;
     }

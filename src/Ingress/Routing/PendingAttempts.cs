@@ -39,6 +39,10 @@ public sealed class PendingAttempts(IOptions<StreamingOptions> streaming, TimePr
     /// <summary>Every attempt waited on now (a snapshot, for the queue watch's sweep).</summary>
     public ICollection<PendingAttempt> All => _pending.Values;
 
+    /// <summary>Whether this attempt is waited for and may still be on its queue: what a dispatcher that is about to run it asks.</summary>
+    public bool MayStillBeQueued(Guid requestId, int attempt) =>
+        _pending.TryGetValue((requestId, attempt), out var pending) && pending.MayStillBeQueued;
+
     /// <summary>Returns false when nobody waits for this attempt any more: the dispatcher must then be told to abort it.</summary>
     public bool Accept(CompletionAccepted accepted) =>
         _pending.TryGetValue((accepted.RequestId, accepted.Attempt), out var pending) && pending.TryAccept(accepted);

@@ -46,7 +46,7 @@ public sealed class ManifestPollerPublishFailureTests : IDisposable
         var bus = DispatchProxy.Create<IBus, FlakyBus>();
         var flaky = (FlakyBus)(object)bus;
         var state = new WatcherState();
-        var poller = new ManifestPoller(new ManifestSource(clients, options), state, bus, options, TimeProvider.System, new BrokerGateway.Hosting.Messaging.BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance)), NullLogger<ManifestPoller>.Instance);
+        var poller = new ManifestPoller(new ManifestSource(clients, options), state, bus, options, TimeProvider.System, new BrokerGateway.Hosting.Messaging.BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), TimeProvider.System), NullLogger<ManifestPoller>.Instance);
 
         flaky.Fail = true;
         await Assert.ThrowsAsync<InvalidOperationException>(() => poller.PollOnceAsync(CancellationToken.None));
