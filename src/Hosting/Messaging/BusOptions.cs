@@ -25,11 +25,13 @@ public sealed class BusOptions
 
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 
+    /// <summary>An amqp:// or amqps:// URL whose path names at most one virtual host (<c>/</c>, <c>/name</c>, <c>/%2F</c>): what MassTransit and the RabbitMQ client accept.</summary>
     public static bool TryParse(string? text, out Uri url)
     {
         url = null!;
         return Uri.TryCreate(text, UriKind.Absolute, out var parsed)
             && (parsed.Scheme == "amqp" || parsed.Scheme == "amqps")
+            && !parsed.AbsolutePath.Trim('/').Contains('/', StringComparison.Ordinal)
             && (url = parsed) is not null;
     }
 
@@ -64,7 +66,7 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
         }
         else if (!BusOptions.TryParse(options.RabbitMqUrl, out _))
         {
-            failures.Add($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/");
+            failures.Add($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/, with at most one virtual host in its path (/name, or /%2F for the vhost /)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -23,10 +23,12 @@ public class ConfigurationErrorsTests
         return (ConfigurationErrors.TryValidate(host.Services, error), error.ToString());
     }
 
-    [Fact]
-    public void TryValidate_RabbitMqUrlNotAmqp_FailsWithOneLineNamingTheKey()
+    [Theory]
+    [InlineData("http://guest:secret@localhost:5672/")]
+    [InlineData("amqp://guest:secret@localhost:5672/gateway/extra")]
+    public void TryValidate_RabbitMqUrlNotAmqpWithOneVirtualHost_FailsWithOneLineNamingTheKey(string url)
     {
-        var (valid, error) = Validate("http://guest:secret@localhost:5672/", requireBroker: false);
+        var (valid, error) = Validate(url, requireBroker: false);
 
         Assert.False(valid);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -56,6 +58,9 @@ public class ConfigurationErrorsTests
     [Theory]
     [InlineData(null, false)]
     [InlineData("amqp://guest:guest@localhost:5672/", true)]
+    [InlineData("amqp://guest:guest@localhost:5672", true)]
+    [InlineData("amqps://guest:guest@localhost:5671/gateway", true)]
+    [InlineData("amqp://guest:guest@localhost:5672/%2F", true)]
     public void TryValidate_GoodConfiguration_Passes(string? url, bool requireBroker)
     {
         var (valid, error) = Validate(url, requireBroker);
