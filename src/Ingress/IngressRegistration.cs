@@ -4,6 +4,7 @@ using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
@@ -46,6 +47,7 @@ public static class IngressRegistration
         builder.AddManifestReplica();
 
         // The database first: its migrations run before any service that touches it starts.
+        builder.AddGatewayDatabase();
         builder.AddUsageRecords();
         builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();

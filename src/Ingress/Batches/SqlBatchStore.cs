@@ -1,10 +1,10 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using BrokerGateway.Ingress.Usage;
+using BrokerGateway.Ingress.Database;
 
 namespace BrokerGateway.Ingress.Batches;
 
-/// <summary>Batches in the gateway's database (schema in <see cref="SqlUsageStore"/>'s migrations).</summary>
+/// <summary>Batches in the gateway's database (schema in <see cref="GatewaySchema"/>).</summary>
 public sealed class SqlBatchStore(IDatabase database) : IBatchStore
 {
     private const string Columns =

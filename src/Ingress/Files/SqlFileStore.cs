@@ -1,10 +1,10 @@
 using System.Data.Common;
 using System.Runtime.CompilerServices;
-using BrokerGateway.Ingress.Usage;
+using BrokerGateway.Ingress.Database;
 
 namespace BrokerGateway.Ingress.Files;
 
-/// <summary>Uploaded files in the gateway's database: a row per file, a row per line (schema in <see cref="SqlUsageStore"/>'s migrations).</summary>
+/// <summary>Uploaded files in the gateway's database: a row per file, a row per line (schema in <see cref="GatewaySchema"/>).</summary>
 public sealed class SqlFileStore(IDatabase database) : IFileStore
 {
     private const string Columns = "id, owner, purpose, filename, bytes, line_count, created_at";

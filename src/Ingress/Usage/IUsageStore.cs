@@ -3,9 +3,6 @@ namespace BrokerGateway.Ingress.Usage;
 /// <summary>The durable usage records: SQLite by default, PostgreSQL when one is named.</summary>
 public interface IUsageStore
 {
-    /// <summary>Brings the schema up to date; run at start, safe to run from several replicas at once.</summary>
-    Task MigrateAsync(CancellationToken cancellationToken);
-
     Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
     /// <summary>Whether the database refused a row's values, so that retrying the batch cannot help.</summary>

@@ -2,20 +2,13 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BrokerGateway.Ingress.Usage;
 
-/// <summary>Where usage records go (section <c>Usage</c>, and <c>ConnectionStrings:Usage</c>).</summary>
+/// <summary>How usage records are written (section <c>Usage</c>; where the database is: <see cref="Database.DatabaseOptions"/>).</summary>
 public sealed class UsageOptions
 {
     public const string Section = "Usage";
-    public const string ConnectionStringKey = "ConnectionStrings:Usage";
 
     /// <summary>Whether requests are recorded at all (off only to measure what recording costs).</summary>
     public bool Enabled { get; set; } = true;
-
-    /// <summary>A PostgreSQL connection string; when unset, records go to the SQLite file <see cref="SqlitePath"/>.</summary>
-    public string? ConnectionString { get; set; }
-
-    /// <summary>The SQLite file used when no PostgreSQL is named; relative to the working directory.</summary>
-    public string SqlitePath { get; set; } = "brokergateway-usage.db";
 
     /// <summary>Records written in one transaction at most.</summary>
     [Range(1, 100_000, ErrorMessage = "Usage:BatchSize: must be from 1 to 100000")]
@@ -28,6 +21,4 @@ public sealed class UsageOptions
     /// <summary>Records waiting to be written at most; past it the request path never blocks, and the overflow is counted and logged.</summary>
     [Range(100, 10_000_000, ErrorMessage = "Usage:QueueCapacity: must be from 100 to 10000000")]
     public int QueueCapacity { get; set; } = 100_000;
-
-    public bool UsesPostgres => !string.IsNullOrWhiteSpace(ConnectionString);
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Limits;
 
 namespace BrokerGateway.Ingress.Usage;
@@ -10,14 +11,12 @@ namespace BrokerGateway.Ingress.Usage;
 /// </summary>
 public static class UsageTotals
 {
-    public const string Table = """
-        CREATE TABLE usage_totals (
-            scope TEXT NOT NULL,
-            day TEXT NOT NULL,
-            tokens BIGINT NOT NULL,
-            PRIMARY KEY (scope, day)
-        );
-        """;
+    /// <summary>Fills the totals table when schema version 4 makes it, holding other writers of usage records back meanwhile.</summary>
+    public static readonly MigrationFill Fill = new(GatewaySchema.UsageTotalsVersion, async (database, connection, transaction, cancellationToken) =>
+    {
+        await database.LockTableAsync(connection, transaction, "usage_records", cancellationToken);
+        await BackfillAsync(connection, transaction, cancellationToken);
+    });
 
     private const string Upsert = """
         INSERT INTO usage_totals (scope, day, tokens) VALUES (@scope, @day, @tokens)
@@ -52,7 +51,7 @@ public static class UsageTotals
 
     /// <summary>
     /// Fills the totals from the records already written, when the table is first made. The caller
-    /// keeps other writers out meanwhile (see <see cref="SqlUsageStore"/>'s migration 4); records an
+    /// keeps other writers out meanwhile (see <see cref="Fill"/>); records an
     /// older version writes after the upgrade have no totals, so older replicas are stopped first.
     /// A group name with a space in it was stored as two words, and is filled in as two groups.
     /// </summary>

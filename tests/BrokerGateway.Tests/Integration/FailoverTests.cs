@@ -116,7 +116,7 @@ public class FailoverTests
 
         Assert.Equal(("steady-endpoint", "2"), (Header(failedOver, "x-gateway-endpoint"), Header(failedOver, "x-gateway-attempts")));
         Assert.Equal(("steady-endpoint", "1"), (Header(whileCooling, "x-gateway-endpoint"), Header(whileCooling, "x-gateway-attempts")));
-        var usagePath = setup.Stack.Ingress!.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerGateway.Ingress.Usage.UsageOptions>>().Value.SqlitePath;
+        var usagePath = setup.Stack.Ingress!.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerGateway.Ingress.Database.DatabaseOptions>>().Value.SqlitePath;
         var failoverRow = await Eventually.Until(
             () => Task.FromResult(UsageRows.Read(usagePath).FirstOrDefault(r => r.Attempts == 2)),
             row => row is not null,

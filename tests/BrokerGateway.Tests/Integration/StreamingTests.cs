@@ -26,7 +26,7 @@ public class StreamingTests
     }
 
     private static string UsagePath(DistributedStack stack) =>
-        stack.Ingress!.Services.GetRequiredService<IOptions<UsageOptions>>().Value.SqlitePath;
+        stack.Ingress!.Services.GetRequiredService<IOptions<BrokerGateway.Ingress.Database.DatabaseOptions>>().Value.SqlitePath;
 
     [SkippableFact]
     public async Task HundredConcurrentStreams_EachArrivesWholeInOrderAndUnmixed()

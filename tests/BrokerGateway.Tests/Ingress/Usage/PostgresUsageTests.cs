@@ -47,13 +47,13 @@ public class PostgresUsageTests
         var (database, drop) = await DatabaseAsync();
         try
         {
-            var stores = Enumerable.Range(0, 4).Select(_ => new PostgresUsageStore(database)).ToArray();
+            var replicas = Enumerable.Range(0, 4).Select(_ => new BrokerGateway.Ingress.Database.PostgresDatabase(database)).ToArray();
 
-            await Task.WhenAll(stores.Select(s => s.MigrateAsync(CancellationToken.None)));
+            await Task.WhenAll(replicas.Select(r => r.MigrateAsync([UsageTotals.Fill], CancellationToken.None)));
 
             await using var connection = new NpgsqlConnection(database);
             await connection.OpenAsync();
-            await using var count = new NpgsqlCommand("SELECT COUNT(*), COUNT(DISTINCT version), MIN(version) FROM usage_schema", connection);
+            await using var count = new NpgsqlCommand("SELECT COUNT(*), COUNT(DISTINCT version), MIN(version) FROM gateway_schema", connection);
             await using var reader = await count.ExecuteReaderAsync();
             Assert.True(await reader.ReadAsync());
             Assert.Equal(1, reader.GetInt64(2));

@@ -1,3 +1,4 @@
+using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Usage;
 using BrokerGateway.Tests.Infrastructure;
 
@@ -15,7 +16,7 @@ public class UsageTotalsTests
     [MemberData(nameof(Databases))]
     public async Task Totals_CountEachUserAndGroupByDay_AcrossBatches(string kind)
     {
-        var (store, drop) = await StoreAsync(kind);
+        var (store, _, drop) = await StoreAsync(kind);
         try
         {
             await store.InsertAsync([Record("alice", ["g1", "g2"], 10, Today), Record("bob", ["g1"], 5, Today)], CancellationToken.None);
@@ -43,19 +44,19 @@ public class UsageTotalsTests
     [MemberData(nameof(Databases))]
     public async Task Upgrade_FromASchemaWithoutTotals_FillsThemFromTheRecords(string kind)
     {
-        var (store, drop) = await StoreAsync(kind);
+        var (store, database, drop) = await StoreAsync(kind);
         try
         {
             await store.InsertAsync([Record("alice", ["g1", "g2"], 10, Today), Record("bob", ["g1"], 5, Today), Record("alice", ["g1"], 7, Today.AddDays(-1))], CancellationToken.None);
 
             // The database as the release before the totals left it: records, no totals, schema version 3.
-            await using (var connection = await ((IDatabase)store).OpenAsync(CancellationToken.None))
+            await using (var connection = await database.OpenAsync(CancellationToken.None))
             {
-                await using var downgrade = connection.Command("DROP TABLE usage_totals; DELETE FROM usage_schema WHERE version = 4;");
+                await using var downgrade = connection.Command("DROP TABLE usage_totals; DELETE FROM gateway_schema WHERE version = 4;");
                 await downgrade.ExecuteNonQueryAsync();
             }
 
-            await store.MigrateAsync(CancellationToken.None);
+            await database.MigrateAsync([UsageTotals.Fill], CancellationToken.None);
 
             Assert.Equal(10, await store.TokensSinceAsync("u:alice", TodayDate, CancellationToken.None));
             Assert.Equal(17, await store.TokensSinceAsync("u:alice", TodayDate.AddDays(-1), CancellationToken.None));
@@ -72,20 +73,20 @@ public class UsageTotalsTests
     private static UsageRecord Record(string user, string[] groups, int tokens, DateTimeOffset time) =>
         new(time, Guid.NewGuid(), user, groups, "m", "e", "chat", 200, tokens / 2, tokens - tokens / 2, tokens, 1, 1, 1, false);
 
-    private static async Task<(SqlUsageStore Store, Func<Task> Drop)> StoreAsync(string kind)
+    private static async Task<(SqlUsageStore Store, GatewayDatabase Database, Func<Task> Drop)> StoreAsync(string kind)
     {
         if (kind == "postgres")
         {
-            var (database, dropDatabase) = await PostgresDatabase.CreateAsync();
-            var postgres = new PostgresUsageStore(database);
-            await postgres.MigrateAsync(CancellationToken.None);
-            return (postgres, dropDatabase);
+            var (connectionString, dropDatabase) = await Infrastructure.PostgresDatabase.CreateAsync();
+            var postgres = new BrokerGateway.Ingress.Database.PostgresDatabase(connectionString);
+            await postgres.MigrateAsync([UsageTotals.Fill], CancellationToken.None);
+            return (new SqlUsageStore(postgres), postgres, dropDatabase);
         }
 
         var folder = Directory.CreateTempSubdirectory("bg-totals-");
-        var sqlite = new SqliteUsageStore(Path.Combine(folder.FullName, "usage.db"));
-        await sqlite.MigrateAsync(CancellationToken.None);
-        return (sqlite, () =>
+        var sqlite = new SqliteDatabase(Path.Combine(folder.FullName, "usage.db"));
+        await sqlite.MigrateAsync([UsageTotals.Fill], CancellationToken.None);
+        return (new SqlUsageStore(sqlite), sqlite, () =>
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
             folder.Delete(recursive: true);

@@ -45,8 +45,6 @@ public class UsageWriterTests
 
         public ConcurrentQueue<Guid> Attempts { get; } = new();
 
-        public Task MigrateAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
         public Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken)
         {
             if (records.Any(r => r.RequestId == refused))

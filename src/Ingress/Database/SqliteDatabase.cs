@@ -1,20 +1,20 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
-namespace BrokerGateway.Ingress.Usage;
+namespace BrokerGateway.Ingress.Database;
 
-/// <summary>Usage records in a SQLite file: standalone needs no database server.</summary>
-public sealed class SqliteUsageStore(string path) : SqlUsageStore
+/// <summary>The gateway's database in a SQLite file: standalone needs no database server.</summary>
+public sealed class SqliteDatabase(string path) : GatewayDatabase
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
 
-    protected override string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
+    public override string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
 
     /// <summary>SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH.</summary>
     public override bool IsDataError(DbException exception) =>
         exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
 
-    protected override DbConnection CreateConnection()
+    public override DbConnection CreateConnection()
     {
         var connection = new SqliteConnection(_connectionString);
 
@@ -31,4 +31,6 @@ public sealed class SqliteUsageStore(string path) : SqlUsageStore
         };
         return connection;
     }
+
+    protected override string TableExistsSql => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = @name";
 }

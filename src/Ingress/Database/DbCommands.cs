@@ -1,6 +1,6 @@
 using System.Data.Common;
 
-namespace BrokerGateway.Ingress.Usage;
+namespace BrokerGateway.Ingress.Database;
 
 /// <summary>The few ADO.NET steps every store repeats: a command with its text and transaction, and a named parameter.</summary>
 public static class DbCommands
