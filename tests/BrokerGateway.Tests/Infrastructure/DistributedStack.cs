@@ -90,6 +90,19 @@ public sealed class DistributedStack : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Waits until <c>/v1/endpoints</c> shows <paramref name="endpoints"/> endpoints with a dispatcher consuming their queue.</summary>
+    public static Task UntilConsumingAsync(HttpClient client, int endpoints) =>
+        Eventually.Until(
+            async () =>
+            {
+                var listing = await client.GetAsync("/v1/endpoints");
+                return listing.IsSuccessStatusCode
+                    ? (await Json.ReadAsync(listing)).GetProperty("data").EnumerateArray().Count(e => e.GetProperty("dispatcher_consuming").GetBoolean())
+                    : 0;
+            },
+            consuming => consuming == endpoints,
+            what: $"{endpoints} endpoints consumed by a dispatcher");
+
     private static Dictionary<string, string?> Merge(Dictionary<string, string?> values, Dictionary<string, string?>? extra)
     {
         foreach (var (key, value) in extra ?? [])

@@ -17,16 +17,7 @@ public class BalancingTests
         await stack.StartDispatcherAsync(new() { ["METIS_API_TOKENS"] = """{"ep-1": "k", "ep-2": "k", "ep-3": "k"}""" });
         await stack.StartIngressAsync(new() { ["Routing:Strategy"] = strategy });
         var client = stack.Client();
-        await Eventually.Until(
-            async () =>
-            {
-                var listing = await client.GetAsync("/v1/endpoints");
-                return listing.IsSuccessStatusCode
-                    ? (await Json.ReadAsync(listing)).GetProperty("data").EnumerateArray().Count(e => e.GetProperty("dispatcher_consuming").GetBoolean())
-                    : 0;
-            },
-            consuming => consuming == 3,
-            what: "all three endpoints served");
+        await DistributedStack.UntilConsumingAsync(client, 3);
 
         var counts = new Dictionary<string, int> { ["ep-1"] = 0, ["ep-2"] = 0, ["ep-3"] = 0 };
         for (var i = 0; i < requests; i++)

@@ -79,6 +79,8 @@ public class StreamingTests
         });
         var client = stack.Client();
 
+        // Both endpoints consumed first: a failover that finds the second not consumed yet would hand the caller the first one's error.
+        await DistributedStack.UntilConsumingAsync(client, 2);
         var response = await Eventually.Until(
             () => PostStreamAsync(client, StreamRequest("\"chunks\": 6", model: "ha-model")),
             r => r.StatusCode != HttpStatusCode.ServiceUnavailable,
