@@ -1,7 +1,6 @@
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Caching;
 using BrokerGateway.Ingress.Errors;
-using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 
@@ -9,12 +8,12 @@ namespace BrokerGateway.Ingress.Limits;
 
 /// <summary>
 /// Refuses a request whose user or group has used up a daily or monthly token budget. The totals
-/// come from the durable daily totals written with the usage records (<see cref="Usage.UsageTotals"/>),
+/// come from the durable daily totals written with the usage records (through <see cref="ITokenTotals"/>),
 /// so a restart resets nothing and a check reads at most a month of daily rows; each is reused for
 /// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time. When a
 /// total expires under load, the requests that need it share one query.
 /// </summary>
-public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
+public sealed partial class BudgetGuard(ITokenTotals totals, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
 {
     private readonly SingleFlight<string, long> _queries = new();
 
@@ -57,7 +56,7 @@ public sealed partial class BudgetGuard(IUsageStore store, IMemoryCache cache, I
 
         try
         {
-            used = await _queries.RunAsync(key, _ => store.TokensSinceAsync(scope, from, CancellationToken.None), cancellationToken);
+            used = await _queries.RunAsync(key, _ => totals.TokensSinceAsync(scope, from, CancellationToken.None), cancellationToken);
         }
         catch (System.Data.Common.DbException ex)
         {

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>The durable usage records: SQLite by default, PostgreSQL when one is named.</summary>
-public interface IUsageStore
+public interface IUsageStore : Limits.ITokenTotals
 {
     Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 
@@ -9,7 +9,4 @@ public interface IUsageStore
     bool IsDataError(System.Data.Common.DbException exception);
 
     Task<IReadOnlyList<UsageTotal>> QueryAsync(UsageQuery query, CancellationToken cancellationToken);
-
-    /// <summary>Total tokens recorded from the UTC day <paramref name="from"/> on, for one user or one group (<see cref="Limits.CallerScopes.UserKey"/>, <see cref="Limits.CallerScopes.GroupKey"/>).</summary>
-    Task<long> TokensSinceAsync(string scope, DateOnly from, CancellationToken cancellationToken);
 }

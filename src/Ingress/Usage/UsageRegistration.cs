@@ -14,6 +14,7 @@ public static class UsageRegistration
             .ValidateOnStart();
         builder.Services.AddSingleton(UsageTotals.Fill);
         builder.Services.AddSingleton<IUsageStore, SqlUsageStore>();
+        builder.Services.AddSingleton<Limits.ITokenTotals>(sp => sp.GetRequiredService<IUsageStore>());
         builder.Services.AddSingleton<UsageRecorder>();
         builder.Services.AddHostedService<UsageWriter>();
         return builder;
