@@ -69,9 +69,17 @@ public sealed partial class SubmitCompletionConsumer(
             return;
         }
 
-        if (await NoLongerWantedAsync(context))
+        if (await WantedAsync(context) is false)
         {
             LogWithdrawnUnheard(logger, request.RequestId, request.Attempt, request.EndpointId);
+            return;
+        }
+
+        // Asking took a moment: the message may have run out of time meanwhile.
+        taken = time.GetUtcNow();
+        if (taken > request.AcceptBy)
+        {
+            LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
@@ -276,32 +284,37 @@ public sealed partial class SubmitCompletionConsumer(
         new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.NotServed, 0, string.Empty, detail);
 
     /// <summary>
-    /// Whether an interactive message sent before this dispatcher could hear withdrawals (it started
-    /// while the message waited on the queue) is no longer wanted by its ingress. Only such messages
-    /// are asked about, each at the cost of one round trip; no answer in time (an ingress of an
-    /// earlier version, one that is gone, the broker away) runs it, as before. Batch lines are never
-    /// withdrawn, so they are not asked about.
+    /// Whether the ingress still waits for an interactive message sent before this dispatcher could
+    /// hear withdrawals (it started while the message waited on the queue); null when it was not
+    /// asked. Only such messages are asked about, each at the cost of one round trip, never longer
+    /// than the message may still be taken; no answer in time (an ingress of an earlier version, one
+    /// that is gone, the broker away) is null too, and the message runs as before. Batch lines are
+    /// never withdrawn, so they are not asked about.
     /// </summary>
-    private async Task<bool> NoLongerWantedAsync(ConsumeContext<SubmitCompletion> context)
+    private async Task<bool?> WantedAsync(ConsumeContext<SubmitCompletion> context)
     {
-        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith(QueueNames.ForEndpointBatch(context.Message.EndpointId), StringComparison.Ordinal)
+        var request = context.Message;
+        var left = request.AcceptBy - time.GetUtcNow();
+        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith(QueueNames.ForEndpointBatch(request.EndpointId), StringComparison.Ordinal)
             || busStarted.StartedAt is not { } hearing
             || context.SentTime is not { } sent
             || sent >= (hearing + HearingMargin).UtcDateTime
-            || context.ResponseAddress is not { } ingress)
+            || context.ResponseAddress is not { } ingress
+            || left <= TimeSpan.Zero)
         {
-            return false;
+            return null;
         }
 
         try
         {
-            var client = bus.CreateRequestClient<AttemptStillWanted>(ingress, RequestTimeout.After(ms: (int)StillWantedTimeout.TotalMilliseconds));
-            var answer = await client.GetResponse<AttemptWanted>(new AttemptStillWanted(context.Message.RequestId, context.Message.Attempt), context.CancellationToken);
-            return !answer.Message.Wanted;
+            var timeout = left < StillWantedTimeout ? left : StillWantedTimeout;
+            var client = bus.CreateRequestClient<AttemptStillWanted>(ingress, RequestTimeout.After(ms: Math.Max(1, (int)timeout.TotalMilliseconds)));
+            var answer = await client.GetResponse<AttemptWanted>(new AttemptStillWanted(request.RequestId, request.Attempt), context.CancellationToken);
+            return answer.Message.Wanted;
         }
         catch (Exception ex) when (BrokerFaults.IsBrokerTrouble(ex))
         {
-            return false;
+            return null;
         }
     }
 

@@ -10,6 +10,9 @@ public sealed class DatabaseOptions
     public const string ConnectionStringKey = "ConnectionStrings:Usage";
     public const string SqlitePathKey = "Usage:SqlitePath";
 
+    /// <summary>Read when <see cref="ConnectionStringKey"/> is not set, as it was before.</summary>
+    public const string FormerConnectionStringKey = "Usage:ConnectionString";
+
     /// <summary>A PostgreSQL connection string; when unset, the database is the SQLite file <see cref="SqlitePath"/>.</summary>
     public string? ConnectionString { get; set; }
 

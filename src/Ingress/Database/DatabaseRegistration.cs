@@ -12,7 +12,9 @@ public static class DatabaseRegistration
     {
         builder.Services.AddOptions<DatabaseOptions>().Configure<IConfiguration>((o, c) =>
         {
-            o.ConnectionString = c[DatabaseOptions.ConnectionStringKey] is { Length: > 0 } connectionString ? connectionString : null;
+            // Usage:ConnectionString bound through the usage options before the database was a module of its own.
+            o.ConnectionString = (c[DatabaseOptions.ConnectionStringKey] is { Length: > 0 } named ? named : null)
+                ?? (c[DatabaseOptions.FormerConnectionStringKey] is { Length: > 0 } former ? former : null);
             o.SqlitePath = c[DatabaseOptions.SqlitePathKey] is { Length: > 0 } path ? path : o.SqlitePath;
         });
         builder.Services.AddSingleton<GatewayDatabase>(sp =>

@@ -33,7 +33,7 @@ public abstract class GatewayDatabase : IDatabase
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockForMigrationAsync(connection, transaction, cancellationToken);
-        await MoveFormerVersionTableAsync(connection, transaction, cancellationToken);
+        await CopyFormerVersionsAsync(connection, transaction, cancellationToken);
         await ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {GatewaySchema.VersionTable} (version INTEGER NOT NULL)", cancellationToken);
         await using (var read = connection.Command($"SELECT COALESCE(MAX(version), 0) FROM {GatewaySchema.VersionTable}", transaction))
         {
@@ -56,10 +56,12 @@ public abstract class GatewayDatabase : IDatabase
 
     /// <summary>
     /// A database written before the version table was the whole gateway's keeps its versions in
-    /// <see cref="GatewaySchema.FormerVersionTable"/>: they move to <see cref="GatewaySchema.VersionTable"/>,
-    /// in the migration's transaction, and the old table goes.
+    /// <see cref="GatewaySchema.FormerVersionTable"/>: they are copied to <see cref="GatewaySchema.VersionTable"/>
+    /// in the migration's transaction. The former table stays as it was, so that a replica of the
+    /// earlier release still starts against this database during a rolling upgrade (it would
+    /// otherwise make the table afresh and try to create every table again); nothing reads it any more.
     /// </summary>
-    private async Task MoveFormerVersionTableAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
+    private async Task CopyFormerVersionsAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken)
     {
         if (!await TableExistsAsync(connection, transaction, GatewaySchema.FormerVersionTable, cancellationToken))
         {
@@ -72,7 +74,6 @@ public abstract class GatewayDatabase : IDatabase
             transaction,
             $"INSERT INTO {GatewaySchema.VersionTable} (version) SELECT version FROM {GatewaySchema.FormerVersionTable} WHERE version NOT IN (SELECT version FROM {GatewaySchema.VersionTable})",
             cancellationToken);
-        await ExecuteAsync(connection, transaction, $"DROP TABLE {GatewaySchema.FormerVersionTable}", cancellationToken);
     }
 
     private async Task<bool> TableExistsAsync(DbConnection connection, DbTransaction transaction, string table, CancellationToken cancellationToken)

@@ -3,7 +3,8 @@ namespace BrokerGateway.Ingress.Database;
 /// <summary>
 /// The gateway database's schema: the DDL of each version, in order, only ever appended to. Which
 /// versions a database has is recorded in <see cref="VersionTable"/> (called <c>usage_schema</c>
-/// before, when the usage store owned it: a database of that time is moved over in place).
+/// before, when the usage store owned it: a database of that time has its versions copied over in
+/// place, and keeps the former table for replicas of the earlier release).
 /// Usage records (1, 3, 4), uploaded files (2) and batches (3) share it; a version that must be
 /// filled from rows already there names a <see cref="MigrationFill"/>.
 /// </summary>

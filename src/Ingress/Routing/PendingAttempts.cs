@@ -39,9 +39,8 @@ public sealed class PendingAttempts(IOptions<StreamingOptions> streaming, TimePr
     /// <summary>Every attempt waited on now (a snapshot, for the queue watch's sweep).</summary>
     public ICollection<PendingAttempt> All => _pending.Values;
 
-    /// <summary>Whether this attempt is waited for and may still be on its queue: what a dispatcher that is about to run it asks.</summary>
-    public bool MayStillBeQueued(Guid requestId, int attempt) =>
-        _pending.TryGetValue((requestId, attempt), out var pending) && pending.MayStillBeQueued;
+    /// <summary>Whether this attempt is still waited for: what a dispatcher that is about to run it asks (a redelivered one included).</summary>
+    public bool IsWaitedFor(Guid requestId, int attempt) => _pending.ContainsKey((requestId, attempt));
 
     /// <summary>Returns false when nobody waits for this attempt any more: the dispatcher must then be told to abort it.</summary>
     public bool Accept(CompletionAccepted accepted) =>

@@ -35,11 +35,17 @@ public class WithdrawalTests
     public async Task OverRabbitMq_ARequestWithdrawnBeforeADispatcherStarted_IsNotRunByThatDispatcher()
     {
         await using var stack = await DistributedStack.CreateAsync();
-        var (client, first) = await LeaveWhileQueuedAsync(stack);
+        var (client, first) = await LeaveWhileQueuedAsync(stack, busyMs: 10_000);
 
         // A second dispatcher starts while the first is still busy: it never heard the withdrawal,
         // and the request left behind is the first thing on the queue it takes.
         using var second = await GatewayHosts.StartDispatcherAsync(stack.Shared(new() { ["METIS_API_TOKENS"] = BoundedKey }));
+        await Eventually.Until(
+            async () => await DispatchersAsync(client, "bounded-endpoint"),
+            count => count == 2,
+            TimeSpan.FromSeconds(10),
+            what: "both dispatchers consuming the endpoint's queue");
+        Assert.False(first.IsCompleted, "the first dispatcher must still be busy, so that only the second can take the request left behind");
         var after = await client.PostAsync("/v1/chat/completions", Chat("after", 0));
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await first).StatusCode);
@@ -48,10 +54,10 @@ public class WithdrawalTests
     }
 
     /// <summary>
-    /// One dispatcher whose one slot is busy for 3 s with the request "first"; a second request
+    /// One dispatcher whose one slot is busy (3 s unless said) with the request "first"; a second request
     /// waits on the queue and its caller leaves. Returns the client and the first request's answer to come.
     /// </summary>
-    private static async Task<(HttpClient Client, Task<HttpResponseMessage> First)> LeaveWhileQueuedAsync(DistributedStack stack)
+    private static async Task<(HttpClient Client, Task<HttpResponseMessage> First)> LeaveWhileQueuedAsync(DistributedStack stack, int busyMs = 3000)
     {
         stack.Manifest.Write(
             TestManifest.Entry("bounded", stack.Upstream.BaseUrl.ToString(), "bounded-endpoint", ["bounded-model"], maxConcurrency: 1),
@@ -62,7 +68,7 @@ public class WithdrawalTests
         var client = await stack.ReadyClientAsync("bounded-model");
         stack.Upstream.Clear();
 
-        var first = client.PostAsync("/v1/chat/completions", Chat("first", 3000));
+        var first = client.PostAsync("/v1/chat/completions", Chat("first", busyMs));
         await stack.Upstream.WaitForAsync(r => r.Body.Contains("first", StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         using var leave = new CancellationTokenSource();
         var queued = client.PostAsync("/v1/chat/completions", Chat("left-while-queued", 1000), leave.Token);
@@ -74,6 +80,13 @@ public class WithdrawalTests
         await leave.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
         return (client, first);
+    }
+
+    private static async Task<int> DispatchersAsync(HttpClient client, string endpointId)
+    {
+        var listing = await Json.ReadAsync(await client.GetAsync("/v1/endpoints"));
+        return listing.GetProperty("data").EnumerateArray()
+            .Single(e => e.GetProperty("endpoint_id").GetString() == endpointId).GetProperty("dispatchers").GetInt32();
     }
 
     private static async Task<long> QueueDepthAsync(HttpClient client, string endpointId)
