@@ -51,13 +51,9 @@ public sealed partial class SubmitCompletionConsumer(
 
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
-        var taken = time.GetUtcNow();
         var request = context.Message;
-        if (taken > request.AcceptBy)
+        if (TooLate(request, out var taken))
         {
-            // The ingress stopped waiting for a dispatcher and may have tried another endpoint:
-            // calling this one too could run the request twice.
-            LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
@@ -75,11 +71,9 @@ public sealed partial class SubmitCompletionConsumer(
             return;
         }
 
-        // Asking took a moment: the message may have run out of time meanwhile.
-        taken = time.GetUtcNow();
-        if (taken > request.AcceptBy)
+        // Asking takes a moment: the message may have run out of time meanwhile.
+        if (TooLate(request, out taken))
         {
-            LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
             return;
         }
 
@@ -280,6 +274,22 @@ public sealed partial class SubmitCompletionConsumer(
         }
     }
 
+    /// <summary>
+    /// Whether the ingress has stopped waiting for a dispatcher (and may have tried another
+    /// endpoint: calling this one too could run the request twice); <paramref name="now"/> is when this was asked.
+    /// </summary>
+    private bool TooLate(SubmitCompletion request, out DateTimeOffset now)
+    {
+        now = time.GetUtcNow();
+        if (now <= request.AcceptBy)
+        {
+            return false;
+        }
+
+        LogTooLate(logger, request.RequestId, request.Attempt, request.EndpointId);
+        return true;
+    }
+
     private static CompletionResult NotServed(SubmitCompletion request, string detail) =>
         new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.NotServed, 0, string.Empty, detail);
 
@@ -293,14 +303,15 @@ public sealed partial class SubmitCompletionConsumer(
     /// </summary>
     private async Task<bool?> WantedAsync(ConsumeContext<SubmitCompletion> context)
     {
+        // The cheap tests first: nearly every message was sent after this dispatcher started.
         var request = context.Message;
         var left = request.AcceptBy - time.GetUtcNow();
-        if (context.ReceiveContext.InputAddress.AbsolutePath.EndsWith(QueueNames.ForEndpointBatch(request.EndpointId), StringComparison.Ordinal)
-            || busStarted.StartedAt is not { } hearing
+        if (busStarted.StartedAt is not { } hearing
             || context.SentTime is not { } sent
             || sent >= (hearing + HearingMargin).UtcDateTime
             || context.ResponseAddress is not { } ingress
-            || left <= TimeSpan.Zero)
+            || left <= TimeSpan.Zero
+            || context.ReceiveContext.InputAddress.AbsolutePath.EndsWith(QueueNames.ForEndpointBatch(request.EndpointId), StringComparison.Ordinal))
         {
             return null;
         }

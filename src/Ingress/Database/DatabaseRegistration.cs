@@ -12,10 +12,11 @@ public static class DatabaseRegistration
     {
         builder.Services.AddOptions<DatabaseOptions>().Configure<IConfiguration>((o, c) =>
         {
+            string? Set(string key) => c[key] is { Length: > 0 } value ? value : null;
+
             // Usage:ConnectionString bound through the usage options before the database was a module of its own.
-            o.ConnectionString = (c[DatabaseOptions.ConnectionStringKey] is { Length: > 0 } named ? named : null)
-                ?? (c[DatabaseOptions.FormerConnectionStringKey] is { Length: > 0 } former ? former : null);
-            o.SqlitePath = c[DatabaseOptions.SqlitePathKey] is { Length: > 0 } path ? path : o.SqlitePath;
+            o.ConnectionString = Set(DatabaseOptions.ConnectionStringKey) ?? Set(DatabaseOptions.FormerConnectionStringKey);
+            o.SqlitePath = Set(DatabaseOptions.SqlitePathKey) ?? o.SqlitePath;
         });
         builder.Services.AddSingleton<GatewayDatabase>(sp =>
         {

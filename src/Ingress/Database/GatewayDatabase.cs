@@ -33,8 +33,8 @@ public abstract class GatewayDatabase : IDatabase
         await connection.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockForMigrationAsync(connection, transaction, cancellationToken);
-        await CopyFormerVersionsAsync(connection, transaction, cancellationToken);
         await ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {GatewaySchema.VersionTable} (version INTEGER NOT NULL)", cancellationToken);
+        await CopyFormerVersionsAsync(connection, transaction, cancellationToken);
         await using (var read = connection.Command($"SELECT COALESCE(MAX(version), 0) FROM {GatewaySchema.VersionTable}", transaction))
         {
             var version = Convert.ToInt32(await read.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
@@ -68,7 +68,6 @@ public abstract class GatewayDatabase : IDatabase
             return;
         }
 
-        await ExecuteAsync(connection, transaction, $"CREATE TABLE IF NOT EXISTS {GatewaySchema.VersionTable} (version INTEGER NOT NULL)", cancellationToken);
         await ExecuteAsync(
             connection,
             transaction,
