@@ -178,11 +178,7 @@ public class EndpointHealthTests
         Assert.True(health.TryAcquire("e", out var probe));
         Assert.True(probe);
 
-        _time.Advance(TimeSpan.FromSeconds(19));
-        Assert.False(health.TryAcquire("e", out _));
-        _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(health.TryAcquire("e", out probe));
-        Assert.True(probe);
+        AssertProbeClaimLapsesAfter(health, seconds: 20);
     }
 
     [Fact]
@@ -207,10 +203,16 @@ public class EndpointHealthTests
         Assert.True(probe);
 
         // Twice the attempt timeout is long past, but the probe may still be waiting its turn.
-        _time.Advance(TimeSpan.FromSeconds(129));
+        AssertProbeClaimLapsesAfter(health, seconds: 130);
+    }
+
+    /// <summary>No other probe is admitted until <paramref name="seconds"/> have passed; then the next caller is the probe.</summary>
+    private void AssertProbeClaimLapsesAfter(EndpointHealth health, int seconds)
+    {
+        _time.Advance(TimeSpan.FromSeconds(seconds - 1));
         Assert.False(health.TryAcquire("e", out _));
         _time.Advance(TimeSpan.FromSeconds(1));
-        Assert.True(health.TryAcquire("e", out probe));
+        Assert.True(health.TryAcquire("e", out var probe));
         Assert.True(probe);
     }
 
