@@ -4,14 +4,16 @@ using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Batches;
 using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Files;
 using BrokerGateway.Ingress.Limits;
+using BrokerGateway.Ingress.Pipeline;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
 using BrokerGateway.ManifestWatcher;
-using MassTransit;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace BrokerGateway.Ingress;
@@ -49,28 +51,13 @@ public static class IngressRegistration
         // The database first: its migrations run before any service that touches it starts.
         builder.AddGatewayDatabase();
         builder.AddUsageRecords();
-        builder.Services.AddOptions<RoutingOptions>().BindConfiguration(RoutingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<StreamResponder>();
-        builder.Services.AddOptions<Files.FilesOptions>().BindConfiguration(Files.FilesOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<Files.IFileStore, Files.SqlFileStore>();
-        builder.Services.AddOptions<Batches.BatchOptions>().BindConfiguration(Batches.BatchOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton<Batches.IBatchStore, Batches.SqlBatchStore>();
-        builder.Services.AddSingleton<Batches.BatchValidator>();
-        builder.Services.AddSingleton<Batches.BatchLineExecutor>();
-        builder.Services.AddSingleton<Batches.BatchOutput>();
-        builder.Services.AddSingleton<Batches.BatchRunner>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<Batches.BatchRunner>());
-        builder.Services.AddSingleton<DispatcherRegistry>();
-        builder.Services.AddSingleton<EndpointHealth>();
-        builder.Services.AddSingleton<OutstandingRequests>();
-        builder.Services.AddSingleton<PendingAttempts>();
-        builder.Services.AddSingleton<EndpointSelector>();
-        builder.Services.AddSingleton<AttemptSender>();
-        builder.Services.AddSingleton<CompletionRouter>();
-        builder.Services.AddSingleton<EndpointQueues>();
-        builder.Services.AddSingleton<QueueFullObserver>();
-        builder.Services.AddHostedService<QueueWatch>();
+        builder.AddFiles();
+        builder.AddBatches();
+        builder.AddRateLimits();
+        builder.AddStreaming();
+        builder.AddRequestRouting();
+        builder.AddRequestPipeline();
+        builder.AddOpenAiApi();
 
         // A graceful stop first lets requests in flight finish (up to the grace), then drains the
         // usage records and stops the bus: the host must wait for all of it.
@@ -83,11 +70,6 @@ public static class IngressRegistration
                 : new IngressOptions().ShutdownGraceSeconds;
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, grace + 30));
         });
-        builder.AddRateLimits();
-        builder.Services.AddSingleton<RequestBodyReader>();
-        builder.Services.AddSingleton<CompletionHandler>();
-        builder.Services.AddHostedService<DispatcherDiscovery>();
-        builder.AddBusModule<IngressBusModule>();
 
         if (string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]))
         {
@@ -135,45 +117,13 @@ public static class IngressRegistration
         app.MapHealthApi();
         app.MapOpenAiApi(OpenAiApi.OpenAiPrefix);
         app.MapOpenAiApi(OpenAiApi.MetisPrefix);
-        app.MapEndpointsApi();
-        app.MapWhoAmIApi();
-        app.MapUsageApi();
-        app.MapFilesApi(OpenAiApi.OpenAiPrefix);
-        app.MapFilesApi(OpenAiApi.MetisPrefix);
-        app.MapBatchesApi(OpenAiApi.OpenAiPrefix);
-        app.MapBatchesApi(OpenAiApi.MetisPrefix);
+        app.MapEndpointList();
+        app.MapWhoAmI();
+        app.MapUsage();
+        app.MapFiles(OpenAiApi.OpenAiPrefix);
+        app.MapFiles(OpenAiApi.MetisPrefix);
+        app.MapBatches(OpenAiApi.OpenAiPrefix);
+        app.MapBatches(OpenAiApi.MetisPrefix);
         return app;
-    }
-
-    private sealed class IngressBusModule : IGatewayBusModule
-    {
-        public void AddConsumers(IBusRegistrationConfigurator bus)
-        {
-            bus.AddConsumer<DispatcherHeartbeatConsumer>();
-            bus.AddConsumer<DispatcherStoppedConsumer>();
-            bus.AddConsumer<CompletionAcceptedConsumer>();
-            bus.AddConsumer<AttemptStillWantedConsumer>();
-            bus.AddConsumer<CompletionResultConsumer>();
-            bus.AddConsumer<CompletionChunkConsumer>();
-            bus.AddConsumer<CompletionChunksConsumer>();
-            bus.AddConsumer<CompletionFaultConsumer>();
-            bus.AddConsumer<EndpointHealthChangedConsumer>();
-        }
-
-        public void ConfigureEndpoints(IBusRegistrationContext context, IBusFactoryConfigurator bus) =>
-            bus.ConnectSendObserver(context.GetRequiredService<QueueFullObserver>());
-
-        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint)
-        {
-            endpoint.ConfigureConsumer<DispatcherHeartbeatConsumer>(context);
-            endpoint.ConfigureConsumer<DispatcherStoppedConsumer>(context);
-            endpoint.ConfigureConsumer<CompletionAcceptedConsumer>(context);
-            endpoint.ConfigureConsumer<AttemptStillWantedConsumer>(context);
-            endpoint.ConfigureConsumer<CompletionResultConsumer>(context);
-            endpoint.ConfigureConsumer<CompletionChunkConsumer>(context);
-            endpoint.ConfigureConsumer<CompletionChunksConsumer>(context);
-            endpoint.ConfigureConsumer<CompletionFaultConsumer>(context);
-            endpoint.ConfigureConsumer<EndpointHealthChangedConsumer>(context);
-        }
     }
 }

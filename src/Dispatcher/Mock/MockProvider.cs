@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -70,47 +69,20 @@ public sealed class MockProvider(TimeProvider time)
 
         promptTokens += 3;
         var completionTokens = EstimateTokens(echo);
-        return Ok(request, writer =>
-        {
-            writer.WriteString("id", "chatcmpl-mock-" + request.RequestId.ToString("N"));
-            writer.WriteString("object", "chat.completion");
-            writer.WriteNumber("created", time.GetUtcNow().ToUnixTimeSeconds());
-            writer.WriteString("model", model);
-            writer.WriteStartArray("choices");
-            writer.WriteStartObject();
-            writer.WriteNumber("index", 0);
-            writer.WriteStartObject("message");
-            writer.WriteString("role", "assistant");
-            writer.WriteString("content", echo);
-            writer.WriteEndObject();
-            writer.WriteNull("logprobs");
-            writer.WriteString("finish_reason", "stop");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            WriteUsage(writer, promptTokens, completionTokens);
-        });
+        var choice = new MockChatChoice(0, new MockMessage("assistant", echo), null, "stop");
+        return Ok(request, JsonSerializer.Serialize(
+            new MockChatCompletion("chatcmpl-mock-" + request.RequestId.ToString("N"), "chat.completion", time.GetUtcNow().ToUnixTimeSeconds(), model, [choice], Usage(promptTokens, completionTokens)),
+            MockJson.Gateway.MockChatCompletion));
     }
 
     private CompletionResult Text(SubmitCompletion request, JsonElement root, string model)
     {
         var prompt = root.TryGetProperty("prompt", out var p) ? PromptText(p) : string.Empty;
         var tokens = EstimateTokens(prompt);
-        return Ok(request, writer =>
-        {
-            writer.WriteString("id", "cmpl-mock-" + request.RequestId.ToString("N"));
-            writer.WriteString("object", "text_completion");
-            writer.WriteNumber("created", time.GetUtcNow().ToUnixTimeSeconds());
-            writer.WriteString("model", model);
-            writer.WriteStartArray("choices");
-            writer.WriteStartObject();
-            writer.WriteString("text", prompt);
-            writer.WriteNumber("index", 0);
-            writer.WriteNull("logprobs");
-            writer.WriteString("finish_reason", "stop");
-            writer.WriteEndObject();
-            writer.WriteEndArray();
-            WriteUsage(writer, tokens, tokens);
-        });
+        var choice = new MockTextChoice(prompt, 0, null, "stop");
+        return Ok(request, JsonSerializer.Serialize(
+            new MockTextCompletion("cmpl-mock-" + request.RequestId.ToString("N"), "text_completion", time.GetUtcNow().ToUnixTimeSeconds(), model, [choice], Usage(tokens, tokens)),
+            MockJson.Gateway.MockTextCompletion));
     }
 
     private static CompletionResult Embeddings(SubmitCompletion request, JsonElement root, string model)
@@ -128,35 +100,10 @@ public sealed class MockProvider(TimeProvider time)
         };
         var dimensions = root.TryGetProperty("dimensions", out var d) && d.TryGetInt32(out var n) && n is > 0 and <= 4096 ? n : DefaultDimensions;
         var tokens = inputs.Sum(EstimateTokens);
-        return Ok(request, writer =>
-        {
-            writer.WriteString("object", "list");
-            writer.WriteStartArray("data");
-            for (var i = 0; i < inputs.Length; i++)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("object", "embedding");
-                writer.WriteNumber("index", i);
-                writer.WriteStartArray("embedding");
-                foreach (var value in Vector(inputs[i], dimensions))
-                {
-                    writer.WriteNumberValue(value);
-                }
-
-                writer.WriteEndArray();
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteString("model", model);
-            writer.WriteStartObject("usage");
-            writer.WriteNumber("prompt_tokens", tokens);
-            writer.WriteNumber("total_tokens", tokens);
-            writer.WriteEndObject();
-        });
+        var data = inputs.Select((text, i) => new MockEmbedding("embedding", i, Vector(text, dimensions))).ToList();
+        return Ok(request, JsonSerializer.Serialize(new MockEmbeddingList("list", data, model, new MockUsage(tokens, null, tokens)), MockJson.Gateway.MockEmbeddingList));
     }
 
-    /// <summary>A unit vector seeded by the SHA-256 of the text: the same text always gets the same vector.</summary>
     internal static float[] Vector(string text, int dimensions)
     {
         var seed = SHA256.HashData(Encoding.UTF8.GetBytes(text));
@@ -208,39 +155,12 @@ public sealed class MockProvider(TimeProvider time)
         _ => string.Empty,
     };
 
-    private static void WriteUsage(Utf8JsonWriter writer, int prompt, int completion)
-    {
-        writer.WriteStartObject("usage");
-        writer.WriteNumber("prompt_tokens", prompt);
-        writer.WriteNumber("completion_tokens", completion);
-        writer.WriteNumber("total_tokens", prompt + completion);
-        writer.WriteEndObject();
-    }
+    private static MockUsage Usage(int prompt, int completion) => new(prompt, completion, prompt + completion);
 
-    private static CompletionResult Ok(SubmitCompletion request, Action<Utf8JsonWriter> body) =>
-        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 200, Write(body), null);
+    private static CompletionResult Ok(SubmitCompletion request, string body) =>
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 200, body, null);
 
     private static CompletionResult Error(SubmitCompletion request, int status, string message) =>
-        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, status, Write(writer =>
-        {
-            writer.WriteStartObject("error");
-            writer.WriteString("message", message);
-            writer.WriteString("type", "invalid_request_error");
-            writer.WriteNull("param");
-            writer.WriteNull("code");
-            writer.WriteEndObject();
-        }), null);
-
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
+        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, status,
+            JsonSerializer.Serialize(new MockError(new MockErrorDetail(message, "invalid_request_error", null, null)), MockJson.Gateway.MockError), null);
 }

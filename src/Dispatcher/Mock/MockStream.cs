@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Streaming;
@@ -13,6 +11,9 @@ namespace BrokerGateway.Dispatcher.Mock;
 /// </summary>
 public sealed class MockStream : IEventSource
 {
+    /// <summary><c>"usage": null</c>, as each event but the last carries it when usage was asked for.</summary>
+    private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();
+
     private readonly Queue<string> _events;
 
     private MockStream(Queue<string> events)
@@ -60,62 +61,14 @@ public sealed class MockStream : IEventSource
         var choice = whole.GetProperty("choices")[0];
         var text = chat ? choice.GetProperty("message").GetProperty("content").GetString()! : choice.GetProperty("text").GetString()!;
         var events = new Queue<string>();
+        var kind = chat ? "chat.completion.chunk" : "text_completion";
+        var pending = includeUsage ? Null : default;
 
-        string Chunk(Action<Utf8JsonWriter>? delta, string? finish, bool withChoice = true) => Write(writer =>
-        {
-            writer.WriteString("id", id);
-            writer.WriteString("object", chat ? "chat.completion.chunk" : "text_completion");
-            writer.WriteNumber("created", created);
-            writer.WriteString("model", model);
-            writer.WriteStartArray("choices");
-            if (withChoice)
-            {
-                writer.WriteStartObject();
-                writer.WriteNumber("index", 0);
-                delta?.Invoke(writer);
-                writer.WriteNull("logprobs");
-                if (finish is null)
-                {
-                    writer.WriteNull("finish_reason");
-                }
-                else
-                {
-                    writer.WriteString("finish_reason", finish);
-                }
+        string Chunk(MockChunkChoice? choice, JsonElement usage) =>
+            JsonSerializer.Serialize(new MockChunk(id, kind, created, model, choice is null ? [] : [choice], usage), MockJson.Gateway.MockChunk);
 
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            if (!withChoice)
-            {
-                writer.WritePropertyName("usage");
-                whole.GetProperty("usage").WriteTo(writer);
-            }
-            else if (includeUsage)
-            {
-                writer.WriteNull("usage");
-            }
-        });
-
-        void Piece(string piece, string? role = null) => events.Enqueue(Chunk(writer =>
-        {
-            if (chat)
-            {
-                writer.WriteStartObject("delta");
-                if (role is not null)
-                {
-                    writer.WriteString("role", role);
-                }
-
-                writer.WriteString("content", piece);
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WriteString("text", piece);
-            }
-        }, null));
+        void Piece(string piece, string? role = null) => events.Enqueue(Chunk(
+            chat ? new MockChunkChoice(0, new MockDelta(role, piece), null, null, null) : new MockChunkChoice(0, null, piece, null, null), pending));
 
         if (chat)
         {
@@ -127,21 +80,10 @@ public sealed class MockStream : IEventSource
             Piece(word);
         }
 
-        events.Enqueue(Chunk(writer =>
-        {
-            if (chat)
-            {
-                writer.WriteStartObject("delta");
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WriteString("text", string.Empty);
-            }
-        }, "stop"));
+        events.Enqueue(Chunk(chat ? new MockChunkChoice(0, new MockDelta(null, null), null, null, "stop") : new MockChunkChoice(0, null, string.Empty, null, "stop"), pending));
         if (includeUsage)
         {
-            events.Enqueue(Chunk(null, null, withChoice: false));
+            events.Enqueue(Chunk(null, whole.GetProperty("usage").Clone()));
         }
 
         events.Enqueue("[DONE]");
@@ -160,18 +102,5 @@ public sealed class MockStream : IEventSource
                 start = i;
             }
         }
-    }
-
-    private static string Write(Action<Utf8JsonWriter> body)
-    {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            body(writer);
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 }

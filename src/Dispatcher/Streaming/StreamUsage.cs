@@ -59,6 +59,8 @@ public static class StreamUsage
         && options.TryGetProperty("include_usage", out var asked) && asked.ValueKind == JsonValueKind.True;
 
     /// <summary>The body with <c>stream_options.include_usage</c> set, every other property as it was.</summary>
+    // A Utf8JsonWriter, not a serializer context: this edits a caller's body, whose properties the
+    // gateway does not know and copies through as they came, rather than writing one of its own.
     private static string WithUsage(JsonElement root)
     {
         var buffer = new ArrayBufferWriter<byte>(1024);

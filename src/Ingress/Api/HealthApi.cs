@@ -6,9 +6,6 @@ public static class HealthApi
 {
     /// <summary><c>GET /health</c>, without auth: the process is up; says whether a manifest has arrived.</summary>
     public static IEndpointConventionBuilder MapHealthApi(this IEndpointRouteBuilder routes) =>
-        routes.MapGet("/health", (ManifestStore manifest) => Results.Json(new
-        {
-            status = "ok",
-            manifest = manifest.Current is null ? "waiting" : "loaded",
-        })).AllowAnonymous();
+        routes.MapGet("/health", (ManifestStore manifest) =>
+            Results.Json(new Health("ok", manifest.Current is null ? "waiting" : "loaded"), ApiJson.Gateway.Health)).AllowAnonymous();
 }

@@ -24,6 +24,6 @@ public static class ModelsHandler
             .OrderBy(m => m.Model, StringComparer.Ordinal)
             .Select(m => new ModelInfo(m.Model, "model", 0, m.Owner))
             .ToArray();
-        return Results.Json(new ModelList("list", models));
+        return Results.Json(new ModelList("list", models), ApiJson.Gateway.ModelList);
     }
 }

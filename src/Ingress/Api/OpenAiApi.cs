@@ -8,6 +8,14 @@ public static class OpenAiApi
     public const string MetisPrefix = "/resource_server/metis/api/v1";
     public const string OpenAiPrefix = "/v1";
 
+    /// <summary>The completion routes' own parts: reading the body, and the adapter onto the request pipeline.</summary>
+    public static IHostApplicationBuilder AddOpenAiApi(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<RequestBodyReader>();
+        builder.Services.AddSingleton<CompletionHandler>();
+        return builder;
+    }
+
     /// <summary>The OpenAI-compatible routes under one prefix, all behind the bearer token.</summary>
     public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder routes, string prefix)
     {

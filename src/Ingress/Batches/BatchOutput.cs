@@ -16,7 +16,6 @@ public sealed class BatchOutput(IBatchStore batches, IFileStore files)
 {
     public const string Purpose = "batch_output";
     private const int LinesPerWrite = 500;
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public async Task<(string? OutputFileId, string? ErrorFileId)> WriteAsync(Batch batch, DateTimeOffset now, CancellationToken cancellationToken)
     {
@@ -32,40 +31,9 @@ public sealed class BatchOutput(IBatchStore batches, IFileStore files)
 
     private static string Line(Batch batch, string customId, BatchLineResult result)
     {
-        var buffer = new ArrayBufferWriter<byte>(512);
-        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", $"batch_req_{batch.Id["batch_".Length..]}_{result.Number}");
-            writer.WriteString("custom_id", customId);
-            if (result.StatusCode is { } status)
-            {
-                writer.WriteStartObject("response");
-                writer.WriteNumber("status_code", status);
-                writer.WriteString("request_id", result.RequestId);
-                writer.WritePropertyName("body");
-                writer.WriteRawValue(result.Response ?? "null", skipInputValidation: false);
-                writer.WriteEndObject();
-            }
-            else
-            {
-                writer.WriteNull("response");
-            }
-
-            if (result.Error is { } error)
-            {
-                writer.WritePropertyName("error");
-                writer.WriteRawValue(error, skipInputValidation: false);
-            }
-            else
-            {
-                writer.WriteNull("error");
-            }
-
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var response = result.StatusCode is { } status ? new BatchLineResponse(status, result.RequestId, BatchesJson.Parse(result.Response ?? "null")) : null;
+        var line = new BatchOutputLine($"batch_req_{batch.Id["batch_".Length..]}_{result.Number}", customId, response, BatchesJson.Parse(result.Error));
+        return JsonSerializer.Serialize(line, BatchesJson.Gateway.BatchOutputLine);
     }
 
     /// <summary>One result file, begun at its first line.</summary>

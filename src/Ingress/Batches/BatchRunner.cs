@@ -328,38 +328,8 @@ public sealed partial class BatchRunner(
         }
     }
 
-    private static string ErrorList(IReadOnlyList<BatchError> errors)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("object", "list");
-            writer.WriteStartArray("data");
-            foreach (var error in errors)
-            {
-                writer.WriteStartObject();
-                writer.WriteString("code", error.Code);
-                writer.WriteString("message", error.Message);
-                writer.WriteString("param", error.Param);
-                if (error.Line is { } line)
-                {
-                    writer.WriteNumber("line", line);
-                }
-                else
-                {
-                    writer.WriteNull("line");
-                }
-
-                writer.WriteEndObject();
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        return Encoding.UTF8.GetString(buffer.ToArray());
-    }
+    private static string ErrorList(IReadOnlyList<BatchError> errors) =>
+        JsonSerializer.Serialize(new BatchErrorList("list", errors.Select(e => new BatchErrorItem(e.Code, e.Message, e.Param, e.Line)).ToList()), BatchesJson.Gateway.BatchErrorList);
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
 

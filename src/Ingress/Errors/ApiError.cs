@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace BrokerGateway.Ingress.Errors;
@@ -10,8 +9,6 @@ namespace BrokerGateway.Ingress.Errors;
 /// </summary>
 public sealed record ApiError(int Status, string Type, string? Code, string Message, string? Param = null, int? RetryAfterSeconds = null)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-
     /// <summary>Writes the error unless the response has started or the caller has gone, in which case nothing can be said any more.</summary>
     public async Task WriteAsync(HttpContext context)
     {
@@ -32,37 +29,17 @@ public sealed record ApiError(int Status, string Type, string? Code, string Mess
             context.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         }
 
-        await using var writer = new Utf8JsonWriter(context.Response.Body, WriterOptions);
-        WriteBody(writer);
         // Not the request's token: a caller leaving now makes the write a no-op, not an exception.
-        await writer.FlushAsync(CancellationToken.None);
+        await JsonSerializer.SerializeAsync(context.Response.Body, Envelope, ErrorsJson.Gateway.ErrorEnvelope, CancellationToken.None);
     }
 
-    public void WriteBody(Utf8JsonWriter writer)
-    {
-        writer.WriteStartObject();
-        writer.WriteStartObject("error");
-        writer.WriteString("message", Message);
-        writer.WriteString("type", Type);
-        WriteNullable(writer, "param", Param);
-        WriteNullable(writer, "code", Code);
-        writer.WriteEndObject();
-        writer.WriteEndObject();
-    }
+    /// <summary>The body: <c>{"error": {"message", "type", "param", "code"}}</c>.</summary>
+    public ErrorEnvelope Envelope => new(new ErrorDetail(Message, Type, Param, Code));
+
+    /// <summary>The body as a string, for an event stream's last event.</summary>
+    public string ToJson() => JsonSerializer.Serialize(Envelope, ErrorsJson.Gateway.ErrorEnvelope);
 
     public IResult ToResult() => new ApiErrorResult(this);
-
-    private static void WriteNullable(Utf8JsonWriter writer, string name, string? value)
-    {
-        if (value is null)
-        {
-            writer.WriteNull(name);
-        }
-        else
-        {
-            writer.WriteString(name, value);
-        }
-    }
 
     private sealed class ApiErrorResult(ApiError error) : IResult, IStatusCodeHttpResult
     {

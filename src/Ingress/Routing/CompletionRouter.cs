@@ -25,7 +25,7 @@ public sealed class CompletionRouter(
     BrokerConnection broker,
     IBus publisher,
     TimeProvider time,
-    IOptions<RoutingOptions> options)
+    IOptions<RoutingOptions> options) : ICompletionRouter
 {
     /// <summary>How long past a dispatcher's own deadline the ingress still waits for its answer to arrive.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(1);
@@ -36,10 +36,9 @@ public sealed class CompletionRouter(
     /// <summary>A queued attempt whose message expires sooner than this is left to expire rather than withdrawn.</summary>
     private static readonly TimeSpan WithdrawWorthwhile = TimeSpan.FromSeconds(1);
 
-    public async Task<RoutedAnswer> RouteAsync(
-        string model, IReadOnlyList<ManifestEntry> candidates, UpstreamRoute route, string body, Guid requestId, TimeSpan timeout, CancellationToken cancellationToken,
-        TimeSpan? streamIdleTimeout = null, bool batch = false)
+    public async Task<RoutedAnswer> RouteAsync(RouteRequest request, IReadOnlyList<ManifestEntry> candidates, CancellationToken cancellationToken)
     {
+        var (requestId, model, route, body, timeout, policy, streamIdleTimeout) = request;
         var o = options.Value;
         var deadline = time.GetUtcNow() + timeout;
         var attempts = 0;
@@ -55,14 +54,14 @@ public sealed class CompletionRouter(
             // A batch line never takes an endpoint's recovery probe: it may wait long on the batch
             // queue, and interactive callers would wait for the endpoint meanwhile.
             var probe = false;
-            if ((batch && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId, out probe, deadline))
+            if ((!policy.MayProbe && !health.IsHealthy(entry.EndpointId)) || !health.TryAcquire(entry.EndpointId, out probe, deadline))
             {
                 continue;
             }
 
             attempts++;
             var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
-            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, batch, probe, o, cancellationToken);
+            var (answer, retry) = await AttemptAsync(entry, route, body, requestId, attempts, deadline, stream, policy, probe, o, cancellationToken);
             queued += answer.QueueMilliseconds ?? 0;
             last = answer with { Attempts = attempts, QueueMilliseconds = queued };
             if (!retry)
@@ -88,7 +87,7 @@ public sealed class CompletionRouter(
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
-        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, bool batch, bool probe,
+        ManifestEntry entry, UpstreamRoute route, string body, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, RequestPolicy policy, bool probe,
         RoutingOptions o, CancellationToken cancellationToken)
     {
         var id = entry.EndpointId;
@@ -98,16 +97,16 @@ public sealed class CompletionRouter(
         // An interactive request waits on the queue as long as its deadline allows; a batch line
         // for its acceptance window, after which it is tried again later. Either way the upstream
         // call gets its full attempt time from when a dispatcher takes it.
-        var acceptBy = batch ? Min(now + TimeSpan.FromSeconds(o.BatchAcceptanceTimeoutSeconds), deadline) : deadline;
-        var attemptDeadline = batch ? Min(acceptBy + attemptTimeout, deadline) : deadline;
-        var waiting = pending.Register(requestId, attempt, id, stream is not null, batch);
+        var acceptBy = policy.WaitsWholeDeadline ? deadline : Min(now + TimeSpan.FromSeconds(o.BatchAcceptanceTimeoutSeconds), deadline);
+        var attemptDeadline = policy.WaitsWholeDeadline ? deadline : Min(acceptBy + attemptTimeout, deadline);
+        var waiting = pending.Register(requestId, attempt, id, stream is not null, policy.UsesBatchQueue);
         outstanding.Increment(id);
         var recorded = false;
         var handedOver = false;
         try
         {
             var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout);
-            switch (await sender.SendAsync(entry, message, waiting, acceptBy - now, batch))
+            switch (await sender.SendAsync(entry, message, waiting, acceptBy - now, policy.UsesBatchQueue))
             {
                 case SendOutcome.QueueFull:
                     return (Answer(null, ApiErrors.QueueFull(id), id, attempt, waiting), true);
@@ -118,7 +117,7 @@ public sealed class CompletionRouter(
             bool taken;
             try
             {
-                taken = await WaitAsync(waiting.Taken.Task, batch ? Min(acceptBy + Grace, deadline) : deadline, cancellationToken);
+                taken = await WaitAsync(waiting.Taken.Task, policy.WaitsWholeDeadline ? deadline : Min(acceptBy + Grace, deadline), cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -169,7 +168,7 @@ public sealed class CompletionRouter(
                 await AbandonAsync(waiting, acceptBy);
 
                 // A caller's own short deadline says nothing about the endpoint: only a full window that expires counts against it.
-                if (fullWindow && !batch)
+                if (fullWindow && policy.TimeoutsCountAgainstEndpoint)
                 {
                     recorded = await FailedAsync(id, "timeout", null, probe);
                 }
@@ -193,7 +192,7 @@ public sealed class CompletionRouter(
             var answer = Answer(result, null, id, attempt, waiting);
             if (!FailoverPolicy.IsSuccess(result) && FailoverPolicy.IsRetryable(result, o.FailoverOnAttemptTimeout))
             {
-                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || (fullWindow && !batch)))
+                if (FailoverPolicy.CountsAgainstEndpoint(result) && (result.Outcome != CompletionOutcome.TimedOut || (fullWindow && policy.TimeoutsCountAgainstEndpoint)))
                 {
                     var retryAfter = result.StatusCode is 429 or 503 ? result.RetryAfterSeconds : null;
                     recorded = await FailedAsync(id, FailoverPolicy.Kind(result), retryAfter, probe);
@@ -204,7 +203,7 @@ public sealed class CompletionRouter(
 
             if (result.Outcome == CompletionOutcome.TimedOut)
             {
-                if (fullWindow && !batch)
+                if (fullWindow && policy.TimeoutsCountAgainstEndpoint)
                 {
                     recorded = await FailedAsync(id, "timeout", null, probe);
                 }

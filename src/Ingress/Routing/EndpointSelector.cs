@@ -22,7 +22,7 @@ public sealed class EndpointSelector(
     EndpointHealth health,
     OutstandingRequests outstanding,
     TimeProvider time,
-    IOptions<RoutingOptions> options)
+    IOptions<RoutingOptions> options) : IEndpointSelector
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<uint>> _turns = new(StringComparer.Ordinal);
 

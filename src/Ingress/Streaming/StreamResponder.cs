@@ -6,7 +6,6 @@ using System.Text.Json;
 using System.Threading.Channels;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;
-using BrokerGateway.Ingress.Routing;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Streaming;
@@ -29,12 +28,11 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
     /// <summary>Events ready at once are written together, but never more than this before a flush waits for the caller.</summary>
     private const int FlushAfterBytes = 16 * 1024;
 
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
     private static readonly byte[] KeepAlive = ": keep-alive\n\n"u8.ToArray();
 
     /// <summary>Waits for routing to settle, sending keep-alive comments (and so starting the response) once that takes long.</summary>
-    public async Task<RoutedAnswer> AwaitRoutingAsync(HttpResponse response, Task<RoutedAnswer> routing, CancellationToken cancellationToken)
+    public async Task<T> AwaitRoutingAsync<T>(HttpResponse response, Task<T> routing, CancellationToken cancellationToken)
     {
         var interval = TimeSpan.FromSeconds(options.Value.KeepAliveSeconds);
         while (true)
@@ -83,10 +81,9 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
     /// stream ended with, if any. The caller leaving ends it with an <see cref="OperationCanceledException"/>.
     /// </summary>
     public async Task<(CompletionResult? End, ApiError? Error)> RelayAsync(
-        HttpResponse response, RoutedStream stream, string endpointId, DateTimeOffset deadline, TimeSpan timeout, CancellationToken cancellationToken)
+        HttpResponse response, StreamBuffer buffer, string endpointId, DateTimeOffset deadline, TimeSpan timeout, CancellationToken cancellationToken)
     {
         var o = options.Value;
-        var buffer = stream.Buffer;
         var reader = buffer.Ready;
         var idle = TimeSpan.FromSeconds(o.IdleTimeoutSeconds) + Grace;
         var keepAlive = TimeSpan.FromSeconds(o.KeepAliveSeconds);
@@ -175,13 +172,7 @@ public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProv
         lastWords.CancelAfter(LastWords);
         try
         {
-            var json = new ArrayBufferWriter<byte>(256);
-            using (var writer = new Utf8JsonWriter(json, WriterOptions))
-            {
-                error.WriteBody(writer);
-            }
-
-            WriteEvent(response.BodyWriter, Encoding.UTF8.GetString(json.WrittenSpan));
+            WriteEvent(response.BodyWriter, error.ToJson());
             await response.BodyWriter.FlushAsync(lastWords.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
-using BrokerGateway.Ingress.Batches;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Files;
 using Microsoft.Extensions.Options;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>
 /// OpenAI's Batch API: create a batch from an uploaded file, read it, list them, cancel one. A
@@ -17,7 +17,7 @@ public static class BatchesApi
 {
     public const string CompletionWindow = "24h";
 
-    public static IEndpointRouteBuilder MapBatchesApi(this IEndpointRouteBuilder routes, string prefix)
+    public static IEndpointRouteBuilder MapBatches(this IEndpointRouteBuilder routes, string prefix)
     {
         var group = routes.MapGroup(prefix + "/batches").RequireAuthorization();
         group.MapPost(string.Empty, CreateAsync);
@@ -105,7 +105,7 @@ public static class BatchesApi
                 now, now.AddSeconds(o.CompletionWindowSeconds), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null);
             await batches.CreateAsync(batch, cancellationToken);
             runner.Wake();
-            return Results.Text(Describe(batch), "application/json");
+            return Describe(batch);
         }
     }
 
@@ -113,7 +113,7 @@ public static class BatchesApi
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         return await batches.GetAsync(caller.Subject, batchId, cancellationToken) is { } batch
-            ? Results.Text(Describe(batch), "application/json")
+            ? Describe(batch)
             : ApiErrors.BatchNotFound(batchId).ToResult();
     }
 
@@ -129,10 +129,8 @@ public static class BatchesApi
 
         var page = await batches.ListAsync(caller.Subject, query["after"] is { Count: > 0 } a ? a.ToString() : null, limit + 1, cancellationToken);
         var shown = page.Take(limit).ToList();
-        var data = string.Join(",", shown.Select(Describe));
-        var first = shown.Count > 0 ? JsonSerializer.Serialize(shown[0].Id) : "null";
-        var last = shown.Count > 0 ? JsonSerializer.Serialize(shown[^1].Id) : "null";
-        return Results.Text($$"""{"object":"list","data":[{{data}}],"first_id":{{first}},"last_id":{{last}},"has_more":{{(page.Count > limit ? "true" : "false")}}}""", "application/json");
+        var list = new BatchList("list", shown.Select(BatchObject.From).ToList(), shown.FirstOrDefault()?.Id, shown.LastOrDefault()?.Id, page.Count > limit);
+        return Results.Json(list, BatchesJson.Gateway.BatchList);
     }
 
     private static async Task<IResult> CancelAsync(string batchId, HttpContext context, IBatchStore batches, IOptions<JwtOptions> jwt, TimeProvider time, CancellationToken cancellationToken)
@@ -144,65 +142,12 @@ public static class BatchesApi
         }
 
         return batch.Status is BatchStatus.Cancelling or BatchStatus.Cancelled
-            ? Results.Text(Describe(batch), "application/json")
+            ? Describe(batch)
             : ApiErrors.BatchNotCancellable(batch.Id, batch.Status).ToResult();
     }
 
     private static string? String(JsonElement root, string name) =>
         root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 } text ? text : null;
 
-    /// <summary>OpenAI's batch object.</summary>
-    private static string Describe(Batch batch)
-    {
-        using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("id", batch.Id);
-            writer.WriteString("object", "batch");
-            writer.WriteString("endpoint", batch.Endpoint);
-            Raw(writer, "errors", batch.Errors);
-            writer.WriteString("input_file_id", batch.InputFileId);
-            writer.WriteString("completion_window", batch.CompletionWindow);
-            writer.WriteString("status", batch.Status);
-            writer.WriteString("output_file_id", batch.OutputFileId);
-            writer.WriteString("error_file_id", batch.ErrorFileId);
-            writer.WriteNumber("created_at", batch.CreatedAt.ToUnixTimeSeconds());
-            writer.WriteNumber("expires_at", batch.ExpiresAt.ToUnixTimeSeconds());
-            foreach (var column in new[] { "in_progress_at", "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at" })
-            {
-                if (batch.Times.TryGetValue(column, out var at))
-                {
-                    writer.WriteNumber(column, at.ToUnixTimeSeconds());
-                }
-                else
-                {
-                    writer.WriteNull(column);
-                }
-            }
-
-            writer.WriteStartObject("request_counts");
-            writer.WriteNumber("total", batch.Total);
-            writer.WriteNumber("completed", batch.Completed);
-            writer.WriteNumber("failed", batch.Failed);
-            writer.WriteEndObject();
-            Raw(writer, "metadata", batch.Metadata);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
-    }
-
-    private static void Raw(Utf8JsonWriter writer, string name, string? json)
-    {
-        writer.WritePropertyName(name);
-        if (json is null)
-        {
-            writer.WriteNullValue();
-        }
-        else
-        {
-            writer.WriteRawValue(json);
-        }
-    }
+    private static IResult Describe(Batch batch) => Results.Json(BatchObject.From(batch), BatchesJson.Gateway.BatchObject);
 }

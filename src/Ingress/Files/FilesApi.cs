@@ -1,12 +1,12 @@
 using System.Globalization;
 using System.Text.Json;
+using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
-using BrokerGateway.Ingress.Files;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Files;
 
 /// <summary>
 /// OpenAI's Files API for batch input: upload (multipart, <c>purpose=batch</c>, JSONL), list,
@@ -14,7 +14,7 @@ namespace BrokerGateway.Ingress.Api;
 /// </summary>
 public static class FilesApi
 {
-    public static IEndpointRouteBuilder MapFilesApi(this IEndpointRouteBuilder routes, string prefix)
+    public static IEndpointRouteBuilder MapFiles(this IEndpointRouteBuilder routes, string prefix)
     {
         var group = routes.MapGroup(prefix + "/files").RequireAuthorization();
         group.MapPost(string.Empty, UploadAsync);
@@ -39,7 +39,7 @@ public static class FilesApi
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         var upload = new FileUpload(store, o.MaxBytes, o.MaxLines, ingress.Value.MaxRequestBodyBytes, logger);
         var (file, error) = await upload.ReadAsync(context.Request, caller.Subject, time.GetUtcNow(), cancellationToken);
-        return error is not null ? error.ToResult() : Results.Json(Describe(file!));
+        return error is not null ? error.ToResult() : Describe(file!);
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
@@ -55,22 +55,15 @@ public static class FilesApi
         var purpose = query["purpose"] is { Count: > 0 } p ? p.ToString() : null;
         var after = query["after"] is { Count: > 0 } a ? a.ToString() : null;
         var page = await store.ListAsync(caller.Subject, purpose, after, limit + 1, cancellationToken);
-        var data = page.Take(limit).Select(Describe).ToList();
-        return Results.Json(new Dictionary<string, object?>
-        {
-            ["object"] = "list",
-            ["data"] = data,
-            ["first_id"] = data.FirstOrDefault()?["id"],
-            ["last_id"] = data.LastOrDefault()?["id"],
-            ["has_more"] = page.Count > limit,
-        });
+        var data = page.Take(limit).Select(FileObject.From).ToList();
+        return Results.Json(new FileList("list", data, data.FirstOrDefault()?.Id, data.LastOrDefault()?.Id, page.Count > limit), FilesJson.Gateway.FileList);
     }
 
     private static async Task<IResult> GetAsync(string fileId, HttpContext context, IFileStore store, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         return await store.GetAsync(caller.Subject, fileId, cancellationToken) is { } file
-            ? Results.Json(Describe(file))
+            ? Describe(file)
             : ApiErrors.FileNotFound(fileId).ToResult();
     }
 
@@ -95,21 +88,9 @@ public static class FilesApi
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         return await store.DeleteAsync(caller.Subject, fileId, cancellationToken)
-            ? Results.Json(new Dictionary<string, object> { ["id"] = fileId, ["object"] = "file", ["deleted"] = true })
+            ? Results.Json(new FileDeleted(fileId, "file", true), FilesJson.Gateway.FileDeleted)
             : ApiErrors.FileNotFound(fileId).ToResult();
     }
 
-    /// <summary>OpenAI's file object.</summary>
-    private static Dictionary<string, object?> Describe(StoredFile file) => new()
-    {
-        ["id"] = file.Id,
-        ["object"] = "file",
-        ["bytes"] = file.Bytes,
-        ["created_at"] = file.CreatedAt.ToUnixTimeSeconds(),
-        ["expires_at"] = null,
-        ["filename"] = file.Filename,
-        ["purpose"] = file.Purpose,
-        ["status"] = "processed",
-        ["status_details"] = null,
-    };
+    private static IResult Describe(StoredFile file) => Results.Json(FileObject.From(file), FilesJson.Gateway.FileObject);
 }

@@ -2,10 +2,9 @@ using System.Globalization;
 using System.Text.Json.Serialization;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
-using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Options;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>
 /// <c>GET /v1/usage?from=&amp;to=&amp;group_by=model|day</c>: the caller's totals from the usage
@@ -15,7 +14,7 @@ public static class UsageApi
 {
     public const string AdminGroupsKey = "Auth:AdminGroups";
 
-    public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/v1/usage", QueryAsync).RequireAuthorization();
         routes.MapGet("/resource_server/usage", QueryAsync).RequireAuthorization();
@@ -63,7 +62,7 @@ public static class UsageApi
         var totals = await store.QueryAsync(new UsageQuery(from, to, grouping, filter, admin ? group : null), cancellationToken);
         return Results.Json(new UsageReport(
             "usage", from, to, grouping == UsageGrouping.Day ? "day" : "model", filter, admin ? group : null,
-            totals.Select(t => new UsageLine(t.Key, t.Requests, t.PromptTokens, t.CompletionTokens, t.TotalTokens)).ToArray()));
+            totals.Select(t => new UsageLine(t.Key, t.Requests, t.PromptTokens, t.CompletionTokens, t.TotalTokens)).ToArray()), UsageJson.Gateway.UsageReport);
     }
 
     private static HashSet<string> AdminGroups(IConfiguration configuration)

@@ -1,13 +1,12 @@
 using System.Text.Json.Serialization;
-using BrokerGateway.Ingress.Auth;
 using Microsoft.Extensions.Options;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Auth;
 
 public static class WhoAmIApi
 {
     /// <summary><c>GET /resource_server/whoami</c> and <c>GET /v1/whoami</c>: the caller's id and groups, as the gateway sees them.</summary>
-    public static IEndpointRouteBuilder MapWhoAmIApi(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapWhoAmI(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/resource_server/whoami", WhoAmI).RequireAuthorization();
         routes.MapGet("/v1/whoami", WhoAmI).RequireAuthorization();
@@ -17,7 +16,7 @@ public static class WhoAmIApi
     private static IResult WhoAmI(HttpContext context, IOptions<JwtOptions> jwt)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
-        return Results.Json(new Identity(caller.Subject, caller.Groups, caller.Method));
+        return Results.Json(new Identity(caller.Subject, caller.Groups, caller.Method), AuthJson.Gateway.Identity);
     }
 
     public sealed record Identity(

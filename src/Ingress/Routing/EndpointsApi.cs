@@ -3,10 +3,9 @@ using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
-using BrokerGateway.Ingress.Routing;
 using Microsoft.Extensions.Options;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>
 /// <c>GET /resource_server/list-endpoints</c> and <c>GET /v1/endpoints</c>: every manifest entry with
@@ -16,7 +15,7 @@ namespace BrokerGateway.Ingress.Api;
 /// </summary>
 public static class EndpointsApi
 {
-    public static IEndpointRouteBuilder MapEndpointsApi(this IEndpointRouteBuilder routes)
+    public static IEndpointRouteBuilder MapEndpointList(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/resource_server/list-endpoints", List).RequireAuthorization();
         routes.MapGet("/v1/endpoints", List).RequireAuthorization();
@@ -52,7 +51,7 @@ public static class EndpointsApi
                 queues.Queue(entry.EndpointId)?.Depth));
         }
 
-        return Results.Json(new EndpointList("list", data));
+        return Results.Json(new EndpointList("list", data), RoutingJson.Gateway.EndpointList);
     }
 
     private static string SafeUrl(ManifestEntry entry) =>

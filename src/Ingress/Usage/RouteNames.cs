@@ -1,6 +1,6 @@
 using BrokerGateway.Contracts.Messages;
 
-namespace BrokerGateway.Ingress.Api;
+namespace BrokerGateway.Ingress.Usage;
 
 public static class RouteNames
 {

@@ -1,0 +1,11 @@
+using System.Text.Json.Serialization;
+using BrokerGateway.Hosting.Json;
+
+namespace BrokerGateway.Ingress.Api;
+
+[JsonSerializable(typeof(Health))]
+[JsonSerializable(typeof(ModelList))]
+internal sealed partial class ApiJson : JsonSerializerContext
+{
+    public static ApiJson Gateway { get; } = new(GatewayJson.Options());
+}

@@ -1,0 +1,10 @@
+using System.Text.Json.Serialization;
+using BrokerGateway.Hosting.Json;
+
+namespace BrokerGateway.Ingress.Errors;
+
+[JsonSerializable(typeof(ErrorEnvelope))]
+internal sealed partial class ErrorsJson : JsonSerializerContext
+{
+    public static ErrorsJson Gateway { get; } = new(GatewayJson.Options());
+}

@@ -1,0 +1,38 @@
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Limits;
+using BrokerGateway.Ingress.Routing;
+
+namespace BrokerGateway.Ingress.Pipeline;
+
+/// <summary>
+/// One request as the pipeline runs it, whoever made it: the caller, the model and route, the
+/// body to send upstream (and its size in bytes, from which the rate limiter estimates tokens),
+/// how long it may take in all, and its <see cref="RequestPolicy"/>. <see cref="StartedAt"/> is a
+/// <see cref="TimeProvider"/> timestamp of when it arrived, so the usage row's duration includes
+/// reading and checking it.
+/// </summary>
+public sealed record GatewayRequest(
+    Guid RequestId,
+    CallerIdentity Caller,
+    string Model,
+    UpstreamRoute Route,
+    string Body,
+    int BodyBytes,
+    TimeSpan Timeout,
+    RequestPolicy Policy,
+    long StartedAt)
+{
+    /// <summary>For a request answered as a stream, how long the stream may stay silent; null for one answered whole.</summary>
+    public TimeSpan? StreamIdleTimeout { get; init; }
+
+    /// <summary>The batch a line belongs to, carried into its usage row.</summary>
+    public string? BatchId { get; init; }
+
+    public bool IsStream => StreamIdleTimeout is not null;
+
+    /// <summary>The rate limiter's estimate of the tokens the request uses, until the upstream says.</summary>
+    public int EstimatedTokens => GatewayRateLimiter.Estimate(BodyBytes);
+
+    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout);
+}

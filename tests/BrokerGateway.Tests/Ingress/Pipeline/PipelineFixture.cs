@@ -1,0 +1,174 @@
+using BrokerGateway.Contracts.Manifest;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Auth;
+using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.Limits;
+using BrokerGateway.Ingress.Pipeline;
+using BrokerGateway.Ingress.Routing;
+using BrokerGateway.Ingress.Streaming;
+using BrokerGateway.Ingress.Usage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using OptionsFactory = Microsoft.Extensions.Options.Options;
+
+namespace BrokerGateway.Tests.Ingress.Pipeline;
+
+/// <summary>
+/// A <see cref="RequestPipeline"/> with its real admission (budgets over fixed totals, rate limits
+/// in memory) and usage recorder, a fake clock, and a scripted selector and router: each test says
+/// what routing answers and reads what the caller would get and what was recorded.
+/// </summary>
+public sealed class PipelineFixture
+{
+    public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 10, 0, 30, TimeSpan.Zero));
+
+    public BudgetOptions Budgets { get; } = new() { CacheSeconds = 0 };
+
+    public RateLimitOptions RateLimits { get; } = new();
+
+    /// <summary>Tokens already used by a scope (<c>user:…</c>, <c>group:…</c>), as the usage records would say.</summary>
+    public Dictionary<string, long> Used { get; } = new(StringComparer.Ordinal);
+
+    public ScriptedRouter Router { get; } = new();
+
+    public ScriptedSelector Selector { get; } = new();
+
+    public UsageRecorder Usage { get; } = new(OptionsFactory.Create(new UsageOptions()), NullLogger<UsageRecorder>.Instance);
+
+    public GatewayRateLimiter Limiter { get; private set; } = null!;
+
+    private RequestPipeline? _pipeline;
+
+    /// <summary>The pipeline, made with the options as they are at the first call; later calls return the same one (its counters kept).</summary>
+    public RequestPipeline Build()
+    {
+        if (_pipeline is not null)
+        {
+            return _pipeline;
+        }
+
+        var budgets = new BudgetGuard(new FixedTotals(Used), new MemoryCache(new MemoryCacheOptions()), OptionsFactory.Create(Budgets), Time, NullLogger<BudgetGuard>.Instance);
+        Limiter = new GatewayRateLimiter(new MemoryRateCounter(Time), OptionsFactory.Create(RateLimits), Time, NullLogger<GatewayRateLimiter>.Instance);
+        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Time);
+    }
+
+    /// <summary>A chat request of <paramref name="bodyBytes"/> bytes (the rate limiter estimates a token for every four).</summary>
+    public GatewayRequest Request(string user = "ada", RequestPolicy? policy = null, int bodyBytes = 400, bool stream = false) =>
+        new(Guid.NewGuid(), new CallerIdentity(user, ["lab"], "jwt"), "gpt-test", UpstreamRoute.ChatCompletions, new string('x', bodyBytes), bodyBytes,
+            TimeSpan.FromSeconds(30), policy ?? RequestPolicy.Interactive, Time.GetTimestamp())
+        {
+            StreamIdleTimeout = stream ? TimeSpan.FromSeconds(10) : null,
+        };
+
+    /// <summary>The usage rows recorded so far.</summary>
+    public List<UsageRecord> Rows()
+    {
+        var rows = new List<UsageRecord>();
+        while (Usage.Reader.TryRead(out var row))
+        {
+            rows.Add(row);
+        }
+
+        return rows;
+    }
+
+    public static CompletionResult Answered(GatewayRequest request, int status, string body, int? retryAfterSeconds = null) =>
+        new(request.RequestId, 1, "endpoint-a", CompletionOutcome.Answered, status, body, null, retryAfterSeconds, UpstreamMilliseconds: 12.5);
+
+    public static string WithUsage(int prompt, int completion) =>
+        $$$"""{"id":"chatcmpl-1","choices":[],"usage":{"prompt_tokens":{{{prompt}}},"completion_tokens":{{{completion}}},"total_tokens":{{{prompt + completion}}}}}""";
+
+    private sealed class FixedTotals(Dictionary<string, long> used) : ITokenTotals
+    {
+        public Task<long> TokensSinceAsync(string scope, DateOnly from, CancellationToken cancellationToken) =>
+            Task.FromResult(used.GetValueOrDefault(scope));
+    }
+}
+
+/// <summary>Routing as a test scripts it: the answer for each request, and what it was asked.</summary>
+public sealed class ScriptedRouter : ICompletionRouter
+{
+    public Func<RouteRequest, CancellationToken, Task<RoutedAnswer>> Answer { get; set; } =
+        (_, _) => throw new InvalidOperationException("The test did not expect the request to be routed.");
+
+    public List<RouteRequest> Routed { get; } = [];
+
+    public Task<RoutedAnswer> RouteAsync(RouteRequest request, IReadOnlyList<ManifestEntry> candidates, CancellationToken cancellationToken)
+    {
+        Routed.Add(request);
+        return Answer(request, cancellationToken);
+    }
+
+    /// <summary>A stream that has begun: its buffer holds <paramref name="events"/> already written to the caller; disposing it is counted.</summary>
+    public static (RoutedAnswer Answer, Func<int> Ended) Begun(RouteRequest request, int events)
+    {
+        var attempt = new PendingAttempt(request.RequestId, 1, "endpoint-a", false, TimeProvider.System, new StreamBuffer(1 << 20));
+        attempt.Stream!.Written(Enumerable.Range(0, events).Select(i => $"event {i}").ToArray());
+        var ended = 0;
+        var stream = new RoutedStream(attempt, _ =>
+        {
+            ended++;
+            return Task.CompletedTask;
+        });
+        return (new RoutedAnswer(null, null, "endpoint-a", 1) { Stream = stream }, () => ended);
+    }
+}
+
+/// <summary>Endpoint choice as a test scripts it.</summary>
+public sealed class ScriptedSelector : IEndpointSelector
+{
+    public RouteDecision Decision { get; set; } = RouteDecision.To([]);
+
+    public int Asked { get; private set; }
+
+    public RouteDecision Select(string model, CallerIdentity caller)
+    {
+        Asked++;
+        return Decision;
+    }
+}
+
+/// <summary>A sink that keeps what it was given, answering with the status a JSON caller would get.</summary>
+public sealed class RecordingSink : IRequestSink
+{
+    public List<string> Events { get; } = [];
+
+    public RateLease? Lease { get; private set; }
+
+    public Func<RoutedStream, CancellationToken, Task<StreamOutcome>> Relay { get; set; } =
+        (_, _) => throw new InvalidOperationException("The test did not expect a stream.");
+
+    public void RateLimited(RateLease lease)
+    {
+        Lease = lease;
+        Events.Add(lease.Error is null ? "admitted" : "rate-limited");
+    }
+
+    public ValueTask<int?> RefuseAsync(RequestStep step, ApiError error, RoutedAnswer? routed)
+    {
+        Events.Add($"refused at {step}: {error.Code}");
+        return ValueTask.FromResult<int?>(error.Status);
+    }
+
+    public Task<RoutedAnswer> AwaitRoutingAsync(Task<RoutedAnswer> routing, CancellationToken cancellationToken)
+    {
+        Events.Add("routing");
+        return routing;
+    }
+
+    public ValueTask<int?> AnswerAsync(RoutedAnswer routed, CompletionResult result)
+    {
+        Events.Add($"answered {result.StatusCode}");
+        return ValueTask.FromResult<int?>(result.StatusCode);
+    }
+
+    public async Task<StreamOutcome> RelayAsync(RoutedAnswer routed, RoutedStream stream, DateTimeOffset deadline, CancellationToken ending, CancellationToken callerGone)
+    {
+        Events.Add("relaying");
+        await using (stream)
+        {
+            return await Relay(stream, callerGone);
+        }
+    }
+}
