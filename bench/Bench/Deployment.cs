@@ -33,7 +33,7 @@ public sealed class Deployment : IDisposable
     public static async Task<Deployment> StandaloneAsync(string name, Dictionary<string, string> ingress, int port)
     {
         var deployment = new Deployment(name);
-        deployment.Start("Ingress", ingress);
+        deployment.Start("Standalone", ingress);
         deployment.Url = new Uri($"http://127.0.0.1:{port}/v1/chat/completions");
         return await Task.FromResult(deployment);
     }

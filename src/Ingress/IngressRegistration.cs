@@ -1,4 +1,3 @@
-using BrokerGateway.Dispatcher;
 using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
@@ -13,7 +12,6 @@ using BrokerGateway.Ingress.Pipeline;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
-using BrokerGateway.ManifestWatcher;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace BrokerGateway.Ingress;
@@ -23,10 +21,11 @@ public static class IngressRegistration
     public const string DefaultUrl = "http://127.0.0.1:8000";
 
     /// <summary>
-    /// The ingress, and — with <c>RABBITMQ_URL</c> unset — a dispatcher and the manifest watcher in
-    /// the same process on the in-memory bus (standalone mode).
+    /// The ingress. Alone, it needs RabbitMQ (<c>RABBITMQ_URL</c>); <paramref name="alongside"/>
+    /// adds the services that share its process on the in-memory bus instead (the standalone host's
+    /// dispatcher and manifest watcher).
     /// </summary>
-    public static WebApplicationBuilder AddIngress(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddIngress(this WebApplicationBuilder builder, Action<IHostApplicationBuilder>? alongside = null)
     {
         builder.AddGatewayDefaults("ingress");
         if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]))
@@ -71,13 +70,8 @@ public static class IngressRegistration
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, grace + 30));
         });
 
-        if (string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]))
-        {
-            builder.AddDispatcher();
-            builder.AddManifestWatcher();
-        }
-
-        builder.AddGatewayBus();
+        alongside?.Invoke(builder);
+        builder.AddGatewayBus(requireBroker: alongside is null);
 
         // After the bus (it asks the watcher), before the web server (which starts last).
         builder.Services.AddHostedService<ManifestGate>();

@@ -4,20 +4,14 @@ using BrokerGateway.Ingress.Auth;
 
 namespace BrokerGateway.Ingress;
 
+/// <summary>The ingress alone, over RabbitMQ; the whole gateway in one process is <c>src/Standalone</c>.</summary>
 public sealed class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        if (args is [TokenCommand.Name, .. var tokenArgs])
+        if (TokenCommand.FromCommandLine(args) is { } token)
         {
-            var configuration = WebApplication.CreateBuilder(GatewayHost.WebOptions([])).Configuration;
-            if (configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env")) is { } error)
-            {
-                await Console.Error.WriteLineAsync($"Configuration error: {error}");
-                return ConfigurationErrors.ExitCode;
-            }
-
-            return TokenCommand.Run(tokenArgs, configuration, Console.Out, Console.Error);
+            return await token;
         }
 
         var builder = WebApplication.CreateBuilder(GatewayHost.WebOptions(args));

@@ -61,7 +61,7 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
         {
             if (requireBroker)
             {
-                failures.Add($"{BusOptions.RabbitMqUrlKey}: is required when this service runs in its own process (standalone mode runs it inside the ingress)");
+                failures.Add($"{BusOptions.RabbitMqUrlKey}: is required when this service runs in its own process (src/Standalone runs the whole gateway in one process without a broker)");
             }
         }
         else if (!BusOptions.TryParse(options.RabbitMqUrl, out _))

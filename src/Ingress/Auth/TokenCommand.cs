@@ -1,4 +1,6 @@
 using System.Globalization;
+using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Auth;
@@ -12,6 +14,24 @@ public static class TokenCommand
 {
     public const string Name = "token";
     private const string Usage = "usage: token --sub <subject> [--groups g1,g2] [--minutes 60]";
+
+    /// <summary>
+    /// When the command line is <c>token …</c>: the command's exit code, reading the process's
+    /// configuration (and <c>.env</c>) as the ingress would; otherwise null, and the service starts.
+    /// </summary>
+    public static Task<int>? FromCommandLine(string[] args) => args is [Name, .. var tokenArgs] ? RunAsync(tokenArgs) : null;
+
+    private static async Task<int> RunAsync(string[] tokenArgs)
+    {
+        var configuration = WebApplication.CreateBuilder(GatewayHost.WebOptions([])).Configuration;
+        if (configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env")) is { } problem)
+        {
+            await Console.Error.WriteLineAsync($"Configuration error: {problem}");
+            return ConfigurationErrors.ExitCode;
+        }
+
+        return Run(tokenArgs, configuration, Console.Out, Console.Error);
+    }
 
     public static int Run(string[] args, IConfiguration configuration, TextWriter output, TextWriter error)
     {

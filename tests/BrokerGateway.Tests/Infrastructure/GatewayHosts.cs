@@ -4,6 +4,7 @@ using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress;
 using BrokerGateway.ManifestWatcher;
+using BrokerGateway.Standalone;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -54,7 +55,7 @@ public static class GatewayHosts
         {
             builder.Configuration["Usage:SqlitePath"] = Path.Combine(Directory.CreateTempSubdirectory("bg-usage-").FullName, "usage.db");
         }
-        builder.AddIngress();
+        builder.AddStandalone();
         var app = builder.Build().UseIngress();
         await StartAsync(app);
         var address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.First();

@@ -47,7 +47,10 @@ public sealed class ProcessGateway : IDisposable
     public ServiceProcess StartDispatcher(string apiTokens, IReadOnlyDictionary<string, string>? extra = null) =>
         Add(ServiceProcess.Start("Dispatcher", Shared(Merge(new() { ["METIS_API_TOKENS"] = apiTokens, ["METIS_POLL_SECONDS"] = "1" }, extra))));
 
-    /// <summary>An ingress on a port of its own, with its own SQLite file; standalone it also reads the manifest and holds <paramref name="apiTokens"/>.</summary>
+    /// <summary>
+    /// An ingress on a port of its own, with its own SQLite file: over the broker, <c>src/Ingress</c>;
+    /// without one, <c>src/Standalone</c>, which also reads the manifest and holds <paramref name="apiTokens"/>.
+    /// </summary>
     public RunningProcess StartIngress(IReadOnlyDictionary<string, string>? extra = null, string? apiTokens = null, int? port = null)
     {
         var listen = port ?? ServiceProcess.FreePort();
@@ -66,7 +69,7 @@ public sealed class ProcessGateway : IDisposable
             settings["METIS_API_TOKENS"] = apiTokens;
         }
 
-        var process = Add(ServiceProcess.Start("Ingress", Shared(Merge(settings, extra))));
+        var process = Add(ServiceProcess.Start(BrokerUrl is null ? "Standalone" : "Ingress", Shared(Merge(settings, extra))));
         return new RunningProcess(process, new Uri($"http://127.0.0.1:{listen}"));
     }
 

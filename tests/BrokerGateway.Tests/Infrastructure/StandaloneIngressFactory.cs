@@ -9,7 +9,7 @@ namespace BrokerGateway.Tests.Infrastructure;
 /// and watcher in-process on the in-memory bus — under <see cref="WebApplicationFactory{TEntryPoint}"/>.
 /// Its manifest has the built-in mock, a keyed fake upstream on loopback, and an Offline entry.
 /// </summary>
-public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGateway.Ingress.Program>
+public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGateway.Standalone.Program>
 {
     public const string UpstreamKey = "sk-standalone-test-key";
     private readonly Dictionary<string, string?> _settings;

@@ -34,9 +34,9 @@ public class ServiceProcessTests
     }
 
     [Fact]
-    public async Task Ingress_OutsideDevelopmentWithoutAuthConfiguration_StopsAtStartNamingTheKey()
+    public async Task Standalone_OutsideDevelopmentWithoutAuthConfiguration_StopsAtStartNamingTheKey()
     {
-        using var ingress = ServiceProcess.Start("Ingress", new Dictionary<string, string>
+        using var ingress = ServiceProcess.Start("Standalone", new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{ServiceProcess.FreePort()}",
