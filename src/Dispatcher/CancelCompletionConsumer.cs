@@ -9,7 +9,7 @@ namespace BrokerGateway.Dispatcher;
 /// Aborts the upstream call of an attempt whose caller went away or whose ingress gave up on it, or
 /// remembers the cancellation of one not taken yet (see <see cref="InFlightCalls"/>).
 /// </summary>
-public sealed partial class CancelCompletionConsumer(InFlightCalls calls, ILogger<CancelCompletionConsumer> logger) : IConsumer<CancelCompletion>
+internal sealed partial class CancelCompletionConsumer(InFlightCalls calls, ILogger<CancelCompletionConsumer> logger) : IConsumer<CancelCompletion>
 {
     public Task Consume(ConsumeContext<CancelCompletion> context)
     {

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Dispatcher;
 
 /// <summary>A dispatcher's configuration. <see cref="ApiTokens"/> holds secrets: never log this object.</summary>
-public sealed class DispatcherOptions
+internal sealed class DispatcherOptions
 {
     public const string ApiTokensKey = "METIS_API_TOKENS";
     public const string EndpointsKey = "DISPATCHER_ENDPOINTS";

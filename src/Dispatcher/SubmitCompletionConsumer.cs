@@ -18,7 +18,7 @@ namespace BrokerGateway.Dispatcher;
 /// upstream's events to the ingress as they come, then answers with how the stream ended. Whatever
 /// the upstream sends back has the endpoint's key taken out of it before it is relayed.
 /// </summary>
-public sealed partial class SubmitCompletionConsumer(
+internal sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
     ServedEndpoints served,
     UpstreamClient upstream,

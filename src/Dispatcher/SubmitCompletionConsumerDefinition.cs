@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Dispatcher;
 
 /// <summary>Endpoint policy for the endpoint queues: how many requests run at once and the broker prefetch. No retries: POSTs are not replayed.</summary>
-public sealed class SubmitCompletionConsumerDefinition : ConsumerDefinition<SubmitCompletionConsumer>
+internal sealed class SubmitCompletionConsumerDefinition : ConsumerDefinition<SubmitCompletionConsumer>
 {
     private readonly int _concurrency;
 

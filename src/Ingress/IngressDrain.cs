@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress;
 /// (a stream ends with that error event), with <c>Retry-After</c>, so a client or load balancer
 /// sends it to another replica — rather than having its connection cut at the host's shutdown timeout.
 /// </summary>
-public sealed class IngressDrain : IDisposable
+internal sealed class IngressDrain : IDisposable
 {
     private readonly CancellationTokenSource _expired = new();
     private readonly CancellationTokenRegistration _registration;

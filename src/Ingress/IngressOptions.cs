@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrokerGateway.Ingress;
 
 /// <summary>The ingress's own limits (section <c>Gateway</c>).</summary>
-public sealed class IngressOptions
+internal sealed class IngressOptions
 {
     public const string Section = "Gateway";
 

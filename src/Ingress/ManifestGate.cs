@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress;
 /// Without a manifest by then it listens all the same (and refuses until one arrives), so a
 /// watcher that is down does not keep the gateway from starting.
 /// </summary>
-public sealed partial class ManifestGate(ManifestStore store, ManifestBootstrapper bootstrapper, TimeProvider time, ILogger<ManifestGate> logger) : IHostedService
+internal sealed partial class ManifestGate(ManifestStore store, ManifestBootstrapper bootstrapper, TimeProvider time, ILogger<ManifestGate> logger) : IHostedService
 {
     public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
 

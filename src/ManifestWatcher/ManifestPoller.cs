@@ -14,7 +14,7 @@ namespace BrokerGateway.ManifestWatcher;
 /// document keeps the last good manifest; an invalid entry is skipped with a logged reason; a
 /// <see cref="ManifestChanged"/> is published only when the valid entries changed.
 /// </summary>
-public sealed partial class ManifestPoller(
+internal sealed partial class ManifestPoller(
     ManifestSource source,
     WatcherState state,
     IBus publisher,

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.ManifestWatcher;
 
 /// <summary>Reads the manifest's bytes from an http(s) URL or a file.</summary>
-public sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<ManifestSourceOptions> options)
+internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<ManifestSourceOptions> options)
 {
     public const string HttpClientName = "manifest";
     private const int MaxBytes = 16 * 1024 * 1024;

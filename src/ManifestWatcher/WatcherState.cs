@@ -3,7 +3,7 @@ using BrokerGateway.Contracts.Manifest;
 namespace BrokerGateway.ManifestWatcher;
 
 /// <summary>The last good manifest the watcher read, which it answers <c>GetCurrentManifest</c> with.</summary>
-public sealed class WatcherState
+internal sealed class WatcherState
 {
     private StatusManifest? _lastGood;
 

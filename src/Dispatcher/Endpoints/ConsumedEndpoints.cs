@@ -1,7 +1,7 @@
 namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>The endpoint_ids whose queues this dispatcher consumes now: what its heartbeat announces.</summary>
-public sealed class ConsumedEndpoints
+internal sealed class ConsumedEndpoints
 {
     private readonly Lock _lock = new();
     private readonly SortedSet<string> _ids = new(StringComparer.Ordinal);

@@ -4,7 +4,7 @@ using MassTransit;
 namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>An ingress that just started asks; this dispatcher answers with a heartbeat at once.</summary>
-public sealed class DispatcherAnnouncementRequestedConsumer(DispatcherAnnouncer announcer) : IConsumer<DispatcherAnnouncementRequested>
+internal sealed class DispatcherAnnouncementRequestedConsumer(DispatcherAnnouncer announcer) : IConsumer<DispatcherAnnouncementRequested>
 {
     public Task Consume(ConsumeContext<DispatcherAnnouncementRequested> context) =>
         announcer.AnnounceAsync(context.CancellationToken);

@@ -11,7 +11,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// <c>DISPATCHER_HEARTBEAT_SECONDS</c>, when asked — while it drains at a stop, that it consumes
 /// none (it is still there, finishing its calls), and at the very end that it is gone.
 /// </summary>
-public sealed class DispatcherAnnouncer(
+internal sealed class DispatcherAnnouncer(
     ConsumedEndpoints consumed,
     IBus bus,
     IOptions<DispatcherOptions> options,

@@ -13,7 +13,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// at once — and says goodbye. Standalone the ingress stops first and its requests are done by the
 /// time the in-process dispatcher stops, so nothing needs draining there.
 /// </summary>
-public sealed partial class DispatcherDrain(
+internal sealed partial class DispatcherDrain(
     EndpointQueueConnector queues,
     DispatcherAnnouncer announcer,
     InFlightCalls calls,

@@ -22,7 +22,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// A queue, once consumed, stays consumed until the process stops; a message for an endpoint no
 /// longer served is answered as not served.
 /// </summary>
-public sealed partial class EndpointQueueConnector(
+internal sealed partial class EndpointQueueConnector(
     ServedEndpoints served,
     ConsumedEndpoints consumed,
     ManifestStore manifest,

@@ -9,7 +9,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// (a minute if it says nothing, at most <see cref="RememberAtMost"/>), so the attempt is dropped
 /// unrun when it comes.
 /// </summary>
-public sealed class InFlightCalls(TimeProvider time)
+internal sealed class InFlightCalls(TimeProvider time)
 {
     /// <summary>The longest a cancellation of an attempt not seen here is remembered.</summary>
     public static readonly TimeSpan RememberAtMost = TimeSpan.FromMinutes(15);

@@ -9,7 +9,7 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// mock provider (which needs none), narrowed to <c>DISPATCHER_ENDPOINTS</c> when that is set. An
 /// endpoint with neither a key nor the mock URL is never served, so no unauthenticated call is sent.
 /// </summary>
-public sealed class ServedEndpoints(IOptions<DispatcherOptions> options, ManifestStore manifest)
+internal sealed class ServedEndpoints(IOptions<DispatcherOptions> options, ManifestStore manifest)
 {
     public IReadOnlyList<string> Current()
     {

@@ -10,7 +10,7 @@ namespace BrokerGateway.Dispatcher.Mock;
 /// the last user message, a text completion echoes the prompt, an embedding is a deterministic unit
 /// vector derived from the input. Usage counts are estimated as an upstream would report them.
 /// </summary>
-public sealed class MockProvider(TimeProvider time)
+internal sealed class MockProvider(TimeProvider time)
 {
     private const int DefaultDimensions = 64;
 

@@ -6,22 +6,22 @@ namespace BrokerGateway.Dispatcher.Mock;
 // The mock provider's answers, in OpenAI's shapes (what an upstream sends, so snake_case names and
 // nulls written where OpenAI writes them).
 
-public sealed record MockUsage(
+internal sealed record MockUsage(
     [property: JsonPropertyName("prompt_tokens")] int PromptTokens,
     [property: JsonPropertyName("completion_tokens"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? CompletionTokens,
     [property: JsonPropertyName("total_tokens")] int TotalTokens);
 
-public sealed record MockMessage(
+internal sealed record MockMessage(
     [property: JsonPropertyName("role")] string Role,
     [property: JsonPropertyName("content")] string Content);
 
-public sealed record MockChatChoice(
+internal sealed record MockChatChoice(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("message")] MockMessage Message,
     [property: JsonPropertyName("logprobs")] object? Logprobs,
     [property: JsonPropertyName("finish_reason")] string FinishReason);
 
-public sealed record MockChatCompletion(
+internal sealed record MockChatCompletion(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("created")] long Created,
@@ -29,13 +29,13 @@ public sealed record MockChatCompletion(
     [property: JsonPropertyName("choices")] IReadOnlyList<MockChatChoice> Choices,
     [property: JsonPropertyName("usage")] MockUsage Usage);
 
-public sealed record MockTextChoice(
+internal sealed record MockTextChoice(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("logprobs")] object? Logprobs,
     [property: JsonPropertyName("finish_reason")] string FinishReason);
 
-public sealed record MockTextCompletion(
+internal sealed record MockTextCompletion(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("created")] long Created,
@@ -43,24 +43,24 @@ public sealed record MockTextCompletion(
     [property: JsonPropertyName("choices")] IReadOnlyList<MockTextChoice> Choices,
     [property: JsonPropertyName("usage")] MockUsage Usage);
 
-public sealed record MockEmbedding(
+internal sealed record MockEmbedding(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("embedding")] float[] Embedding);
 
-public sealed record MockEmbeddingList(
+internal sealed record MockEmbeddingList(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("data")] IReadOnlyList<MockEmbedding> Data,
     [property: JsonPropertyName("model")] string Model,
     [property: JsonPropertyName("usage")] MockUsage Usage);
 
 /// <summary>A chat chunk's <c>delta</c>: the role in the first, the content in each, neither in the last (<c>{}</c>).</summary>
-public sealed record MockDelta(
+internal sealed record MockDelta(
     [property: JsonPropertyName("role"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Role,
     [property: JsonPropertyName("content"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Content);
 
 /// <summary>A chunk's choice: a <c>delta</c> for chat, a <c>text</c> piece for a completion.</summary>
-public sealed record MockChunkChoice(
+internal sealed record MockChunkChoice(
     [property: JsonPropertyName("index")] int Index,
     [property: JsonPropertyName("delta"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MockDelta? Delta,
     [property: JsonPropertyName("text"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Text,
@@ -71,7 +71,7 @@ public sealed record MockChunkChoice(
 /// One streamed event. <see cref="Usage"/> has three states, as OpenAI sends them: absent (usage
 /// not asked for), <c>null</c> (asked, not yet), the usage object (the last event).
 /// </summary>
-public sealed record MockChunk(
+internal sealed record MockChunk(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("created")] long Created,
@@ -79,10 +79,10 @@ public sealed record MockChunk(
     [property: JsonPropertyName("choices")] IReadOnlyList<MockChunkChoice> Choices,
     [property: JsonPropertyName("usage"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] JsonElement Usage);
 
-public sealed record MockErrorDetail(
+internal sealed record MockErrorDetail(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("param")] string? Param,
     [property: JsonPropertyName("code")] string? Code);
 
-public sealed record MockError([property: JsonPropertyName("error")] MockErrorDetail Error);
+internal sealed record MockError([property: JsonPropertyName("error")] MockErrorDetail Error);

@@ -9,7 +9,7 @@ namespace BrokerGateway.Dispatcher.Mock;
 /// sends — a first chunk with the role, one chunk per word, a last chunk with the finish reason,
 /// the usage event when <c>stream_options.include_usage</c> is set, and <c>[DONE]</c>.
 /// </summary>
-public sealed class MockStream : IEventSource
+internal sealed class MockStream : IEventSource
 {
     /// <summary><c>"usage": null</c>, as each event but the last carries it when usage was asked for.</summary>
     private static readonly JsonElement Null = JsonDocument.Parse("null").RootElement.Clone();

@@ -4,7 +4,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// Reads through to another stream, failing with <see cref="InvalidDataException"/> once more than
 /// <c>maxLineBytes</c> pass without a line feed: what a line-by-line reader above it must buffer stays bounded.
 /// </summary>
-public sealed class BoundedLineStream(Stream inner, int maxLineBytes) : Stream
+internal sealed class BoundedLineStream(Stream inner, int maxLineBytes) : Stream
 {
     private long _sinceLineFeed;
 

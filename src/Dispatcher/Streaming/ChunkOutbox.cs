@@ -14,7 +14,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// Each stream has at most one chunk waiting (its <see cref="ChunkSender"/> waits for it), so a
 /// lane holds no backlog of its own; a lane idle for a minute goes away.
 /// </summary>
-public sealed class ChunkOutbox(IBus bus, BrokerConnection broker)
+internal sealed class ChunkOutbox(IBus bus, BrokerConnection broker)
 {
     private readonly IBus _bus = bus;
     private readonly BrokerConnection _broker = broker;

@@ -11,7 +11,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// chunks and a slow one adds no delay. The queue between reading and sending is bounded: when
 /// the broker is slower than the upstream, reading waits — the dispatcher never holds a backlog.
 /// </summary>
-public sealed class ChunkSender : IAsyncDisposable
+internal sealed class ChunkSender : IAsyncDisposable
 {
     /// <summary>Events waiting to be sent at most; past it, the upstream is not read until they are.</summary>
     public const int Capacity = 256;

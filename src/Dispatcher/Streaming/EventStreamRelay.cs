@@ -12,7 +12,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// the endpoint's key taken out of it before it is relayed. The result says
 /// how many chunks were sent and, if the stream broke off, why.
 /// </summary>
-public sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStreamRelay> logger)
+internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventStreamRelay> logger)
 {
     public async Task<CompletionResult> RelayAsync(
         SubmitCompletion request, IEventSource source, bool callerAskedUsage, ChunkSender sender, KeyScrubber scrubber, CancellationToken cancellationToken)

@@ -10,7 +10,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// comments and other fields skipped), through a <see cref="BoundedLineStream"/> so that a line
 /// without end cannot make the dispatcher hold an unbounded buffer.
 /// </summary>
-public sealed class SseEventReader(Stream body) : IEventSource
+internal sealed class SseEventReader(Stream body) : IEventSource
 {
     /// <summary>The longest line an upstream may send; a longer one ends the stream as broken.</summary>
     public const int MaxLineBytes = 4 * 1024 * 1024;

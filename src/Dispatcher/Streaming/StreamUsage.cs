@@ -10,7 +10,7 @@ namespace BrokerGateway.Dispatcher.Streaming;
 /// its manifest entry says it refuses the option), and the usage-only event it then sends last is
 /// read here — and kept from a caller who did not ask for it.
 /// </summary>
-public static class StreamUsage
+internal static class StreamUsage
 {
     /// <summary>The body to send upstream, and whether the caller asked for usage itself.</summary>
     public static (string Body, bool CallerAsked) Request(string body)

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Dispatcher.Streaming;
 
 /// <summary>An upstream's open event stream: its events, and the response to close when the relay is done with it.</summary>
-public sealed class UpstreamEvents(HttpResponseMessage response, Stream body) : IEventSource
+internal sealed class UpstreamEvents(HttpResponseMessage response, Stream body) : IEventSource
 {
     private readonly SseEventReader _reader = new(body);
 

@@ -10,7 +10,7 @@ namespace BrokerGateway.Dispatcher.Upstream;
 /// than <see cref="MinimumKeyLength"/> characters are not searched for: they are not real keys, and
 /// replacing them would garble ordinary text.
 /// </summary>
-public sealed class KeyScrubber
+internal sealed class KeyScrubber
 {
     public const string Replacement = "[redacted]";
 

@@ -17,7 +17,7 @@ namespace BrokerGateway.Dispatcher.Upstream;
 /// ingress's decision. While an endpoint's circuit is open, attempts fail at once as unreachable,
 /// without a call, and the ingress fails over.
 /// </summary>
-public sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time, IOptions<DispatcherOptions> options)
+internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time, IOptions<DispatcherOptions> options)
 {
     public const string HttpClientName = "upstream";
 

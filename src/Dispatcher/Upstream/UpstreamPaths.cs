@@ -2,7 +2,7 @@ using BrokerGateway.Contracts.Messages;
 
 namespace BrokerGateway.Dispatcher.Upstream;
 
-public static class UpstreamPaths
+internal static class UpstreamPaths
 {
     /// <summary>The path under an entry's base URL (<c>{url}/chat/completions</c>, …) for a route.</summary>
     public static string For(UpstreamRoute route) => route switch

@@ -15,7 +15,7 @@ namespace BrokerGateway.Ingress.Api;
 /// body, know the caller and the deadline, and run it with the sink its answer needs — JSON, or
 /// server-sent events for <c>"stream": true</c>.
 /// </summary>
-public sealed class CompletionHandler(
+internal sealed class CompletionHandler(
     RequestPipeline pipeline,
     StreamResponder responder,
     RequestBodyReader reader,

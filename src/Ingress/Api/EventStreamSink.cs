@@ -12,7 +12,7 @@ namespace BrokerGateway.Ingress.Api;
 /// whatever ends the request — an error, an upstream that answered whole — goes out as events.
 /// What is settled before anything was written is answered as plain JSON.
 /// </summary>
-public sealed class EventStreamSink(HttpContext context, StreamResponder responder, TimeSpan timeout) : JsonAnswerSink(context)
+internal sealed class EventStreamSink(HttpContext context, StreamResponder responder, TimeSpan timeout) : JsonAnswerSink(context)
 {
     public override Task<RoutedAnswer> AwaitRoutingAsync(Task<RoutedAnswer> routing, CancellationToken cancellationToken) =>
         responder.AwaitRoutingAsync(Response, routing, cancellationToken);

@@ -3,6 +3,6 @@ using System.Text.Json.Serialization;
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary><c>GET /health</c>'s answer: the process is up, and whether a manifest has arrived.</summary>
-public sealed record Health(
+internal sealed record Health(
     [property: JsonPropertyName("status")] string Status,
     [property: JsonPropertyName("manifest")] string Manifest);

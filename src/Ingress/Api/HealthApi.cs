@@ -2,7 +2,7 @@ using BrokerGateway.Hosting.Manifest;
 
 namespace BrokerGateway.Ingress.Api;
 
-public static class HealthApi
+internal static class HealthApi
 {
     /// <summary><c>GET /health</c>, without auth: the process is up; says whether a manifest has arrived.</summary>
     public static IEndpointConventionBuilder MapHealthApi(this IEndpointRouteBuilder routes) =>

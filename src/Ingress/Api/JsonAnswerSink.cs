@@ -15,7 +15,7 @@ namespace BrokerGateway.Ingress.Api;
 /// the <c>x-ratelimit-*</c> and <c>x-gateway-*</c> headers. The answer is <see cref="Result"/>,
 /// which the endpoint returns.
 /// </summary>
-public class JsonAnswerSink(HttpContext context) : IRequestSink
+internal class JsonAnswerSink(HttpContext context) : IRequestSink
 {
     public const string EndpointHeader = "x-gateway-endpoint";
     public const string AttemptsHeader = "x-gateway-attempts";

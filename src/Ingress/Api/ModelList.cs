@@ -3,11 +3,11 @@ using System.Text.Json.Serialization;
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary>OpenAI's <c>GET /models</c> shape.</summary>
-public sealed record ModelList(
+internal sealed record ModelList(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("data")] IReadOnlyList<ModelInfo> Data);
 
-public sealed record ModelInfo(
+internal sealed record ModelInfo(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("created")] long Created,

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary><c>GET /models</c>: the model ids in the <c>experts</c> of Live entries the caller may use.</summary>
-public static class ModelsHandler
+internal static class ModelsHandler
 {
     public static IResult List(ManifestStore manifest, HttpContext context, IOptions<JwtOptions> jwt)
     {

@@ -2,7 +2,7 @@ using BrokerGateway.Contracts.Messages;
 
 namespace BrokerGateway.Ingress.Api;
 
-public static class OpenAiApi
+internal static class OpenAiApi
 {
     /// <summary>The seed's prefix; <c>/v1</c> is mapped too, so an OpenAI SDK's base URL can be either.</summary>
     public const string MetisPrefix = "/resource_server/metis/api/v1";

@@ -4,7 +4,7 @@ using BrokerGateway.Ingress.Errors;
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary>The <c>limit</c> of a list route's page, as OpenAI's list APIs take it: a whole number in a range, with a default.</summary>
-public static class PageLimit
+internal static class PageLimit
 {
     public static (int Limit, ApiError? Error) Read(IQueryCollection query, int fallback, int max)
     {

@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Api;
 /// cannot be read — malformed chunked framing, cut short, too slow — is the caller's error (4xx,
 /// one warning line), and a caller that went away while sending it is a normal event (one debug line).
 /// </summary>
-public sealed partial class RequestBodyReader(ILogger<RequestBodyReader> logger)
+internal sealed partial class RequestBodyReader(ILogger<RequestBodyReader> logger)
 {
     public async Task<(byte[]? Body, ApiError? Error)> ReadAsync(HttpRequest request, long limit, CancellationToken cancellationToken)
     {

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary>Gives every request an id, returned in <c>x-request-id</c> on every answer — errors included — and carried to the dispatcher.</summary>
-public static class RequestIdMiddleware
+internal static class RequestIdMiddleware
 {
     public const string Header = "x-request-id";
     private static readonly object Key = new();

@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress.Api;
 /// Checks what the gateway itself needs from a request body — a JSON object with a model and the
 /// route's input — and nothing more: every other field passes through to the upstream unchanged.
 /// </summary>
-public static class RequestValidator
+internal static class RequestValidator
 {
     /// <summary>Model ids are short names; a longer one is no model any manifest lists, and would bloat the usage records.</summary>
     public const int MaxModelLength = 256;

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Auth;
 
 /// <summary>Who may use the gateway at all: <c>GLOBUS_GROUPS</c>, space-separated, as in the seed.</summary>
-public sealed class AccessOptions
+internal sealed class AccessOptions
 {
     public const string GroupsKey = "GLOBUS_GROUPS";
 

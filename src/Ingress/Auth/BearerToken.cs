@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Auth;
 
-public static class BearerToken
+internal static class BearerToken
 {
     /// <summary>The token of an <c>Authorization: Bearer</c> header, or null.</summary>
     public static string? From(HttpRequest request)

@@ -3,7 +3,7 @@ using System.Security.Claims;
 namespace BrokerGateway.Ingress.Auth;
 
 /// <summary>Who is calling, whichever way their token was validated: their id and their groups.</summary>
-public sealed record CallerIdentity(string Subject, IReadOnlyList<string> Groups, string Method)
+internal sealed record CallerIdentity(string Subject, IReadOnlyList<string> Groups, string Method)
 {
     /// <summary>The claim that records how the caller was authenticated.</summary>
     public const string MethodClaim = "brokergateway:auth_method";

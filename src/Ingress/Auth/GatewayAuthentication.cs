@@ -8,7 +8,7 @@ using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace BrokerGateway.Ingress.Auth;
 
-public static class GatewayAuthentication
+internal static class GatewayAuthentication
 {
     /// <summary>The policy scheme that sends each token to JWT validation or to introspection.</summary>
     public const string Scheme = "GatewayBearer";

@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Auth;
 /// Authenticates opaque bearer tokens by introspection. An inactive or expired token gets 401; an
 /// introspection server that cannot answer gets 503 (the request may be retried), never 401 or 500.
 /// </summary>
-public sealed partial class IntrospectionHandler(
+internal sealed partial class IntrospectionHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggers,
     UrlEncoder encoder,

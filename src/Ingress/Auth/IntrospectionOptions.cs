@@ -6,7 +6,7 @@ namespace BrokerGateway.Ingress.Auth;
 /// RFC 7662 token introspection (section <c>Auth:Introspection</c>), the way Globus Auth validates
 /// its opaque access tokens. Off while <see cref="Url"/> is unset. The secret is never logged.
 /// </summary>
-public sealed class IntrospectionOptions
+internal sealed class IntrospectionOptions
 {
     public const string Section = "Auth:Introspection";
 

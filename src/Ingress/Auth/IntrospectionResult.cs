@@ -5,4 +5,4 @@ namespace BrokerGateway.Ingress.Auth;
 /// server called active is still refused (no subject, meant for another audience); such a token is
 /// not <see cref="Active"/>.
 /// </summary>
-public sealed record IntrospectionResult(bool Active, string? Subject, IReadOnlyList<string> Groups, DateTimeOffset? Expires, string? Refusal = null);
+internal sealed record IntrospectionResult(bool Active, string? Subject, IReadOnlyList<string> Groups, DateTimeOffset? Expires, string? Refusal = null);

@@ -7,7 +7,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace BrokerGateway.Ingress.Auth;
 
-public static partial class JwtAuthentication
+internal static partial class JwtAuthentication
 {
     internal static SymmetricSecurityKey SigningKey(JwtOptions options) =>
         new(Encoding.UTF8.GetBytes(options.SigningKey!));

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Auth;
 
 /// <summary>How bearer JWTs are validated (section <c>Auth:Jwt</c>). Issuer, audience, lifetime and signature are always checked.</summary>
-public sealed class JwtOptions
+internal sealed class JwtOptions
 {
     public const string Section = "Auth:Jwt";
 

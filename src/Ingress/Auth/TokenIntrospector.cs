@@ -14,7 +14,7 @@ namespace BrokerGateway.Ingress.Auth;
 /// most <c>CacheSeconds</c> and never past the token's <c>exp</c>. Failures are not cached.
 /// Concurrent requests with the same uncached token share one call to the endpoint.
 /// </summary>
-public sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<IntrospectionOptions> options, TimeProvider time) : IDisposable
+internal sealed class TokenIntrospector(IHttpClientFactory clients, IOptions<IntrospectionOptions> options, TimeProvider time) : IDisposable
 {
     public const string HttpClientName = "introspection";
 

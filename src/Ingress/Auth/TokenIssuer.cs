@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace BrokerGateway.Ingress.Auth;
 
 /// <summary>Mints HS256 JWTs that the same configuration accepts; for development, tests and first tries.</summary>
-public static class TokenIssuer
+internal static class TokenIssuer
 {
     public static string Issue(JwtOptions options, string subject, IReadOnlyList<string> groups, TimeSpan lifetime, TimeProvider time)
     {

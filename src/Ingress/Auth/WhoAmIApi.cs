@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Auth;
 
-public static class WhoAmIApi
+internal static class WhoAmIApi
 {
     /// <summary><c>GET /resource_server/whoami</c> and <c>GET /v1/whoami</c>: the caller's id and groups, as the gateway sees them.</summary>
     public static IEndpointRouteBuilder MapWhoAmI(this IEndpointRouteBuilder routes)

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>One batch as stored: OpenAI's batch object, plus who owns it.</summary>
-public sealed record Batch(
+internal sealed record Batch(
     string Id,
     string Owner,
     IReadOnlyList<string> Groups,

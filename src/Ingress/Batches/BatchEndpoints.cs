@@ -3,7 +3,7 @@ using BrokerGateway.Contracts.Messages;
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>The endpoints a batch may target, and the upstream route of each.</summary>
-public static class BatchEndpoints
+internal static class BatchEndpoints
 {
     public static readonly IReadOnlyDictionary<string, UpstreamRoute> All = new Dictionary<string, UpstreamRoute>(StringComparer.Ordinal)
     {

@@ -1,4 +1,4 @@
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>One reason a batch failed validation, as OpenAI lists them: code, message, parameter and line number.</summary>
-public sealed record BatchError(string Code, string Message, string? Param, int? Line);
+internal sealed record BatchError(string Code, string Message, string? Param, int? Line);

@@ -15,7 +15,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// but with the batch policy: through the endpoints' batch queues. What becomes of it is decided by
 /// its <see cref="BatchLineSink"/>.
 /// </summary>
-public sealed class BatchLineExecutor(RequestPipeline pipeline, TimeProvider time, IOptions<BatchOptions> options)
+internal sealed class BatchLineExecutor(RequestPipeline pipeline, TimeProvider time, IOptions<BatchOptions> options)
 {
     /// <summary>How often an upstream's passing refusal (429, 5xx after every endpoint) is tried again before it becomes the line's result.</summary>
     public const int MaxUpstreamRetries = 5;

@@ -16,7 +16,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// (429, 5xx after every endpoint) is recorded and tried again up to
 /// <see cref="BatchLineExecutor.MaxUpstreamRetries"/> times (<see cref="RefusedForNow"/>).
 /// </summary>
-public sealed class BatchLineSink(BatchLine line, Guid requestId, int upstreamRetries) : IRequestSink
+internal sealed class BatchLineSink(BatchLine line, Guid requestId, int upstreamRetries) : IRequestSink
 {
     private RateLease _lease = RateLease.Unlimited;
 

@@ -4,7 +4,7 @@ using System.Text.Json.Serialization;
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>OpenAI's batch object. <see cref="Errors"/> and <see cref="Metadata"/> are JSON as stored.</summary>
-public sealed record BatchObject(
+internal sealed record BatchObject(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("endpoint")] string Endpoint,
@@ -36,13 +36,13 @@ public sealed record BatchObject(
     }
 }
 
-public sealed record RequestCounts(
+internal sealed record RequestCounts(
     [property: JsonPropertyName("total")] int Total,
     [property: JsonPropertyName("completed")] int Completed,
     [property: JsonPropertyName("failed")] int Failed);
 
 /// <summary>A page of the caller's batches.</summary>
-public sealed record BatchList(
+internal sealed record BatchList(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("data")] IReadOnlyList<BatchObject> Data,
     [property: JsonPropertyName("first_id")] string? FirstId,
@@ -50,29 +50,29 @@ public sealed record BatchList(
     [property: JsonPropertyName("has_more")] bool HasMore);
 
 /// <summary>Why a batch failed validation, as OpenAI lists it in the batch's <c>errors</c>.</summary>
-public sealed record BatchErrorList(
+internal sealed record BatchErrorList(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("data")] IReadOnlyList<BatchErrorItem> Data);
 
-public sealed record BatchErrorItem(
+internal sealed record BatchErrorItem(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("param")] string? Param,
     [property: JsonPropertyName("line")] int? Line);
 
 /// <summary>One line of a batch's output or error file. <c>body</c> and <c>error</c> are JSON as stored.</summary>
-public sealed record BatchOutputLine(
+internal sealed record BatchOutputLine(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("custom_id")] string CustomId,
     [property: JsonPropertyName("response")] BatchLineResponse? Response,
     [property: JsonPropertyName("error")] JsonElement? Error);
 
-public sealed record BatchLineResponse(
+internal sealed record BatchLineResponse(
     [property: JsonPropertyName("status_code")] int StatusCode,
     [property: JsonPropertyName("request_id")] string? RequestId,
     [property: JsonPropertyName("body")] JsonElement? Body);
 
 /// <summary>The error of a line the gateway refused: <c>{"code", "message"}</c>.</summary>
-public sealed record LineError(
+internal sealed record LineError(
     [property: JsonPropertyName("code")] string Code,
     [property: JsonPropertyName("message")] string Message);

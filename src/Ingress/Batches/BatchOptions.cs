@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>Batch jobs (section <c>Batches</c>).</summary>
-public sealed class BatchOptions
+internal sealed class BatchOptions
 {
     public const string Section = "Batches";
 

@@ -12,7 +12,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// <c>{"id", "custom_id", "response": {"status_code", "request_id", "body"}, "error"}</c>.
 /// A file with no lines is not made.
 /// </summary>
-public sealed class BatchOutput(IBatchStore batches, IFileStore files)
+internal sealed class BatchOutput(IBatchStore batches, IFileStore files)
 {
     public const string Purpose = "batch_output";
     private const int LinesPerWrite = 500;

@@ -15,7 +15,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// take over once the lease runs out: lines without a result are sent again, and a line's result
 /// is written once only.
 /// </summary>
-public sealed partial class BatchRunner(
+internal sealed partial class BatchRunner(
     IBatchStore store,
     BatchValidator validator,
     BatchLineExecutor executor,

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>OpenAI's batch lifecycle: validating → in_progress → finalizing → completed; or failed, expired, cancelling → cancelled.</summary>
-public static class BatchStatus
+internal static class BatchStatus
 {
     public const string Validating = "validating";
     public const string InProgress = "in_progress";

@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// accepts, for a model the owner may use. Any bad line fails the whole batch, its errors naming
 /// the line and the reason.
 /// </summary>
-public sealed class BatchValidator(IFileStore files, EndpointSelector selector)
+internal sealed class BatchValidator(IFileStore files, EndpointSelector selector)
 {
     /// <summary>Errors reported at most; a file with more is still refused.</summary>
     public const int MaxErrors = 1000;

@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// caller sees only their own batches; anyone else's is 404. The work itself is the
 /// <see cref="BatchRunner"/>'s.
 /// </summary>
-public static class BatchesApi
+internal static class BatchesApi
 {
     public const string CompletionWindow = "24h";
 

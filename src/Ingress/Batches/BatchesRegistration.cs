@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Batches;
 
-public static class BatchesRegistration
+internal static class BatchesRegistration
 {
     /// <summary>
     /// Batch jobs: their store, and the runner that works through them in the background of each

@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Batches;
 /// first writer wins — so a line sent again after a restart can never appear twice in the output.
 /// An ingress works on a batch only while it holds its lease.
 /// </summary>
-public interface IBatchStore
+internal interface IBatchStore
 {
     Task CreateAsync(Batch batch, CancellationToken cancellationToken);
 

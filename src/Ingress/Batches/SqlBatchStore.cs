@@ -5,7 +5,7 @@ using BrokerGateway.Ingress.Database;
 namespace BrokerGateway.Ingress.Batches;
 
 /// <summary>Batches in the gateway's database (schema in <see cref="GatewaySchema"/>).</summary>
-public sealed class SqlBatchStore(IDatabase database) : IBatchStore
+internal sealed class SqlBatchStore(IDatabase database) : IBatchStore
 {
     private const string Columns =
         "id, owner, groups, endpoint, input_file_id, completion_window, status, metadata, errors, created_at, expires_at, "

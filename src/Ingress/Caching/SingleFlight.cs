@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress.Caching;
 /// one caller's cancellation; each caller stops waiting when its own token is cancelled.
 /// Results are not kept once the lookup has finished — that is the cache's job.
 /// </summary>
-public sealed class SingleFlight<TKey, TValue>
+internal sealed class SingleFlight<TKey, TValue>
     where TKey : notnull
 {
     private readonly ConcurrentDictionary<TKey, Lazy<Task<TValue>>> _running = new();

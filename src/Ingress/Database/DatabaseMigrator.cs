@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Database;
 /// database: it is registered ahead of them, and hosted services start one after the other. A
 /// database that cannot be reached or migrated stops the ingress at start.
 /// </summary>
-public sealed class DatabaseMigrator(GatewayDatabase database, IEnumerable<MigrationFill> fills) : IHostedService
+internal sealed class DatabaseMigrator(GatewayDatabase database, IEnumerable<MigrationFill> fills) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => database.MigrateAsync(fills, cancellationToken);
 

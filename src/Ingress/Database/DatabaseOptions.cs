@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Database;
 /// one, else a SQLite file at <c>Usage:SqlitePath</c> (the keys kept from when it held only the
 /// usage records).
 /// </summary>
-public sealed class DatabaseOptions
+internal sealed class DatabaseOptions
 {
     public const string ConnectionStringKey = "ConnectionStrings:Usage";
     public const string SqlitePathKey = "Usage:SqlitePath";

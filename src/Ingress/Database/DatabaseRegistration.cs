@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Database;
 
-public static class DatabaseRegistration
+internal static class DatabaseRegistration
 {
     /// <summary>
     /// The gateway's database and its migrations. Call it before adding anything that touches the

@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace BrokerGateway.Ingress.Database;
 
 /// <summary>The few ADO.NET steps every store repeats: a command with its text and transaction, and a named parameter.</summary>
-public static class DbCommands
+internal static class DbCommands
 {
     public static DbCommand Command(this DbConnection connection, string sql, DbTransaction? transaction = null)
     {

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Database;
 /// The gateway's database: its connections, what differs between SQLite and PostgreSQL, and its
 /// migrations (<see cref="GatewaySchema"/>), applied in one transaction that replicas take turns at.
 /// </summary>
-public abstract class GatewayDatabase : IDatabase
+internal abstract class GatewayDatabase : IDatabase
 {
     /// <summary>The column definition of an auto-numbered primary key.</summary>
     public abstract string IdentityColumn { get; }

@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Database;
 /// Usage records (1, 3, 4), uploaded files (2) and batches (3) share it; a version that must be
 /// filled from rows already there names a <see cref="MigrationFill"/>.
 /// </summary>
-public static class GatewaySchema
+internal static class GatewaySchema
 {
     public const string VersionTable = "gateway_schema";
 

@@ -3,7 +3,7 @@ using System.Data.Common;
 namespace BrokerGateway.Ingress.Database;
 
 /// <summary>The gateway's database (SQLite or PostgreSQL), shared by usage records, files and batches.</summary>
-public interface IDatabase
+internal interface IDatabase
 {
     /// <summary>A new, closed connection.</summary>
     DbConnection CreateConnection();

@@ -7,4 +7,4 @@ namespace BrokerGateway.Ingress.Database;
 /// already there (the usage totals from the usage records), run inside that version's migration.
 /// Features register theirs as a service, so that the schema knows nothing of them.
 /// </summary>
-public sealed record MigrationFill(int Version, Func<GatewayDatabase, DbConnection, DbTransaction, CancellationToken, Task> Fill);
+internal sealed record MigrationFill(int Version, Func<GatewayDatabase, DbConnection, DbTransaction, CancellationToken, Task> Fill);

@@ -4,7 +4,7 @@ using Npgsql;
 namespace BrokerGateway.Ingress.Database;
 
 /// <summary>The gateway's database in PostgreSQL, shared by every ingress replica.</summary>
-public sealed class PostgresDatabase(string connectionString) : GatewayDatabase
+internal sealed class PostgresDatabase(string connectionString) : GatewayDatabase
 {
     /// <summary>An arbitrary key for the advisory lock that serialises migrations between replicas.</summary>
     private const long MigrationLock = 7_304_120_211;

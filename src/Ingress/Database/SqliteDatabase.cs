@@ -4,7 +4,7 @@ using Microsoft.Data.Sqlite;
 namespace BrokerGateway.Ingress.Database;
 
 /// <summary>The gateway's database in a SQLite file: standalone needs no database server.</summary>
-public sealed class SqliteDatabase(string path) : GatewayDatabase
+internal sealed class SqliteDatabase(string path) : GatewayDatabase
 {
     private readonly string _connectionString = new SqliteConnectionStringBuilder { DataSource = path, Pooling = true }.ToString();
 

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Errors;
 /// An error as OpenAI shapes it — <c>{"error": {"message", "type", "param", "code"}}</c> — with the
 /// HTTP status it goes out with. Every error the gateway itself answers is one of these.
 /// </summary>
-public sealed record ApiError(int Status, string Type, string? Code, string Message, string? Param = null, int? RetryAfterSeconds = null)
+internal sealed record ApiError(int Status, string Type, string? Code, string Message, string? Param = null, int? RetryAfterSeconds = null)
 {
     /// <summary>Writes the error unless the response has started or the caller has gone, in which case nothing can be said any more.</summary>
     public async Task WriteAsync(HttpContext context)

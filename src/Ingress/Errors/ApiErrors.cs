@@ -6,7 +6,7 @@ namespace BrokerGateway.Ingress.Errors;
 /// The gateway's error taxonomy in one place: each failure a caller can meet, with its status,
 /// OpenAI error type and code. Upstream failure 502, upstream timeout 504, no capacity 503.
 /// </summary>
-public static class ApiErrors
+internal static class ApiErrors
 {
     private const string InvalidRequest = "invalid_request_error";
     private const string Authentication = "authentication_error";

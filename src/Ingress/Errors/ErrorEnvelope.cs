@@ -3,9 +3,9 @@ using System.Text.Json.Serialization;
 namespace BrokerGateway.Ingress.Errors;
 
 /// <summary>OpenAI's error shape: <c>{"error": {"message", "type", "param", "code"}}</c>.</summary>
-public sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorDetail Error);
+internal sealed record ErrorEnvelope([property: JsonPropertyName("error")] ErrorDetail Error);
 
-public sealed record ErrorDetail(
+internal sealed record ErrorDetail(
     [property: JsonPropertyName("message")] string Message,
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("param")] string? Param,

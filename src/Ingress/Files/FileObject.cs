@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 namespace BrokerGateway.Ingress.Files;
 
 /// <summary>OpenAI's file object.</summary>
-public sealed record FileObject(
+internal sealed record FileObject(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("bytes")] long Bytes,
@@ -19,14 +19,14 @@ public sealed record FileObject(
 }
 
 /// <summary>A page of the caller's files.</summary>
-public sealed record FileList(
+internal sealed record FileList(
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("data")] IReadOnlyList<FileObject> Data,
     [property: JsonPropertyName("first_id")] string? FirstId,
     [property: JsonPropertyName("last_id")] string? LastId,
     [property: JsonPropertyName("has_more")] bool HasMore);
 
-public sealed record FileDeleted(
+internal sealed record FileDeleted(
     [property: JsonPropertyName("id")] string Id,
     [property: JsonPropertyName("object")] string Kind,
     [property: JsonPropertyName("deleted")] bool Deleted);

@@ -14,7 +14,7 @@ namespace BrokerGateway.Ingress.Files;
 /// the size, line count and line length limits and for UTF-8. A refused or broken upload leaves
 /// nothing behind.
 /// </summary>
-public sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, long maxLineBytes, ILogger logger)
+internal sealed class FileUpload(IFileStore store, long maxBytes, int maxLines, long maxLineBytes, ILogger logger)
 {
     /// <summary>The only purpose the gateway takes files for.</summary>
     public const string BatchPurpose = "batch";

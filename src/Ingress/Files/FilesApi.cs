@@ -12,7 +12,7 @@ namespace BrokerGateway.Ingress.Files;
 /// OpenAI's Files API for batch input: upload (multipart, <c>purpose=batch</c>, JSONL), list,
 /// describe, download and delete. A caller sees only their own files; anyone else's is 404.
 /// </summary>
-public static class FilesApi
+internal static class FilesApi
 {
     public static IEndpointRouteBuilder MapFiles(this IEndpointRouteBuilder routes, string prefix)
     {

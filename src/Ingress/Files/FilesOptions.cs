@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrokerGateway.Ingress.Files;
 
 /// <summary>Uploaded files (section <c>Files</c>): the limits of one upload.</summary>
-public sealed class FilesOptions
+internal sealed class FilesOptions
 {
     public const string Section = "Files";
 

@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Files;
 
-public static class FilesRegistration
+internal static class FilesRegistration
 {
     /// <summary>Uploaded files (batch inputs, results) in the gateway's database; their routes are <see cref="FilesApi.MapFiles"/>.</summary>
     public static IHostApplicationBuilder AddFiles(this IHostApplicationBuilder builder)

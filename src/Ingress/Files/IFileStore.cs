@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Files;
 /// replica sees them. A file is stored line by line: what a batch reads, and what keeps an upload's
 /// memory bounded by one line.
 /// </summary>
-public interface IFileStore
+internal interface IFileStore
 {
     /// <summary>Starts a file, not yet visible; lines are added with <see cref="AppendAsync"/> and it appears with <see cref="CompleteAsync"/>.</summary>
     Task BeginAsync(StoredFile file, CancellationToken cancellationToken);

@@ -5,7 +5,7 @@ using BrokerGateway.Ingress.Database;
 namespace BrokerGateway.Ingress.Files;
 
 /// <summary>Uploaded files in the gateway's database: a row per file, a row per line (schema in <see cref="GatewaySchema"/>).</summary>
-public sealed class SqlFileStore(IDatabase database) : IFileStore
+internal sealed class SqlFileStore(IDatabase database) : IFileStore
 {
     private const string Columns = "id, owner, purpose, filename, bytes, line_count, created_at";
 

@@ -1,4 +1,4 @@
 namespace BrokerGateway.Ingress.Files;
 
 /// <summary>An uploaded file as the Files API describes it; its lines are stored apart.</summary>
-public sealed record StoredFile(string Id, string Owner, string Purpose, string Filename, long Bytes, int Lines, DateTimeOffset CreatedAt);
+internal sealed record StoredFile(string Id, string Owner, string Purpose, string Filename, long Bytes, int Lines, DateTimeOffset CreatedAt);

@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// <c>Budgets:CacheSeconds</c>, so a budget can be overrun by what arrives within that time. When a
 /// total expires under load, the requests that need it share one query.
 /// </summary>
-public sealed partial class BudgetGuard(ITokenTotals totals, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
+internal sealed partial class BudgetGuard(ITokenTotals totals, IMemoryCache cache, IOptions<BudgetOptions> options, TimeProvider time, ILogger<BudgetGuard> logger)
 {
     private readonly SingleFlight<string, long> _queries = new();
 

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Limits;
 
 /// <summary>Tokens per UTC day and per UTC month; 0 means no budget.</summary>
-public sealed class Budget
+internal sealed class Budget
 {
     public long TokensPerDay { get; set; }
 
@@ -14,7 +14,7 @@ public sealed class Budget
 /// Token budgets (section <c>Budgets</c>): <see cref="Default"/> for every user, overridden per user
 /// in <see cref="Users"/>; <see cref="Groups"/> budget a whole group together.
 /// </summary>
-public sealed class BudgetOptions
+internal sealed class BudgetOptions
 {
     public const string Section = "Budgets";
 

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// <c>Users</c>, else <c>Default</c>) and one for each of their groups listed in <c>Groups</c>.
 /// Rate limits and budgets share this rule.
 /// </summary>
-public static class CallerScopes
+internal static class CallerScopes
 {
     public sealed record Scope<T>(string Key, string Description, T Setting);
 

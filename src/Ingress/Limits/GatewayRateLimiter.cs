@@ -11,7 +11,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// taken back from every counter it touched. If the counters cannot be reached (Redis down), the
 /// request is let through and the outage logged: a limit store outage does not take the gateway down.
 /// </summary>
-public sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<RateLimitOptions> options, TimeProvider time, ILogger<GatewayRateLimiter> logger)
+internal sealed partial class GatewayRateLimiter(IRateCounter counter, IOptions<RateLimitOptions> options, TimeProvider time, ILogger<GatewayRateLimiter> logger)
 {
     private static readonly TimeSpan CounterLifetime = TimeSpan.FromMinutes(2);
 

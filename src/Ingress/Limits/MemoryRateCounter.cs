@@ -3,7 +3,7 @@ using System.Collections.Concurrent;
 namespace BrokerGateway.Ingress.Limits;
 
 /// <summary>Counters in this process (no <c>REDIS_URL</c>): exact for one ingress.</summary>
-public sealed class MemoryRateCounter(TimeProvider time) : IRateCounter
+internal sealed class MemoryRateCounter(TimeProvider time) : IRateCounter
 {
     private readonly ConcurrentDictionary<string, Counter> _counters = new(StringComparer.Ordinal);
     private long _nextSweep;

@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// the token counters to correct once the upstream's <c>usage</c> is known. Carries the values of
 /// OpenAI's <c>x-ratelimit-*</c> headers for the tightest limit that applies.
 /// </summary>
-public sealed record RateLease(
+internal sealed record RateLease(
     ApiError? Error,
     IReadOnlyList<string> TokenKeys,
     int EstimatedTokens,

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Limits;
 
 /// <summary>Requests and tokens per minute; 0 means no limit.</summary>
-public sealed class RateLimit
+internal sealed class RateLimit
 {
     public int RequestsPerMinute { get; set; }
 
@@ -15,7 +15,7 @@ public sealed class RateLimit
 /// in <see cref="Users"/>; <see cref="Groups"/> limit a whole group together. A request must fit
 /// under every limit that applies to its caller.
 /// </summary>
-public sealed class RateLimitOptions
+internal sealed class RateLimitOptions
 {
     public const string Section = "RateLimits";
     public const string RedisUrlKey = "REDIS_URL";

@@ -3,7 +3,7 @@ using StackExchange.Redis;
 
 namespace BrokerGateway.Ingress.Limits;
 
-public static class RateLimitRegistration
+internal static class RateLimitRegistration
 {
     /// <summary>Rate limits — their counters in Redis when <c>REDIS_URL</c> is set, in this process otherwise — and token budgets.</summary>
     public static IHostApplicationBuilder AddRateLimits(this IHostApplicationBuilder builder)

@@ -6,7 +6,7 @@ namespace BrokerGateway.Ingress.Limits;
 /// Counters in Redis (<c>REDIS_URL</c>), shared by every ingress replica, so that limits hold in
 /// total. INCRBY and the expiry are applied together by one script, atomically.
 /// </summary>
-public sealed class RedisRateCounter(IConnectionMultiplexer redis) : IRateCounter
+internal sealed class RedisRateCounter(IConnectionMultiplexer redis) : IRateCounter
 {
     private const string Script = """
         local value = redis.call('INCRBY', KEYS[1], ARGV[1])

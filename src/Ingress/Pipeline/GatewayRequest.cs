@@ -12,7 +12,7 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// <see cref="TimeProvider"/> timestamp of when it arrived, so the usage row's duration includes
 /// reading and checking it.
 /// </summary>
-public sealed record GatewayRequest(
+internal sealed record GatewayRequest(
     Guid RequestId,
     CallerIdentity Caller,
     string Model,

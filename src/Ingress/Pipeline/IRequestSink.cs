@@ -11,7 +11,7 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// caller got — the status the usage row records, or null when the outcome is not the request's
 /// end (a batch line refused for now is run again later, and gets its row then).
 /// </summary>
-public interface IRequestSink
+internal interface IRequestSink
 {
     /// <summary>What the rate limiter decided, admitted or not (an HTTP sink writes the <c>x-ratelimit-*</c> headers).</summary>
     void RateLimited(RateLease lease);

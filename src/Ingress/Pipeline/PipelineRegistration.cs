@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Pipeline;
 
-public static class PipelineRegistration
+internal static class PipelineRegistration
 {
     /// <summary>The request pipeline; its steps (limits, routing, usage) are registered by their own features.</summary>
     public static IHostApplicationBuilder AddRequestPipeline(this IHostApplicationBuilder builder)

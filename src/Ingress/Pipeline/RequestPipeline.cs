@@ -22,7 +22,7 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// concerns that apply to every request (dialect translation, metrics, fair-share admission) are
 /// steps here, not copies in each adapter.
 /// </summary>
-public sealed class RequestPipeline(
+internal sealed class RequestPipeline(
     BudgetGuard budgets,
     GatewayRateLimiter limiter,
     IEndpointSelector selector,

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Pipeline;
 
 /// <summary>The pipeline's steps, in order, as a sink is told which one refused a request.</summary>
-public enum RequestStep
+internal enum RequestStep
 {
     /// <summary>The adapter found the request wrong once its caller was known (a bad header).</summary>
     Validation,

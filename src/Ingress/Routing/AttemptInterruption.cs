@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>Why the ingress stopped waiting for an attempt before any answer came — none of them says anything against the endpoint.</summary>
-public enum AttemptInterruption
+internal enum AttemptInterruption
 {
     /// <summary>No dispatcher consumes the endpoint's queue any more, and the attempt was still waiting in it.</summary>
     NoConsumer,

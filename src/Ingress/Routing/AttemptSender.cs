@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>What became of putting an attempt on its endpoint's queue.</summary>
-public enum SendOutcome
+internal enum SendOutcome
 {
     Sent,
 
@@ -29,7 +29,7 @@ public enum SendOutcome
 /// without a word (until the AMQP heartbeat notices); a burst that keeps a busy broker's
 /// confirmations slow for a second or two is not mistaken for an outage.
 /// </summary>
-public sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerConnection broker, PendingAttempts pending, IOptions<BusOptions> options)
+internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerConnection broker, PendingAttempts pending, IOptions<BusOptions> options)
 {
     /// <summary>The longest a send may take on a connection that seems alive before the caller is told the broker is unavailable.</summary>
     public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);

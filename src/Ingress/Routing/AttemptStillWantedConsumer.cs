@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// caller left or it was answered elsewhere while it waited on the queue. A redelivered attempt
 /// (its first dispatcher died) is still waited for.
 /// </summary>
-public sealed class AttemptStillWantedConsumer(PendingAttempts pending) : IConsumer<AttemptStillWanted>
+internal sealed class AttemptStillWantedConsumer(PendingAttempts pending) : IConsumer<AttemptStillWanted>
 {
     public Task Consume(ConsumeContext<AttemptStillWanted> context)
     {

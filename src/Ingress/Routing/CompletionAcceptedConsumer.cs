@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// already moved on to another endpoint — the dispatcher is told at once to abort it, so one
 /// request never keeps two upstream calls running.
 /// </summary>
-public sealed class CompletionAcceptedConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionAccepted>
+internal sealed class CompletionAcceptedConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionAccepted>
 {
     public async Task Consume(ConsumeContext<CompletionAccepted> context)
     {

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// Hands a chunk of a streamed answer to the request waiting for it. A stream nobody waits for any
 /// more is stopped at its first chunk: the dispatcher is told to abort the upstream call.
 /// </summary>
-public sealed class CompletionChunkConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionChunk>
+internal sealed class CompletionChunkConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionChunk>
 {
     public async Task Consume(ConsumeContext<CompletionChunk> context)
     {

@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// <see cref="CompletionChunk"/> alone would; the dispatcher of a stream nobody waits for any more
 /// is told to abort it.
 /// </summary>
-public sealed partial class CompletionChunksConsumer(PendingAttempts pending, AttemptSender sender, ILogger<CompletionChunksConsumer> logger) : IConsumer<CompletionChunks>
+internal sealed partial class CompletionChunksConsumer(PendingAttempts pending, AttemptSender sender, ILogger<CompletionChunksConsumer> logger) : IConsumer<CompletionChunks>
 {
     public async Task Consume(ConsumeContext<CompletionChunks> context)
     {

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// A dispatcher's consumer failed on an attempt (the fault comes to the response address): the
 /// attempt ends at once as a retryable failure instead of waiting out its timeout.
 /// </summary>
-public sealed class CompletionFaultConsumer(PendingAttempts pending) : IConsumer<Fault<SubmitCompletion>>
+internal sealed class CompletionFaultConsumer(PendingAttempts pending) : IConsumer<Fault<SubmitCompletion>>
 {
     public Task Consume(ConsumeContext<Fault<SubmitCompletion>> context)
     {

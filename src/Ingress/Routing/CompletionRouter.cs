@@ -17,7 +17,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// streamed request fails over the same way until its first chunk arrives; from then on it is the
 /// caller's stream.
 /// </summary>
-public sealed class CompletionRouter(
+internal sealed class CompletionRouter(
     AttemptSender sender,
     PendingAttempts pending,
     EndpointHealth health,

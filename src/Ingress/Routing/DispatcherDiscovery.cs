@@ -5,7 +5,7 @@ using MassTransit;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>At start, asks every running dispatcher to announce itself instead of waiting for its next heartbeat.</summary>
-public sealed class DispatcherDiscovery(IBus bus, BusStarted busStarted) : BackgroundService
+internal sealed class DispatcherDiscovery(IBus bus, BusStarted busStarted) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

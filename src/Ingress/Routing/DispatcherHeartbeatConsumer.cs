@@ -3,7 +3,7 @@ using MassTransit;
 
 namespace BrokerGateway.Ingress.Routing;
 
-public sealed class DispatcherHeartbeatConsumer(DispatcherRegistry registry) : IConsumer<DispatcherHeartbeat>
+internal sealed class DispatcherHeartbeatConsumer(DispatcherRegistry registry) : IConsumer<DispatcherHeartbeat>
 {
     public Task Consume(ConsumeContext<DispatcherHeartbeat> context)
     {

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// Which endpoint queues have a live dispatcher, learnt from heartbeats. A heartbeat counts from
 /// when it arrived here (not the sender's clock) for as long as it says it is valid.
 /// </summary>
-public sealed class DispatcherRegistry(TimeProvider time)
+internal sealed class DispatcherRegistry(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Registration> _dispatchers = new(StringComparer.Ordinal);
 

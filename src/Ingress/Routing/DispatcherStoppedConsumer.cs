@@ -3,7 +3,7 @@ using MassTransit;
 
 namespace BrokerGateway.Ingress.Routing;
 
-public sealed class DispatcherStoppedConsumer(DispatcherRegistry registry) : IConsumer<DispatcherStopped>
+internal sealed class DispatcherStoppedConsumer(DispatcherRegistry registry) : IConsumer<DispatcherStopped>
 {
     public Task Consume(ConsumeContext<DispatcherStopped> context)
     {

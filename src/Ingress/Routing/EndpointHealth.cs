@@ -14,7 +14,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// Changes are returned as <see cref="EndpointHealthChanged"/> for the caller to publish, and the
 /// same events from other ingress replicas are applied here, so every replica routes alike.
 /// </summary>
-public sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> options)
+internal sealed class EndpointHealth(TimeProvider time, IOptions<RoutingOptions> options)
 {
     private readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
 

@@ -4,7 +4,7 @@ using MassTransit;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>Learns cooldowns and recoveries that other ingress replicas saw.</summary>
-public sealed class EndpointHealthChangedConsumer(EndpointHealth health) : IConsumer<EndpointHealthChanged>
+internal sealed class EndpointHealthChangedConsumer(EndpointHealth health) : IConsumer<EndpointHealthChanged>
 {
     public Task Consume(ConsumeContext<EndpointHealthChanged> context)
     {

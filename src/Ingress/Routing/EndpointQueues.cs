@@ -4,14 +4,14 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>What the broker last said of an endpoint's interactive queue; <see cref="Unconsumed"/> counts the readings in a row that found no consumer.</summary>
-public readonly record struct QueueState(uint Depth, uint Consumers, DateTimeOffset At, int Unconsumed = 0);
+internal readonly record struct QueueState(uint Depth, uint Consumers, DateTimeOffset At, int Unconsumed = 0);
 
 /// <summary>
 /// What this ingress knows of the endpoints' queues, as <see cref="QueueWatch"/> last read them from
 /// the broker. A reading older than three checks is forgotten: unknown counts as consumed and
 /// without a backlog, so a broker that cannot be asked changes no routing decision.
 /// </summary>
-public sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions> options)
+internal sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions> options)
 {
     private readonly ConcurrentDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
 

@@ -15,7 +15,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// An endpoint whose queue has a backlog (its dispatchers are all busy) goes after those without
 /// one, so a request waits in a queue only when every candidate's is.
 /// </summary>
-public sealed class EndpointSelector(
+internal sealed class EndpointSelector(
     ManifestStore manifest,
     DispatcherRegistry dispatchers,
     EndpointQueues queues,

@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// at most a few seconds old; null standalone or while the broker cannot be asked) — the entries
 /// the caller's groups may use. URLs are shown without credentials or query; keys never.
 /// </summary>
-public static class EndpointsApi
+internal static class EndpointsApi
 {
     public static IEndpointRouteBuilder MapEndpointList(this IEndpointRouteBuilder routes)
     {

@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// 502, 503 and 504, an endpoint no dispatcher serves, and — unless turned off — an attempt
 /// timeout. Everything else (400, 401, 403, 404, 409, 413, 422, …) is returned as it is.
 /// </summary>
-public static class FailoverPolicy
+internal static class FailoverPolicy
 {
     private static readonly int[] RetryableStatuses = [429, 500, 502, 503, 504];
 

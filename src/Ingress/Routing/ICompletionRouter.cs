@@ -3,7 +3,7 @@ using BrokerGateway.Contracts.Manifest;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>Runs a request through its candidate endpoints until one answers (see <see cref="CompletionRouter"/>).</summary>
-public interface ICompletionRouter
+internal interface ICompletionRouter
 {
     Task<RoutedAnswer> RouteAsync(RouteRequest request, IReadOnlyList<ManifestEntry> candidates, CancellationToken cancellationToken);
 }

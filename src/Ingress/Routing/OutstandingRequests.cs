@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>Requests this ingress has in flight per endpoint: what least-outstanding balancing compares.</summary>
-public sealed class OutstandingRequests
+internal sealed class OutstandingRequests
 {
     private readonly ConcurrentDictionary<string, StrongBox<int>> _counts = new(StringComparer.Ordinal);
 

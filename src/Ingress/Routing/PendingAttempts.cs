@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// The attempts this ingress waits on, matched with the dispatchers' answers as they arrive on its
 /// own queue, and what each endpoint's queue holds of them that no dispatcher has taken yet.
 /// </summary>
-public sealed class PendingAttempts(IOptions<StreamingOptions> streaming, TimeProvider time)
+internal sealed class PendingAttempts(IOptions<StreamingOptions> streaming, TimeProvider time)
 {
     private readonly ConcurrentDictionary<(Guid, int), PendingAttempt> _pending = new();
     private readonly ConcurrentDictionary<string, StrongBox<int>> _waiting = new(StringComparer.Ordinal);
@@ -82,7 +82,7 @@ public sealed class PendingAttempts(IOptions<StreamingOptions> streaming, TimePr
 /// cancel) or is refused (and the consumer cancels it): never neither. Its end — a result, or an
 /// <see cref="Interruption"/> — is decided once: whichever comes first wins.
 /// </summary>
-public sealed class PendingAttempt
+internal sealed class PendingAttempt
 {
     private const int Open = 0;
     private const int Answered = 1;

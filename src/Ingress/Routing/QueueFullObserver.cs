@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// send at once. MassTransit would otherwise retry the refusal until the send's own timeout, and the
 /// caller would wait for nothing.
 /// </summary>
-public sealed class QueueFullObserver(PendingAttempts pending) : ISendObserver
+internal sealed class QueueFullObserver(PendingAttempts pending) : ISendObserver
 {
     public Task PreSend<T>(SendContext<T> context)
         where T : class => Task.CompletedTask;

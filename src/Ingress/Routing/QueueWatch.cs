@@ -16,7 +16,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// its deadline. When this ingress loses the broker, every wait ends at once. Standalone (in memory)
 /// nothing is read and only the broker rule applies: the dispatcher lives in the same process.
 /// </summary>
-public sealed partial class QueueWatch(
+internal sealed partial class QueueWatch(
     BrokerAdmin admin,
     EndpointQueues queues,
     BrokerConnection broker,

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// against the endpoint; a batch line goes to the batch queue, is offered for a short acceptance
 /// window (then tried again later), never probes, and its slowness says nothing about an endpoint.
 /// </summary>
-public sealed record RequestPolicy
+internal sealed record RequestPolicy
 {
     /// <summary>A caller waits for the answer.</summary>
     public static readonly RequestPolicy Interactive = new()

@@ -4,7 +4,7 @@ using BrokerGateway.Ingress.Errors;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>Where a request may go, in the order to try: the candidates, or the error the caller gets instead.</summary>
-public readonly record struct RouteDecision(IReadOnlyList<ManifestEntry> Candidates, ApiError? Error)
+internal readonly record struct RouteDecision(IReadOnlyList<ManifestEntry> Candidates, ApiError? Error)
 {
     public static RouteDecision To(IReadOnlyList<ManifestEntry> candidates) => new(candidates, null);
 

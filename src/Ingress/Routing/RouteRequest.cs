@@ -3,4 +3,4 @@ using BrokerGateway.Contracts.Messages;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>What routing needs of a request: which one, for what model and route, its body, how long it may take, its policy, and — for a stream — how long it may stay silent.</summary>
-public sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute Route, string Body, TimeSpan Timeout, RequestPolicy Policy, TimeSpan? StreamIdleTimeout);
+internal sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute Route, string Body, TimeSpan Timeout, RequestPolicy Policy, TimeSpan? StreamIdleTimeout);

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// What routing a request came to: the answer that ended it (a result or an error), which endpoint
 /// gave it, after how many attempts — or, for a stream that has begun, the <see cref="Stream"/> to relay.
 /// </summary>
-public sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts)
+internal sealed record RoutedAnswer(CompletionResult? Result, ApiError? Error, string? EndpointId, int Attempts)
 {
     public RoutedStream? Stream { get; init; }
 

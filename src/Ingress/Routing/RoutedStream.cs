@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// registered. Disposing it ends the attempt: a stream not yet finished (the caller left, a
 /// timeout, a slow reader) has its upstream call aborted.
 /// </summary>
-public sealed class RoutedStream(PendingAttempt attempt, Func<PendingAttempt, Task> end) : IAsyncDisposable
+internal sealed class RoutedStream(PendingAttempt attempt, Func<PendingAttempt, Task> end) : IAsyncDisposable
 {
     private int _ended;
 

@@ -2,7 +2,7 @@ using System.ComponentModel.DataAnnotations;
 
 namespace BrokerGateway.Ingress.Routing;
 
-public enum BalancingStrategy
+internal enum BalancingStrategy
 {
     /// <summary>Each request starts at the next endpoint in turn.</summary>
     RoundRobin,
@@ -15,7 +15,7 @@ public enum BalancingStrategy
 }
 
 /// <summary>Load balancing, failover and cooldown (section <c>Routing</c>).</summary>
-public sealed class RoutingOptions : IValidatableObject
+internal sealed class RoutingOptions : IValidatableObject
 {
     public const string Section = "Routing";
 

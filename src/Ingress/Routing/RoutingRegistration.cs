@@ -3,7 +3,7 @@ using MassTransit;
 
 namespace BrokerGateway.Ingress.Routing;
 
-public static class RoutingRegistration
+internal static class RoutingRegistration
 {
     /// <summary>
     /// Endpoint choice and routing over the broker: the endpoints' health, the dispatchers heard

@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Streaming;
 /// What is held — out of order or not yet written — is bounded: past the bound the stream is
 /// ended (<see cref="Overflowed"/>), so a slow reader cannot make the ingress hold an unbounded backlog.
 /// </summary>
-public sealed class StreamBuffer(long maxBytes) : IDisposable
+internal sealed class StreamBuffer(long maxBytes) : IDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<int, CompletionChunk> _early = [];

@@ -17,7 +17,7 @@ namespace BrokerGateway.Ingress.Streaming;
 /// <c>: keep-alive</c> comment goes out every <c>Streaming:KeepAliveSeconds</c>, so proxies in
 /// between keep the connection; a wait for the first token that long starts the response early.
 /// </summary>
-public sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProvider time)
+internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimeProvider time)
 {
     /// <summary>How much longer than the dispatcher the ingress waits on a silent stream, so the dispatcher's own report comes first.</summary>
     private static readonly TimeSpan Grace = TimeSpan.FromSeconds(2);

@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrokerGateway.Ingress.Streaming;
 
 /// <summary>How streamed answers (<c>"stream": true</c>) are relayed (section <c>Streaming</c>).</summary>
-public sealed class StreamingOptions
+internal sealed class StreamingOptions
 {
     public const string Section = "Streaming";
 

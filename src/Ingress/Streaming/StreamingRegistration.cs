@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Streaming;
 
-public static class StreamingRegistration
+internal static class StreamingRegistration
 {
     /// <summary>Streamed answers: their limits and the server-sent-events writer.</summary>
     public static IHostApplicationBuilder AddStreaming(this IHostApplicationBuilder builder)

@@ -1,7 +1,7 @@
 namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>The durable usage records: SQLite by default, PostgreSQL when one is named.</summary>
-public interface IUsageStore : Limits.ITokenTotals
+internal interface IUsageStore : Limits.ITokenTotals
 {
     Task InsertAsync(IReadOnlyList<UsageRecord> records, CancellationToken cancellationToken);
 

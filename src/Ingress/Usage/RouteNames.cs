@@ -2,7 +2,7 @@ using BrokerGateway.Contracts.Messages;
 
 namespace BrokerGateway.Ingress.Usage;
 
-public static class RouteNames
+internal static class RouteNames
 {
     /// <summary>The route as usage records name it.</summary>
     public static string Of(UpstreamRoute route) => route switch

@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// <see cref="GatewaySchema"/>). Times are stored as ISO-8601 UTC text with a separate day column,
 /// which sorts and groups the same in SQLite and PostgreSQL.
 /// </summary>
-public sealed class SqlUsageStore(IDatabase database) : IUsageStore
+internal sealed class SqlUsageStore(IDatabase database) : IUsageStore
 {
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 

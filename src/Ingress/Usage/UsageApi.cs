@@ -10,7 +10,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// <c>GET /v1/usage?from=&amp;to=&amp;group_by=model|day</c>: the caller's totals from the usage
 /// records. Callers in <c>Auth:AdminGroups</c> see everyone's and may filter by <c>user</c> or <c>group</c>.
 /// </summary>
-public static class UsageApi
+internal static class UsageApi
 {
     public const string AdminGroupsKey = "Auth:AdminGroups";
 

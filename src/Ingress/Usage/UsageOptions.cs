@@ -3,7 +3,7 @@ using System.ComponentModel.DataAnnotations;
 namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>How usage records are written (section <c>Usage</c>; where the database is: <see cref="Database.DatabaseOptions"/>).</summary>
-public sealed class UsageOptions
+internal sealed class UsageOptions
 {
     public const string Section = "Usage";
 

@@ -4,7 +4,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// One row per request: who, what, where, how it ended, how many tokens, how long — never the
 /// prompt or the completion.
 /// </summary>
-public sealed record UsageRecord(
+internal sealed record UsageRecord(
     DateTimeOffset Time,
     Guid RequestId,
     string User,

@@ -8,7 +8,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// <see cref="UsageWriter"/> writes them in batches. The queue is bounded: past it, a record is
 /// counted as dropped and logged, rather than ever making a caller wait.
 /// </summary>
-public sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger)
+internal sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger)
 {
     private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(
         new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });

@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Usage;
 
-public static class UsageRegistration
+internal static class UsageRegistration
 {
     /// <summary>
     /// Usage records in the gateway's database (<see cref="Database.DatabaseRegistration.AddGatewayDatabase"/>,

@@ -3,7 +3,7 @@ using System.Text.Json;
 namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>The token counts of an OpenAI-shaped answer's <c>usage</c> object; zero where absent.</summary>
-public static class UsageTokens
+internal static class UsageTokens
 {
     public static (int Prompt, int Completion, int Total) From(string body)
     {

@@ -9,7 +9,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// same transaction, so that a budget check reads at most a month of daily rows for its scope
 /// instead of summing every record since the month began.
 /// </summary>
-public static class UsageTotals
+internal static class UsageTotals
 {
     /// <summary>Fills the totals table when schema version 4 makes it, holding other writers of usage records back meanwhile.</summary>
     public static readonly MigrationFill Fill = new(GatewaySchema.UsageTotalsVersion, async (database, connection, transaction, cancellationToken) =>

@@ -7,7 +7,7 @@ namespace BrokerGateway.Ingress.Usage;
 /// by <see cref="DatabaseMigrator"/>). A batch that fails is retried with back-off, never dropped; at a graceful
 /// stop, every queued record is written before the service exits.
 /// </summary>
-public sealed partial class UsageWriter(
+internal sealed partial class UsageWriter(
     IUsageStore store,
     UsageRecorder recorder,
     IOptions<UsageOptions> options,

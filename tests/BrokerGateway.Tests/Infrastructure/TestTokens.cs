@@ -3,7 +3,7 @@ using BrokerGateway.Ingress.Auth;
 namespace BrokerGateway.Tests.Infrastructure;
 
 /// <summary>JWTs minted in the test with the key the test ingress is configured with.</summary>
-public static class TestTokens
+internal static class TestTokens
 {
     public const string SigningKey = "test-signing-key-that-is-long-enough-for-hs256";
     public const string Issuer = "brokergateway-test";

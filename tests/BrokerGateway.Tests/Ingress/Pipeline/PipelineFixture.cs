@@ -19,7 +19,7 @@ namespace BrokerGateway.Tests.Ingress.Pipeline;
 /// in memory) and usage recorder, a fake clock, and a scripted selector and router: each test says
 /// what routing answers and reads what the caller would get and what was recorded.
 /// </summary>
-public sealed class PipelineFixture
+internal sealed class PipelineFixture
 {
     public FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 12, 1, 10, 0, 30, TimeSpan.Zero));
 
@@ -87,7 +87,7 @@ public sealed class PipelineFixture
 }
 
 /// <summary>Routing as a test scripts it: the answer for each request, and what it was asked.</summary>
-public sealed class ScriptedRouter : ICompletionRouter
+internal sealed class ScriptedRouter : ICompletionRouter
 {
     public Func<RouteRequest, CancellationToken, Task<RoutedAnswer>> Answer { get; set; } =
         (_, _) => throw new InvalidOperationException("The test did not expect the request to be routed.");
@@ -116,7 +116,7 @@ public sealed class ScriptedRouter : ICompletionRouter
 }
 
 /// <summary>Endpoint choice as a test scripts it.</summary>
-public sealed class ScriptedSelector : IEndpointSelector
+internal sealed class ScriptedSelector : IEndpointSelector
 {
     public RouteDecision Decision { get; set; } = RouteDecision.To([]);
 
@@ -130,7 +130,7 @@ public sealed class ScriptedSelector : IEndpointSelector
 }
 
 /// <summary>A sink that keeps what it was given, answering with the status a JSON caller would get.</summary>
-public sealed class RecordingSink : IRequestSink
+internal sealed class RecordingSink : IRequestSink
 {
     public List<string> Events { get; } = [];
 
