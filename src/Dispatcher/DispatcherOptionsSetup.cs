@@ -1,42 +1,17 @@
 using System.Text.Json;
+using BrokerGateway.Hosting.Configuration;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Dispatcher;
 
 /// <summary>
-/// Binds the dispatcher's flat keys. <c>METIS_API_TOKENS</c> is a JSON object (as in the seed's
-/// <c>.env</c>) or, in appsettings, a section of endpoint_id → key.
+/// Reads <c>METIS_API_TOKENS</c>, a JSON object (as in the seed's <c>.env</c>) or, in appsettings,
+/// a section of endpoint_id → key. (Every other key is bound by the framework: <see cref="OptionsBinding.BindRoot"/>.)
 /// </summary>
 internal sealed class DispatcherOptionsSetup(IConfiguration configuration) : IConfigureOptions<DispatcherOptions>
 {
-    public void Configure(DispatcherOptions options)
-    {
-        ReadTokens(options);
-        if (configuration[DispatcherOptions.EndpointsKey] is { Length: > 0 } endpoints)
-        {
-            options.Endpoints = endpoints.Split([',', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        }
-
-        var inMemory = string.IsNullOrWhiteSpace(configuration[Hosting.Messaging.BusOptions.RabbitMqUrlKey]);
-        options.Concurrency = ReadInt(DispatcherOptions.ConcurrencyKey, inMemory ? DispatcherOptions.InMemoryConcurrency : options.Concurrency);
-        options.BatchConcurrency = ReadInt(DispatcherOptions.BatchConcurrencyKey, options.BatchConcurrency);
-        options.ConnectTimeoutSeconds = ReadInt(DispatcherOptions.ConnectTimeoutKey, options.ConnectTimeoutSeconds);
-        options.HeartbeatSeconds = ReadInt(DispatcherOptions.HeartbeatKey, options.HeartbeatSeconds);
-        options.BreakerFailureRatio = ReadDouble(DispatcherOptions.BreakerFailureRatioKey, options.BreakerFailureRatio);
-        options.BreakerMinimumCalls = ReadInt(DispatcherOptions.BreakerMinimumCallsKey, options.BreakerMinimumCalls);
-        options.BreakerSamplingSeconds = ReadInt(DispatcherOptions.BreakerSamplingKey, options.BreakerSamplingSeconds);
-        options.BreakerBreakSeconds = ReadInt(DispatcherOptions.BreakerBreakKey, options.BreakerBreakSeconds);
-        options.DrainSeconds = ReadInt(DispatcherOptions.DrainKey, options.DrainSeconds);
-    }
-
-    private int ReadInt(string key, int fallback) =>
-        configuration[key] is { Length: > 0 } text ? (int.TryParse(text, out var value) ? value : -1) : fallback;
-
-    private double ReadDouble(string key, double fallback) =>
-        configuration[key] is { Length: > 0 } text
-            ? (double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : double.NaN)
-            : fallback;
+    public void Configure(DispatcherOptions options) => ReadTokens(options);
 
     private void ReadTokens(DispatcherOptions options)
     {
@@ -101,7 +76,7 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         Whole(options.BatchConcurrency, 1, 10_000, DispatcherOptions.BatchConcurrencyKey, "a whole number");
         Whole(options.ConnectTimeoutSeconds, 1, 300, DispatcherOptions.ConnectTimeoutKey, "a whole number of seconds");
         Whole(options.HeartbeatSeconds, 1, 300, DispatcherOptions.HeartbeatKey, "a whole number of seconds");
-        if (!(options.BreakerFailureRatio is > 0 and <= 1))
+        if (!(options.BreakerFailureRatio is > 0 and <= 1) || options.Unconvertible.Contains(DispatcherOptions.BreakerFailureRatioKey))
         {
             failures.Add($"{DispatcherOptions.BreakerFailureRatioKey}: must be a number above 0 and at most 1, such as 0.5");
         }
@@ -114,7 +89,7 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
 
         void Whole(int value, int min, int max, string key, string what)
         {
-            if (value < min || value > max)
+            if (value < min || value > max || options.Unconvertible.Contains(key))
             {
                 failures.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{key}: must be {what} from {min} to {max}"));
             }

@@ -1,6 +1,7 @@
 using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.Dispatcher.Mock;
 using BrokerGateway.Dispatcher.Upstream;
+using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
@@ -13,14 +14,34 @@ namespace BrokerGateway.Dispatcher;
 
 public static class DispatcherRegistration
 {
+    /// <summary>
+    /// The dispatcher's options: its flat keys bound by the framework (the concurrency's default
+    /// depends on the transport), <c>METIS_API_TOKENS</c> read by <see cref="DispatcherOptionsSetup"/>,
+    /// all of it validated at start.
+    /// </summary>
+    internal static IServiceCollection AddDispatcherOptions(this IServiceCollection services)
+    {
+        services.AddOptions<DispatcherOptions>()
+            .Configure<IConfiguration>((options, configuration) =>
+            {
+                if (string.IsNullOrWhiteSpace(configuration[BusOptions.RabbitMqUrlKey]))
+                {
+                    options.Concurrency = DispatcherOptions.InMemoryConcurrency;
+                }
+            })
+            .BindRoot()
+            .ValidateOnStart();
+        services.AddSingleton<IConfigureOptions<DispatcherOptions>, DispatcherOptionsSetup>();
+        services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
+        return services;
+    }
+
     /// <summary>Adds a dispatcher: its keys, the upstream client, the mock provider and the endpoint queues it consumes.</summary>
     public static IHostApplicationBuilder AddDispatcher(this IHostApplicationBuilder builder)
     {
         builder.AddManifestReplica();
         builder.AddBrokerServices();
-        builder.Services.AddSingleton<IConfigureOptions<DispatcherOptions>, DispatcherOptionsSetup>();
-        builder.Services.AddSingleton<IValidateOptions<DispatcherOptions>, DispatcherOptionsValidator>();
-        builder.Services.AddOptions<DispatcherOptions>().ValidateOnStart();
+        builder.Services.AddDispatcherOptions();
 
         builder.Services.AddHttpClient(UpstreamClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(services => new SocketsHttpHandler
@@ -53,10 +74,9 @@ public static class DispatcherRegistration
         builder.Services.AddHostedService<DispatcherDrain>();
 
         // The host waits for the drain (and a little more for the bus to stop).
-        // (Read from the configuration, not the validated options: the host is built before a bad value is reported.)
-        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<DispatcherOptions>>((host, dispatcher) =>
         {
-            var drain = int.TryParse(configuration[DispatcherOptions.DrainKey], out var seconds) && seconds is >= 0 and <= 3600 ? seconds : new DispatcherOptions().DrainSeconds;
+            var drain = OptionsBinding.ValueOrDefault(dispatcher).DrainSeconds;
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, drain + 15));
         });
         return builder.AddBusModule<DispatcherBusModule>();

@@ -1,4 +1,5 @@
 using BrokerGateway.Hosting;
+using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Api;
@@ -13,6 +14,8 @@ using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress;
 
@@ -34,15 +37,10 @@ public static class IngressRegistration
         }
 
         builder.Services.AddOptions<IngressOptions>().BindConfiguration(IngressOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Kestrel's own limit; a value that is not a number is reported by the options validation at start.
-        var bodyLimit = long.TryParse(builder.Configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.MaxRequestBodyBytes)}"], out var limit)
-            ? limit
-            : new IngressOptions().MaxRequestBodyBytes;
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = bodyLimit;
-        });
+        // Kestrel's own limit, from the same options.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
+        builder.Services.AddOptions<KestrelServerOptions>().Configure<IOptions<IngressOptions>>((kestrel, ingress) =>
+            kestrel.Limits.MaxRequestBodySize = OptionsBinding.ValueOrDefault(ingress).MaxRequestBodyBytes);
 
         builder.AddGatewayAuthentication();
         builder.AddManifestReplica();
@@ -61,12 +59,9 @@ public static class IngressRegistration
         // A graceful stop first lets requests in flight finish (up to the grace), then drains the
         // usage records and stops the bus: the host must wait for all of it.
         builder.Services.AddSingleton<IngressDrain>();
-        // (Read from the configuration, not the validated options: the host is built before a bad value is reported.)
-        builder.Services.AddOptions<HostOptions>().Configure<IConfiguration>((host, configuration) =>
+        builder.Services.AddOptions<HostOptions>().Configure<IOptions<IngressOptions>>((host, ingress) =>
         {
-            var grace = int.TryParse(configuration[$"{IngressOptions.Section}:{nameof(IngressOptions.ShutdownGraceSeconds)}"], out var seconds) && seconds is >= 0 and <= 3600
-                ? seconds
-                : new IngressOptions().ShutdownGraceSeconds;
+            var grace = OptionsBinding.ValueOrDefault(ingress).ShutdownGraceSeconds;
             host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, grace + 30));
         });
 

@@ -1,9 +1,11 @@
+using BrokerGateway.Hosting.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.ManifestWatcher;
 
 /// <summary>Where the status manifest is and how often to read it.</summary>
-public sealed class ManifestSourceOptions
+internal sealed class ManifestSourceOptions : IReportsUnconvertible
 {
     public const string StatusUrlKey = "METIS_STATUS_URL";
     public const string PollSecondsKey = "METIS_POLL_SECONDS";
@@ -11,10 +13,20 @@ public sealed class ManifestSourceOptions
     /// <summary>The example manifest shipped with the gateway, used when <c>METIS_STATUS_URL</c> is unset.</summary>
     public static string BundledExample => Path.Combine(AppContext.BaseDirectory, "examples", "metis-status.json");
 
-    /// <summary>An http(s) URL, a <c>file://</c> URL or a file path.</summary>
-    public string StatusUrl { get; set; } = BundledExample;
+    private string _statusUrl = BundledExample;
 
+    /// <summary>An http(s) URL, a <c>file://</c> URL or a file path; unset or empty, the bundled example.</summary>
+    [ConfigurationKeyName(StatusUrlKey)]
+    public string StatusUrl
+    {
+        get => _statusUrl;
+        set => _statusUrl = string.IsNullOrEmpty(value) ? BundledExample : value;
+    }
+
+    [ConfigurationKeyName(PollSecondsKey)]
     public int PollSeconds { get; set; } = 30;
+
+    public ISet<string> Unconvertible { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A description of the source that is safe to log: no credentials, no query string.</summary>
     public string SafeDescription =>
@@ -28,7 +40,7 @@ internal sealed class ManifestSourceOptionsValidator : IValidateOptions<Manifest
     public ValidateOptionsResult Validate(string? name, ManifestSourceOptions options)
     {
         var failures = new List<string>();
-        if (options.PollSeconds is < 1 or > 86_400)
+        if (options.PollSeconds is < 1 or > 86_400 || options.Unconvertible.Contains(ManifestSourceOptions.PollSecondsKey))
         {
             failures.Add($"{ManifestSourceOptions.PollSecondsKey}: must be a whole number of seconds from 1 to 86400");
         }

@@ -1,3 +1,4 @@
+using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
@@ -17,18 +18,7 @@ public static class ManifestWatcherRegistration
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<ManifestSourceOptions>, ManifestSourceOptionsValidator>();
         builder.Services.AddOptions<ManifestSourceOptions>()
-            .Configure<IConfiguration>((o, c) =>
-            {
-                if (c[ManifestSourceOptions.StatusUrlKey] is { Length: > 0 } url)
-                {
-                    o.StatusUrl = url;
-                }
-
-                if (c[ManifestSourceOptions.PollSecondsKey] is { Length: > 0 } seconds)
-                {
-                    o.PollSeconds = int.TryParse(seconds, out var value) ? value : 0;
-                }
-            })
+            .BindRoot()
             .ValidateOnStart();
         builder.Services.AddHttpClient(ManifestSource.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(15))
             .RemoveAllLoggers();

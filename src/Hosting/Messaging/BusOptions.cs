@@ -1,10 +1,12 @@
 using System.Globalization;
+using BrokerGateway.Hosting.Configuration;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Hosting.Messaging;
 
 /// <summary>Which transport the services talk over, and the bound of the endpoint queues.</summary>
-public sealed class BusOptions
+public sealed class BusOptions : IReportsUnconvertible
 {
     /// <summary>Configuration key of the broker's address; unset means MassTransit's in-memory transport.</summary>
     public const string RabbitMqUrlKey = "RABBITMQ_URL";
@@ -13,6 +15,7 @@ public sealed class BusOptions
     public const string QueueMaxLengthKey = "RABBITMQ_QUEUE_MAX_LENGTH";
 
     /// <summary><c>amqp://user:password@host:5672/vhost</c>, or null for the in-memory transport.</summary>
+    [ConfigurationKeyName(RabbitMqUrlKey)]
     public string? RabbitMqUrl { get; set; }
 
     /// <summary>
@@ -21,7 +24,10 @@ public sealed class BusOptions
     /// the queue's own <c>x-max-length</c> with <c>x-overflow: reject-publish</c>, so it holds across
     /// ingress replicas; standalone each ingress counts its own.
     /// </summary>
+    [ConfigurationKeyName(QueueMaxLengthKey)]
     public int QueueMaxLength { get; set; } = 10_000;
+
+    public ISet<string> Unconvertible { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 
@@ -34,15 +40,6 @@ public sealed class BusOptions
             && !parsed.AbsolutePath.Trim('/').Contains('/', StringComparison.Ordinal)
             && (url = parsed) is not null;
     }
-
-    internal void Read(Microsoft.Extensions.Configuration.IConfiguration configuration)
-    {
-        RabbitMqUrl = configuration[RabbitMqUrlKey];
-        if (configuration[QueueMaxLengthKey] is { Length: > 0 } text)
-        {
-            QueueMaxLength = int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) ? value : -1;
-        }
-    }
 }
 
 internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions<BusOptions>
@@ -52,7 +49,7 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
     public ValidateOptionsResult Validate(string? name, BusOptions options)
     {
         var failures = new List<string>();
-        if (options.QueueMaxLength is < 0 or > MaxQueueLength)
+        if (options.QueueMaxLength is < 0 or > MaxQueueLength || options.Unconvertible.Contains(BusOptions.QueueMaxLengthKey))
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{BusOptions.QueueMaxLengthKey}: must be a whole number from 0 (no bound) to {MaxQueueLength}"));
         }

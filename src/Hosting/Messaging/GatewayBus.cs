@@ -1,3 +1,4 @@
+using BrokerGateway.Hosting.Configuration;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -96,7 +97,7 @@ public static class GatewayBus
             builder.Services.AddSingleton<BrokerAdmin>();
             builder.Services.AddSingleton<BusStarted>();
             builder.Services.AddOptions<BusOptions>()
-                .Configure<IConfiguration>((o, c) => o.Read(c))
+                .BindRoot()
                 .ValidateOnStart();
         }
 

@@ -1,5 +1,6 @@
 using BrokerGateway.Dispatcher;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Tests.Dispatcher;
@@ -8,9 +9,15 @@ public class DispatcherOptionsTests
 {
     private static (DispatcherOptions Options, ValidateOptionsResult Result) Bind(Dictionary<string, string?> values)
     {
+        // As the options system runs it: every configure step in order, then the validator.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddDispatcherOptions().BuildServiceProvider();
         var options = new DispatcherOptions();
-        new DispatcherOptionsSetup(configuration).Configure(options);
+        foreach (var setup in services.GetServices<IConfigureOptions<DispatcherOptions>>())
+        {
+            setup.Configure(options);
+        }
+
         return (options, new DispatcherOptionsValidator().Validate(null, options));
     }
 
@@ -104,6 +111,16 @@ public class DispatcherOptionsTests
         var (_, result) = Bind(new() { [key] = value });
 
         Assert.StartsWith(key + ":", Assert.Single(result.Failures!), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bind_AnEmptyValue_CountsAsUnset()
+    {
+        var (options, result) = Bind(new() { ["DISPATCHER_DRAIN_SECONDS"] = "", ["DISPATCHER_ENDPOINTS"] = "", ["DISPATCHER_HEARTBEAT_SECONDS"] = "7" });
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Failures ?? []));
+        Assert.Equal((30, 7), (options.DrainSeconds, options.HeartbeatSeconds));
+        Assert.Empty(options.Endpoints);
     }
 
     [Fact]

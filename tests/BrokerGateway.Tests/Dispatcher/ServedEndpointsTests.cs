@@ -17,7 +17,7 @@ public class ServedEndpointsTests
             new ManifestEntry("b", EndpointStatus.Live, "M", "D", ["m"], "http://h/v1", "b"),
             new ManifestEntry("mock", EndpointStatus.Live, "M", "D", ["m"], "mock://echo", "mock"),
         ]));
-        var options = new DispatcherOptions { ApiTokens = keys.ToDictionary(k => k, k => "key-" + k), Endpoints = filter };
+        var options = new DispatcherOptions { ApiTokens = keys.ToDictionary(k => k, k => "key-" + k), EndpointList = string.Join(",", filter) };
         return new ServedEndpoints(Options.Create(options), store);
     }
 
