@@ -11,5 +11,12 @@ namespace BrokerGateway.Hosting.Json;
 /// </summary>
 public static class GatewayJson
 {
-    public static JsonSerializerOptions Options() => new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    /// <summary>
+    /// Deeper than what JSON from outside may be (64, <see cref="System.Text.Json.JsonDocument"/>'s
+    /// limit): an upstream body kept as a <see cref="JsonElement"/> inside one of the gateway's own
+    /// objects (a batch's output line) must still be writable.
+    /// </summary>
+    public const int MaxDepth = 128;
+
+    public static JsonSerializerOptions Options() => new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, MaxDepth = MaxDepth };
 }

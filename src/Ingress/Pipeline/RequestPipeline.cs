@@ -145,7 +145,7 @@ internal sealed class RequestPipeline(
         {
             status = await delivery;
         }
-        catch (OperationCanceledException) when (callerGone.IsCancellationRequested)
+        catch (Exception ex) when ((ex is OperationCanceledException or IOException) && callerGone.IsCancellationRequested)
         {
             Left(request, routed, tokens);
             throw;
