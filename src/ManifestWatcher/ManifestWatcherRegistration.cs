@@ -1,7 +1,6 @@
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using BrokerGateway.Ingress.Errors;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;

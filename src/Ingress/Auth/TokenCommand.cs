@@ -1,7 +1,6 @@
 using System.Globalization;
 using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Configuration;
-using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Auth;
 

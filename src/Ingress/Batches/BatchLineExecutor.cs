@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;

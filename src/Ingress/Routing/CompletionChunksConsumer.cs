@@ -1,7 +1,6 @@
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
-using Microsoft.Extensions.Logging;
 
 namespace BrokerGateway.Ingress.Routing;
 

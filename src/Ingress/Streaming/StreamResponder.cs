@@ -1,8 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
 using System.Threading.Channels;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;

@@ -2,7 +2,6 @@ using BrokerGateway.Ingress.Batches;
 using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Files;
 using BrokerGateway.Ingress.Usage;
-using BrokerGateway.Tests.Infrastructure;
 
 namespace BrokerGateway.Tests.Ingress.Database;
 
