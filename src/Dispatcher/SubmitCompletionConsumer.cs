@@ -38,8 +38,9 @@ internal sealed partial class SubmitCompletionConsumer(
     public static readonly TimeSpan AcknowledgeAfter = TimeSpan.FromMilliseconds(50);
 
     /// <summary>
-    /// How long after this dispatcher's bus started a message's withdrawal may still have gone
-    /// unheard (the broadcast binding comes up with the bus; the sender's clock may differ).
+    /// How long after this dispatcher's bus started, or its connection came back, a message's
+    /// withdrawal may still have gone unheard (the broadcast binding comes up with the connection;
+    /// the sender's clock may differ).
     /// </summary>
     private static readonly TimeSpan HearingMargin = TimeSpan.FromSeconds(5);
 
@@ -295,7 +296,8 @@ internal sealed partial class SubmitCompletionConsumer(
 
     /// <summary>
     /// Whether the ingress still waits for an interactive message sent before this dispatcher could
-    /// hear withdrawals (it started while the message waited on the queue); null when it was not
+    /// hear withdrawals (it started, or its connection to the broker came back, while the message
+    /// waited on the queue); null when it was not
     /// asked. Only such messages are asked about, each at the cost of one round trip, never longer
     /// than the message may still be taken; no answer in time (an ingress of an earlier version, one
     /// that is gone, the broker away) is null too, and the message runs as before. Batch lines are
@@ -306,7 +308,7 @@ internal sealed partial class SubmitCompletionConsumer(
         // The cheap tests first: nearly every message was sent after this dispatcher started.
         var request = context.Message;
         var left = request.AcceptBy - time.GetUtcNow();
-        if (busStarted.StartedAt is not { } hearing
+        if (HearingSince() is not { } hearing
             || context.SentTime is not { } sent
             || sent >= (hearing + HearingMargin).UtcDateTime
             || context.ResponseAddress is not { } ingress
@@ -329,7 +331,15 @@ internal sealed partial class SubmitCompletionConsumer(
         }
     }
 
-    [LoggerMessage(EventId = 3109, Level = LogLevel.Debug, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} dropped unrun: its ingress withdrew it before this dispatcher started")]
+    /// <summary>Since when this dispatcher hears the withdrawals broadcast to it: since its bus started, or its connection last came back.</summary>
+    private DateTimeOffset? HearingSince() =>
+        (busStarted.StartedAt, broker.CameBackAt) switch
+        {
+            ({ } started, { } back) => back > started ? back : started,
+            (var started, var back) => started ?? back,
+        };
+
+    [LoggerMessage(EventId = 3109, Level = LogLevel.Debug, Message = "Request {RequestId} attempt {Attempt} for {EndpointId} dropped unrun: its ingress withdrew it before this dispatcher started or reconnected")]
     private static partial void LogWithdrawnUnheard(ILogger logger, Guid requestId, int attempt, string endpointId);
 
     [LoggerMessage(EventId = 3101, Level = LogLevel.Debug, Message = "Request {RequestId} for {EndpointId}: {Outcome} {StatusCode}")]

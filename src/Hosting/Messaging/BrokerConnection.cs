@@ -19,6 +19,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
     private bool _stopping;
     private long _lostAt;
     private long _backAt;
+    private DateTimeOffset? _cameBackAt;
 
     /// <summary>False from the moment the connection is seen lost until it is back.</summary>
     public bool IsUp
@@ -40,6 +41,21 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
             lock (_lock)
             {
                 return _up && _backAt != 0 ? time.GetElapsedTime(_backAt) : null;
+            }
+        }
+    }
+
+    /// <summary>
+    /// When the connection last came back after a loss (null if it was never lost): broadcasts
+    /// sent while it was lost never reached this process, so it has heard them only since then.
+    /// </summary>
+    public DateTimeOffset? CameBackAt
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cameBackAt;
             }
         }
     }
@@ -81,6 +97,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
 
                 _up = true;
                 _backAt = time.GetTimestamp();
+                _cameBackAt = time.GetUtcNow();
             }
 
             var seconds = time.GetElapsedTime(_lostAt).TotalSeconds;
