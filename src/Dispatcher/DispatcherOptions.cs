@@ -21,6 +21,7 @@ internal sealed class DispatcherOptions : IReportsUnconvertible
     public const string BreakerSamplingKey = "DISPATCHER_BREAKER_SAMPLING_SECONDS";
     public const string BreakerBreakKey = "DISPATCHER_BREAKER_BREAK_SECONDS";
     public const string DrainKey = "DISPATCHER_DRAIN_SECONDS";
+    public const string AnthropicMaxTokensKey = "DISPATCHER_ANTHROPIC_MAX_TOKENS";
 
     /// <summary>endpoint_id → upstream API key, from <c>METIS_API_TOKENS</c>.</summary>
     public IReadOnlyDictionary<string, string> ApiTokens { get; set; } = new Dictionary<string, string>();
@@ -82,6 +83,10 @@ internal sealed class DispatcherOptions : IReportsUnconvertible
     /// <summary>At a graceful stop, how long the calls in flight may take to finish before they are aborted (and tried elsewhere).</summary>
     [ConfigurationKeyName(DrainKey)]
     public int DrainSeconds { get; set; } = 30;
+
+    /// <summary>The <c>max_tokens</c> sent to an Anthropic upstream (which requires it) for a request that sets none.</summary>
+    [ConfigurationKeyName(AnthropicMaxTokensKey)]
+    public int AnthropicMaxTokens { get; set; } = 4096;
 
     public override string ToString() => $"DispatcherOptions({ApiTokens.Count} keys, endpoints [{string.Join(",", Endpoints)}])";
 }

@@ -85,6 +85,7 @@ internal sealed class DispatcherOptionsValidator : IValidateOptions<DispatcherOp
         Whole(options.BreakerSamplingSeconds, 1, 3600, DispatcherOptions.BreakerSamplingKey, "a whole number of seconds");
         Whole(options.BreakerBreakSeconds, 1, 86_400, DispatcherOptions.BreakerBreakKey, "a whole number of seconds");
         Whole(options.DrainSeconds, 0, 3600, DispatcherOptions.DrainKey, "a whole number of seconds");
+        Whole(options.AnthropicMaxTokens, 1, 1_000_000, DispatcherOptions.AnthropicMaxTokensKey, "a whole number of tokens");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
 
         void Whole(int value, int min, int max, string key, string what)

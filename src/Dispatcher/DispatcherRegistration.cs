@@ -61,6 +61,10 @@ public static class DispatcherRegistration
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();
         builder.Services.AddSingleton<UpstreamClient>();
+        builder.Services.AddSingleton<Dialects.OpenAiDialect>();
+        builder.Services.AddSingleton<Dialects.AzureDialect>();
+        builder.Services.AddSingleton<Dialects.Anthropic.AnthropicDialect>();
+        builder.Services.AddSingleton<Dialects.UpstreamDialects>();
         builder.Services.AddSingleton<MockProvider>();
         builder.Services.AddSingleton<Streaming.EventStreamRelay>();
         builder.Services.AddSingleton<Streaming.ChunkOutbox>();

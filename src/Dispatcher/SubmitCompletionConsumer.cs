@@ -1,4 +1,5 @@
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Dialects;
 using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.Dispatcher.Mock;
 using BrokerGateway.Dispatcher.Streaming;
@@ -22,6 +23,7 @@ internal sealed partial class SubmitCompletionConsumer(
     ManifestStore manifest,
     ServedEndpoints served,
     UpstreamClient upstream,
+    UpstreamDialects dialects,
     MockProvider mock,
     InFlightCalls calls,
     DispatcherAnnouncer announcer,
@@ -236,7 +238,9 @@ internal sealed partial class SubmitCompletionConsumer(
         // Every stream is counted: the upstream is asked for its usage whether the caller asked or not —
         // unless its manifest entry says it refuses the option; then the body goes as the caller sent
         // it, and the ingress estimates what a stream used if the upstream does not say.
-        var (body, callerAskedUsage) = entry.StreamUsage ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
+        // An upstream of another dialect (Anthropic) always reports its usage in its own events.
+        var dialect = dialects.For(entry);
+        var (body, callerAskedUsage) = entry.StreamUsage && dialect.TakesOpenAiBodies ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
         IEventSource source;
         var started = time.GetTimestamp();
         if (entry.IsMock)
@@ -259,7 +263,7 @@ internal sealed partial class SubmitCompletionConsumer(
 
             try
             {
-                source = new UpstreamEvents(opened!, await opened!.Content.ReadAsStreamAsync(cancellationToken));
+                source = dialect.ReadEvents(new UpstreamEvents(opened!, await opened!.Content.ReadAsStreamAsync(cancellationToken)));
             }
             catch
             {

@@ -9,7 +9,11 @@ namespace BrokerGateway.Contracts.Manifest;
 /// <c>max_concurrency</c>: the most calls to this upstream that one dispatcher process makes at
 /// once (below its own <c>DISPATCHER_CONCURRENCY</c>), for an upstream that must be protected,
 /// such as a self-hosted vLLM server. It holds per dispatcher process: with two dispatchers serving
-/// the endpoint, twice as many calls may run. Requests beyond it wait on the queue.
+/// the endpoint, twice as many calls may run. Requests beyond it wait on the queue. The optional
+/// <c>api</c> (default openai) names the upstream's dialect, <c>api_version</c> the version it is
+/// asked for (Azure's <c>api-version</c>, Anthropic's <c>anthropic-version</c>), <c>headers</c>
+/// extra, non-secret headers sent with every call, and <c>responses</c> how the Responses API is
+/// served (null: the dialect's default).
 /// </summary>
 public sealed record ManifestEntry(
     string Name,
@@ -22,7 +26,11 @@ public sealed record ManifestEntry(
     double Weight = 1,
     IReadOnlyList<string>? AllowedGroups = null,
     bool StreamUsage = true,
-    int? MaxConcurrency = null)
+    int? MaxConcurrency = null,
+    UpstreamApi Api = UpstreamApi.OpenAi,
+    string? ApiVersion = null,
+    IReadOnlyDictionary<string, string>? Headers = null,
+    ResponsesMode? Responses = null)
 {
     /// <summary>The scheme of the built-in mock provider's URL (<c>mock://echo</c>).</summary>
     public const string MockScheme = "mock";
@@ -32,6 +40,10 @@ public sealed record ManifestEntry(
     public bool IsMock => Url.StartsWith(MockScheme + "://", StringComparison.OrdinalIgnoreCase);
 
     public bool Serves(string model) => Experts.Contains(model, StringComparer.Ordinal);
+
+    /// <summary>How the Responses API is served: as the entry says, else natively unless the dialect has no <c>/responses</c> (Anthropic).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public ResponsesMode ResponsesServedBy => Responses ?? (Api == UpstreamApi.Anthropic ? ResponsesMode.Translate : ResponsesMode.Native);
 
     public bool Equals(ManifestEntry? other) =>
         other is not null
@@ -44,8 +56,16 @@ public sealed record ManifestEntry(
         && Weight.Equals(other.Weight)
         && StreamUsage == other.StreamUsage
         && MaxConcurrency == other.MaxConcurrency
+        && Api == other.Api
+        && ApiVersion == other.ApiVersion
+        && Responses == other.Responses
+        && SameHeaders(Headers, other.Headers)
         && (AllowedGroups ?? []).SequenceEqual(other.AllowedGroups ?? [], StringComparer.Ordinal)
         && Experts.SequenceEqual(other.Experts, StringComparer.Ordinal);
+
+    private static bool SameHeaders(IReadOnlyDictionary<string, string>? a, IReadOnlyDictionary<string, string>? b) =>
+        (a?.Count ?? 0) == (b?.Count ?? 0)
+        && (a ?? new Dictionary<string, string>()).All(h => b!.TryGetValue(h.Key, out var value) && value == h.Value);
 
     public override int GetHashCode() => HashCode.Combine(Name, Status, Url, EndpointId, Experts.Count);
 }

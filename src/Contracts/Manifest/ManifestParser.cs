@@ -134,12 +134,121 @@ public static partial class ManifestParser
             }
         }
 
+        var api = OptionalChoice(name, value, "api", ApiNames, problems) ?? UpstreamApi.OpenAi;
+        var apiVersion = OptionalText(name, value, "api_version", problems);
+        if (api == UpstreamApi.Azure && apiVersion is null && url is not null && url.Contains("/openai/deployments/", StringComparison.OrdinalIgnoreCase))
+        {
+            problems.Add(new ManifestProblem(name, "api_version", "is required for an Azure deployments URL (it is sent as ?api-version=)"));
+        }
+
+        var headers = OptionalHeaders(name, value, problems);
+        var responses = OptionalChoice(name, value, "responses", ResponsesNames, problems);
+
         if (problems.Count > before)
         {
             return null;
         }
 
-        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups, streamUsage, maxConcurrency);
+        return new ManifestEntry(name, status, model!, description!, experts!, url!.TrimEnd('/'), endpointId!, weight, allowedGroups, streamUsage, maxConcurrency,
+            api, apiVersion, headers, responses);
+    }
+
+    private static readonly Dictionary<string, UpstreamApi> ApiNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["openai"] = UpstreamApi.OpenAi,
+        ["azure"] = UpstreamApi.Azure,
+        ["anthropic"] = UpstreamApi.Anthropic,
+    };
+
+    private static readonly Dictionary<string, ResponsesMode> ResponsesNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["native"] = ResponsesMode.Native,
+        ["translate"] = ResponsesMode.Translate,
+    };
+
+    /// <summary>
+    /// Headers an entry may not set: the key goes in the header its dialect expects, from
+    /// <c>METIS_API_TOKENS</c> (never from a manifest, which is not secret), and the framing
+    /// headers are the HTTP client's.
+    /// </summary>
+    private static readonly HashSet<string> ReservedHeaders = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "Authorization", "api-key", "x-api-key", "Proxy-Authorization", "Cookie",
+        "Host", "Content-Length", "Content-Type", "Transfer-Encoding", "Connection", "Accept", "traceparent",
+    };
+
+    private static T? OptionalChoice<T>(string entry, JsonElement value, string field, Dictionary<string, T> names, List<ManifestProblem> problems)
+        where T : struct
+    {
+        if (!value.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.String && names.TryGetValue(element.GetString()!, out var choice))
+        {
+            return choice;
+        }
+
+        problems.Add(new ManifestProblem(entry, field, $"must be one of {string.Join(", ", names.Keys.Select(k => $"\"{k}\""))}"));
+        return null;
+    }
+
+    private static string? OptionalText(string entry, JsonElement value, string field, List<ManifestProblem> problems)
+    {
+        if (!value.TryGetProperty(field, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.String && element.GetString() is { } text && !string.IsNullOrWhiteSpace(text) && text.Length <= 100
+            && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_'))
+        {
+            return text;
+        }
+
+        problems.Add(new ManifestProblem(entry, field, "must be a version such as \"2024-10-21\" (letters, digits, '-', '.', '_')"));
+        return null;
+    }
+
+    private static Dictionary<string, string>? OptionalHeaders(string entry, JsonElement value, List<ManifestProblem> problems)
+    {
+        if (!value.TryGetProperty("headers", out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            problems.Add(new ManifestProblem(entry, "headers", "must be an object of header names and string values"));
+            return null;
+        }
+
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var header in element.EnumerateObject())
+        {
+            if (!HeaderNamePattern().IsMatch(header.Name))
+            {
+                problems.Add(new ManifestProblem(entry, "headers", $"'{header.Name}' is not a valid header name"));
+                return null;
+            }
+
+            if (ReservedHeaders.Contains(header.Name))
+            {
+                problems.Add(new ManifestProblem(entry, "headers", $"must not set {header.Name}: the dispatcher sends the key (from METIS_API_TOKENS) and the framing headers itself"));
+                return null;
+            }
+
+            if (header.Value.ValueKind != JsonValueKind.String || header.Value.GetString()!.Any(c => c < ' ' || c == '\x7f'))
+            {
+                problems.Add(new ManifestProblem(entry, "headers", $"{header.Name} must be a string without control characters"));
+                return null;
+            }
+
+            headers[header.Name] = header.Value.GetString()!;
+        }
+
+        return headers.Count > 0 ? headers : null;
     }
 
     private static string? RequiredString(string entry, JsonElement value, string field, List<ManifestProblem> problems, bool allowEmpty = false)
@@ -224,4 +333,8 @@ public static partial class ManifestParser
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")]
     private static partial Regex EndpointIdPattern();
+
+    /// <summary>An HTTP token (RFC 9110): the characters a header name may have.</summary>
+    [GeneratedRegex("^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$")]
+    private static partial Regex HeaderNamePattern();
 }

@@ -3,6 +3,8 @@ using System.Net.Http.Headers;
 using System.Text;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Dialects;
+using BrokerGateway.Dispatcher.Dialects.Anthropic;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.CircuitBreaker;
@@ -11,13 +13,14 @@ using Polly.Timeout;
 namespace BrokerGateway.Dispatcher.Upstream;
 
 /// <summary>
-/// Calls one upstream: POSTs the caller's body unchanged to <c>{url}/{route}</c> with the endpoint's
-/// key, inside a Polly pipeline per endpoint — a circuit breaker around a timeout that is what is
+/// Calls one upstream: POSTs the request as the endpoint's dialect makes it (for OpenAI's, the
+/// caller's body unchanged to <c>{url}/{route}</c> with the key as a bearer token) and reads the
+/// answer back into OpenAI's shape, inside a Polly pipeline per endpoint — a circuit breaker around a timeout that is what is
 /// left of the attempt. A POST is never retried here: whether to try another endpoint is the
 /// ingress's decision. While an endpoint's circuit is open, attempts fail at once as unreachable,
 /// without a call, and the ingress fails over.
 /// </summary>
-internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider time, IOptions<DispatcherOptions> options)
+internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialects dialects, TimeProvider time, IOptions<DispatcherOptions> options)
 {
     public const string HttpClientName = "upstream";
 
@@ -37,7 +40,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
         BreakDuration = TimeSpan.FromSeconds(options.Value.BreakerBreakSeconds),
         ShouldHandle = new PredicateBuilder<Reply>()
             .Handle<HttpRequestException>()
-            .HandleResult(reply => reply.Status is 500 or 502 or 503 or 504),
+            .HandleResult(reply => reply.Status is 500 or 502 or 503 or 504 or AnthropicErrors.Overloaded),
     };
 
     private static readonly ResiliencePropertyKey<TimeSpan> AttemptTimeout = new("brokergateway.attempt-timeout");
@@ -60,7 +63,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
     public async Task<CompletionResult> SendAsync(ManifestEntry entry, string apiKey, SubmitCompletion request, CancellationToken cancellationToken)
     {
         var (reply, failed) = await CallAsync(entry, apiKey, request, request.Body, stream: false, cancellationToken);
-        return failed ?? Answered(request, reply);
+        return failed ?? Answered(dialects.For(entry), request, reply);
     }
 
     /// <summary>
@@ -75,7 +78,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
         var (reply, failed) = await CallAsync(entry, apiKey, request, body, stream: true, cancellationToken);
         return failed is not null ? (null, failed)
             : reply.Events is not null ? (reply.Events, null)
-            : (null, Answered(request, reply));
+            : (null, Answered(dialects.For(entry), request, reply));
     }
 
     private async Task<(Reply Reply, CompletionResult? Failed)> CallAsync(
@@ -87,9 +90,21 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
             return (default, Failed(request, CompletionOutcome.TimedOut, "the attempt's deadline passed before the upstream was called"));
         }
 
+        UpstreamCall prepared;
+        try
+        {
+            prepared = dialects.For(entry).Prepare(entry, apiKey, request, body, stream);
+        }
+        catch (DialectRefusal refusal)
+        {
+            // Nothing to call: the caller's request cannot be said in the upstream's dialect.
+            return (default, new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 400,
+                OpenAiError.Body(refusal.Message, "invalid_request_error", "unsupported_by_endpoint", refusal.Param), null));
+        }
+
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         context.Properties.Set(AttemptTimeout, remaining);
-        var call = new Call(clients.CreateClient(HttpClientName), new Uri($"{entry.Url}/{UpstreamPaths.For(request.Route)}"), apiKey, body, stream);
+        var call = new Call(clients.CreateClient(HttpClientName), prepared, stream);
         try
         {
             return (await PipelineFor(entry.EndpointId).ExecuteAsync(static (ctx, state) => state.SendAsync(ctx.CancellationToken), context, call), null);
@@ -122,21 +137,28 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
         }
     }
 
-    private static CompletionResult Answered(SubmitCompletion request, Reply reply) =>
-        new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, reply.Status, reply.Body, null, reply.RetryAfterSeconds);
+    /// <summary>The upstream's answer in OpenAI's shape; one its dialect cannot read is a failed call, as a body that cannot be decoded is.</summary>
+    private static CompletionResult Answered(IUpstreamDialect dialect, SubmitCompletion request, Reply reply) =>
+        dialect.ReadAnswer(reply.Status, reply.Body) is { } answer
+            ? new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, answer.Status, answer.Body, null, reply.RetryAfterSeconds)
+            : Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer (HTTP {reply.Status}) could not be read in its dialect");
 
     private static CompletionResult Failed(SubmitCompletion request, CompletionOutcome outcome, string detail) =>
         new(request.RequestId, request.Attempt, request.EndpointId, outcome, 0, string.Empty, detail);
 
-    private sealed record Call(HttpClient Client, Uri Url, string ApiKey, string Body, bool Stream)
+    private sealed record Call(HttpClient Client, UpstreamCall Prepared, bool Stream)
     {
         public async ValueTask<Reply> SendAsync(CancellationToken cancellationToken)
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, Url)
+            using var message = new HttpRequestMessage(HttpMethod.Post, Prepared.Url)
             {
-                Content = new StringContent(Body, Encoding.UTF8, Json),
+                Content = new StringContent(Prepared.Body, Encoding.UTF8, Json),
             };
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ApiKey);
+            foreach (var (name, value) in Prepared.Headers)
+            {
+                message.Headers.TryAddWithoutValidation(name, value);
+            }
+
             if (Stream)
             {
                 message.Headers.Accept.Add(EventStream);
@@ -156,7 +178,8 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, TimeProvider ti
             }
         }
 
-        public override string ToString() => $"Call({Url.Host})";
+        // Never the headers: the key is among them.
+        public override string ToString() => $"Call({Prepared.Url.Host})";
 
         private static int? RetryAfterSeconds(HttpResponseMessage response)
         {

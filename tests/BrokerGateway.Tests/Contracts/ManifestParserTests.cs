@@ -89,6 +89,17 @@ public class ManifestParserTests
     [InlineData("\"model\":\"M\",\"max_concurrency\":2.5", "max_concurrency")]
     [InlineData("\"model\":\"M\",\"max_concurrency\":\"8\"", "max_concurrency")]
     [InlineData("\"model\":\"M\",\"max_concurrency\":10001", "max_concurrency")]
+    [InlineData("\"api\":\"bedrock\"", "api")]
+    [InlineData("\"api\":1", "api")]
+    [InlineData("\"api_version\":\"\"", "api_version")]
+    [InlineData("\"api_version\":\"2024 10\"", "api_version")]
+    [InlineData("\"headers\":[\"x\"]", "headers")]
+    [InlineData("\"headers\":{\"Authorization\":\"Bearer sk-x\"}", "headers")]
+    [InlineData("\"headers\":{\"API-KEY\":\"x\"}", "headers")]
+    [InlineData("\"headers\":{\"x-team\":\"a\\nb\"}", "headers")]
+    [InlineData("\"headers\":{\"bad name\":\"x\"}", "headers")]
+    [InlineData("\"headers\":{\"x-team\":3}", "headers")]
+    [InlineData("\"responses\":\"proxy\"", "responses")]
     public void Parse_FieldWithBadValue_SkipsEntryNamingTheField(string replacement, string field)
     {
         var defaults = new Dictionary<string, string>
@@ -164,6 +175,59 @@ public class ManifestParserTests
         Assert.Equal(["physics", "chemistry"], entry.AllowedGroups);
         Assert.False(entry.StreamUsage);
         Assert.Equal(16, entry.MaxConcurrency);
+    }
+
+    [Fact]
+    public void Parse_DialectFields_AreRead()
+    {
+        var result = Parse("""
+            {
+              "azure": {"status": "Live", "model": "M", "description": "D", "experts": ["gpt-4o"], "endpoint_id": "azure",
+                        "url": "https://res.openai.azure.com/openai/deployments/gpt4o", "api": "azure", "api_version": "2024-10-21",
+                        "headers": {"x-ms-client-request-id-prefix": "hpc", "X-Team": "physics"}},
+              "claude": {"status": "Live", "model": "M", "description": "D", "experts": ["claude-sonnet-4-5"], "endpoint_id": "claude",
+                         "url": "https://api.anthropic.com/v1", "api": "Anthropic"},
+              "vllm": {"status": "Live", "model": "M", "description": "D", "experts": ["llama"], "endpoint_id": "vllm",
+                       "url": "http://gpu01:8000/v1", "responses": "translate"}
+            }
+            """);
+
+        Assert.Empty(result.Problems);
+        var (azure, claude, vllm) = (result.Manifest!.Entries[0], result.Manifest.Entries[1], result.Manifest.Entries[2]);
+        Assert.Equal((UpstreamApi.Azure, "2024-10-21", ResponsesMode.Native), (azure.Api, azure.ApiVersion, azure.ResponsesServedBy));
+        Assert.Equal("physics", azure.Headers!["x-team"]);
+        Assert.Equal((UpstreamApi.Anthropic, null, ResponsesMode.Translate), (claude.Api, claude.ApiVersion, claude.ResponsesServedBy));
+        Assert.Equal((UpstreamApi.OpenAi, ResponsesMode.Translate), (vllm.Api, vllm.ResponsesServedBy));
+        Assert.Null(vllm.Headers);
+    }
+
+    [Fact]
+    public void Parse_AzureDeploymentsUrlWithoutApiVersion_SkipsTheEntry_WhileAV1UrlNeedsNone()
+    {
+        var result = Parse("""
+            {
+              "deployment": {"status": "Live", "model": "M", "description": "D", "experts": ["m"], "endpoint_id": "d",
+                             "url": "https://res.openai.azure.com/openai/deployments/gpt4o", "api": "azure"},
+              "v1": {"status": "Live", "model": "M", "description": "D", "experts": ["m"], "endpoint_id": "v1",
+                     "url": "https://res.openai.azure.com/openai/v1", "api": "azure"}
+            }
+            """);
+
+        Assert.Equal("v1", Assert.Single(result.Manifest!.Entries).Name);
+        var problem = Assert.Single(result.Problems);
+        Assert.Equal(("deployment", "api_version"), (problem.Entry, problem.Field));
+    }
+
+    [Fact]
+    public void Parse_ChangedDialectOrHeaders_IsAChange()
+    {
+        const string Base = "{\"a\":{\"status\":\"Live\",\"model\":\"M\",\"description\":\"D\",\"experts\":[\"m\"],\"url\":\"http://h/v1\",\"endpoint_id\":\"a\"";
+        var plain = Parse(Base + "}}").Manifest!;
+
+        Assert.False(ManifestDiff.Between(plain, Parse(Base + ",\"api\":\"anthropic\"}}").Manifest!).IsEmpty);
+        Assert.False(ManifestDiff.Between(plain, Parse(Base + ",\"headers\":{\"x-a\":\"1\"}}}").Manifest!).IsEmpty);
+        Assert.False(ManifestDiff.Between(Parse(Base + ",\"headers\":{\"x-a\":\"1\"}}}").Manifest!, Parse(Base + ",\"headers\":{\"x-a\":\"2\"}}}").Manifest!).IsEmpty);
+        Assert.True(ManifestDiff.Between(plain, Parse(Base + ",\"api\":\"openai\"}}").Manifest!).IsEmpty);
     }
 
     [Fact]

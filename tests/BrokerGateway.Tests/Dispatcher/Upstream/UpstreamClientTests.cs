@@ -1,6 +1,8 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher;
+using BrokerGateway.Dispatcher.Dialects;
+using BrokerGateway.Dispatcher.Dialects.Anthropic;
 using BrokerGateway.Dispatcher.Upstream;
 using BrokerGateway.FakeUpstream;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +34,8 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new DispatcherOptions { BreakerFailureRatio = 1.0, BreakerMinimumCalls = 3, BreakerSamplingSeconds = 60, BreakerBreakSeconds = 120 };
-        var client = new UpstreamClient(_services.GetRequiredService<IHttpClientFactory>(), time, Options.Create(options));
+        var dialects = new UpstreamDialects(new OpenAiDialect(), new AzureDialect(), new AnthropicDialect(Options.Create(options), time));
+        var client = new UpstreamClient(_services.GetRequiredService<IHttpClientFactory>(), dialects, time, Options.Create(options));
         _upstream.Behavior = new FakeBehavior(Status: 503);
 
         // Three failures 20 s apart: within the configured 60 s, not within the default 30 s.

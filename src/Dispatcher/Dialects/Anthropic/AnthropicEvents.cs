@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BrokerGateway.Dispatcher.Streaming;
+
+namespace BrokerGateway.Dispatcher.Dialects.Anthropic;
+
+/// <summary>
+/// Anthropic's stream as OpenAI's: <c>message_start</c> opens the assistant's turn,
+/// <c>content_block_delta</c>s become content or tool-call argument deltas (a <c>tool_use</c>
+/// block's start names the call), <c>message_delta</c> gives the <c>finish_reason</c>, and
+/// <c>message_stop</c> the usage chunk (with every token counted, as for a whole answer) and
+/// <c>[DONE]</c>. An <c>error</c> event becomes an error in OpenAI's shape and ends the stream;
+/// <c>ping</c>s and thinking deltas are not relayed.
+/// </summary>
+internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) : IEventSource
+{
+    private readonly Dictionary<int, int> _toolCalls = [];
+    private string _id = "msg";
+    private string? _model;
+    private long _created;
+    private AnthropicAnswer.Usage _usage;
+
+    public async IAsyncEnumerable<string> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var data in upstream.ReadEventsAsync(cancellationToken))
+        {
+            var (chunks, ended) = Translate(data);
+            foreach (var chunk in chunks)
+            {
+                yield return chunk;
+            }
+
+            if (ended)
+            {
+                yield break;
+            }
+        }
+    }
+
+    public void Dispose() => upstream.Dispose();
+
+    /// <summary>The OpenAI events for one Anthropic event, and whether the stream ends with it.</summary>
+    internal (List<string> Chunks, bool Ended) Translate(string data)
+    {
+        var chunks = new List<string>(2);
+        using var document = JsonDocument.Parse(data);
+        var e = document.RootElement;
+        switch (DialectJson.String(e, "type"))
+        {
+            case "message_start" when DialectJson.Value(e, "message") is { } message:
+                _id = DialectJson.String(message, "id") ?? _id;
+                _model = DialectJson.String(message, "model");
+                _created = time.GetUtcNow().ToUnixTimeSeconds();
+                if (DialectJson.Value(message, "usage") is { } started)
+                {
+                    _usage = AnthropicAnswer.Usage.From(started);
+                }
+
+                chunks.Add(Chunk(static w =>
+                {
+                    w.WriteString("role", "assistant");
+                    w.WriteString("content", string.Empty);
+                }));
+                break;
+            case "content_block_start" when DialectJson.Value(e, "content_block") is { } block:
+                var blockIndex = (int)DialectJson.Number(e, "index");
+                if (DialectJson.String(block, "type") == "tool_use")
+                {
+                    var call = _toolCalls[blockIndex] = _toolCalls.Count;
+                    var (id, name) = (DialectJson.String(block, "id"), DialectJson.String(block, "name"));
+                    chunks.Add(Chunk(w => ToolCall(w, call, id, name, string.Empty)));
+                }
+                else if (DialectJson.String(block, "type") == "text" && DialectJson.String(block, "text") is { Length: > 0 } text)
+                {
+                    chunks.Add(Chunk(w => w.WriteString("content", text)));
+                }
+
+                break;
+            case "content_block_delta" when DialectJson.Value(e, "delta") is { } delta:
+                switch (DialectJson.String(delta, "type"))
+                {
+                    case "text_delta" when DialectJson.String(delta, "text") is { } text:
+                        chunks.Add(Chunk(w => w.WriteString("content", text)));
+                        break;
+                    case "input_json_delta" when _toolCalls.TryGetValue((int)DialectJson.Number(e, "index"), out var call):
+                        var partial = DialectJson.String(delta, "partial_json") ?? string.Empty;
+                        chunks.Add(Chunk(w => ToolCall(w, call, null, null, partial)));
+                        break;
+                }
+
+                break;
+            case "message_delta":
+                if (DialectJson.Value(e, "usage") is { } usage)
+                {
+                    // Cumulative counts; the input side is there only in later API versions.
+                    var more = AnthropicAnswer.Usage.From(usage);
+                    _usage = new AnthropicAnswer.Usage(
+                        Math.Max(_usage.Input, more.Input), Math.Max(_usage.Output, more.Output),
+                        Math.Max(_usage.CacheRead, more.CacheRead), Math.Max(_usage.CacheWrite, more.CacheWrite));
+                }
+
+                if (DialectJson.Value(e, "delta") is { } end && DialectJson.String(end, "stop_reason") is { } stopReason)
+                {
+                    chunks.Add(Chunk(static _ => { }, AnthropicAnswer.FinishReason(stopReason)));
+                }
+
+                break;
+            case "message_stop":
+                chunks.Add(UsageChunk());
+                chunks.Add("[DONE]");
+                return (chunks, true);
+            case "error":
+                chunks.Add(AnthropicErrors.EventBody(DialectJson.Value(e, "error") ?? e));
+                return (chunks, true);
+        }
+
+        return (chunks, false);
+    }
+
+    private static void ToolCall(Utf8JsonWriter writer, int index, string? id, string? name, string arguments)
+    {
+        writer.WriteStartArray("tool_calls");
+        writer.WriteStartObject();
+        writer.WriteNumber("index", index);
+        if (id is not null)
+        {
+            writer.WriteString("id", id);
+            writer.WriteString("type", "function");
+        }
+
+        writer.WriteStartObject("function");
+        if (name is not null)
+        {
+            writer.WriteString("name", name);
+        }
+
+        writer.WriteString("arguments", arguments);
+        writer.WriteEndObject();
+        writer.WriteEndObject();
+        writer.WriteEndArray();
+    }
+
+    private string Chunk(Action<Utf8JsonWriter> delta, string? finishReason = null) =>
+        DialectJson.Write((this, delta, finishReason), static (writer, s) =>
+        {
+            s.Item1.WriteHead(writer);
+            writer.WriteStartArray("choices");
+            writer.WriteStartObject();
+            writer.WriteNumber("index", 0);
+            writer.WriteStartObject("delta");
+            s.delta(writer);
+            writer.WriteEndObject();
+            writer.WriteNull("logprobs");
+            writer.WriteString("finish_reason", s.finishReason);
+            writer.WriteEndObject();
+            writer.WriteEndArray();
+            writer.WriteEndObject();
+        });
+
+    private string UsageChunk() =>
+        DialectJson.Write(this, static (writer, self) =>
+        {
+            self.WriteHead(writer);
+            writer.WriteStartArray("choices");
+            writer.WriteEndArray();
+            AnthropicAnswer.WriteUsage(writer, self._usage);
+            writer.WriteEndObject();
+        });
+
+    private void WriteHead(Utf8JsonWriter writer)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("id", _id);
+        writer.WriteString("object", "chat.completion.chunk");
+        writer.WriteNumber("created", _created);
+        writer.WriteString("model", _model);
+    }
+}

@@ -1,0 +1,38 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace BrokerGateway.Dispatcher.Dialects;
+
+/// <summary>
+/// Writing a translated body: a <see cref="Utf8JsonWriter"/> (the translation copies the caller's
+/// values — schemas, tool arguments — through as they are, which records cannot), escaped as the
+/// rest of the gateway's JSON is.
+/// </summary>
+internal static class DialectJson
+{
+    private static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static string Write<TState>(TState state, Action<Utf8JsonWriter, TState> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, Options))
+        {
+            write(writer, state);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    /// <summary>The property's string value, or null when it is missing or not a string.</summary>
+    public static string? String(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    /// <summary>The property's value when it is present and not null.</summary>
+    public static JsonElement? Value(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? value : null;
+
+    public static long Number(JsonElement element, string name) =>
+        Value(element, name) is { ValueKind: JsonValueKind.Number } value && value.TryGetInt64(out var number) ? number : 0;
+}

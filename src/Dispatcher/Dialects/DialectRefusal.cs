@@ -1,0 +1,11 @@
+namespace BrokerGateway.Dispatcher.Dialects;
+
+/// <summary>
+/// A request the endpoint's dialect cannot express (embeddings to Anthropic, <c>n</c> above 1, a
+/// content part it has no counterpart for): the caller gets a 400 in OpenAI's shape naming what,
+/// and no upstream is called.
+/// </summary>
+internal sealed class DialectRefusal(string message, string? param = null) : Exception(message)
+{
+    public string? Param { get; } = param;
+}
