@@ -70,7 +70,6 @@ public sealed class FakeAzureServer : ProviderServer
             return;
         }
 
-        var path = request.Path[request.Path.LastIndexOf('/')..];
-        await JsonAsync(context, 200, FakeResponses.For(path, model));
+        await JsonAsync(context, 200, FakeResponses.For(request.Path, model));
     }
 }

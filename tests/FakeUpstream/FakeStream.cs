@@ -89,7 +89,8 @@ public sealed record FakeStream(int Chunks = 5, TimeSpan FirstChunkDelay = defau
         await context.Response.Body.FlushAsync(cancellationToken);
     }
 
-    private string Content(int index)
+    /// <summary>The text of content event <paramref name="index"/>.</summary>
+    public string Content(int index)
     {
         var content = $"{Tag}{index} ";
         return ChunkBytes > content.Length ? content + new string('x', ChunkBytes - content.Length) : content;

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using BrokerGateway.Dispatcher.Dialects.Anthropic;
+using BrokerGateway.Dispatcher.Streaming;
+using Microsoft.Extensions.Time.Testing;
+
+namespace BrokerGateway.Tests.Dispatcher.Dialects.Anthropic;
+
+public class AnthropicEventsTests
+{
+    private sealed class Scripted(params string[] events) : IEventSource
+    {
+        public async IAsyncEnumerable<string> ReadEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            foreach (var e in events)
+            {
+                await Task.Yield();
+                yield return e;
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private static async Task<List<string>> ReadAsync(params string[] events)
+    {
+        using var translated = new AnthropicEvents(new Scripted(events), new FakeTimeProvider());
+        var chunks = new List<string>();
+        await foreach (var chunk in translated.ReadEventsAsync(CancellationToken.None))
+        {
+            chunks.Add(chunk);
+        }
+
+        return chunks;
+    }
+
+    [Fact]
+    public async Task AnErrorEvent_EndsTheStreamWithAnErrorInOpenAisShape()
+    {
+        var chunks = await ReadAsync(
+            """{"type":"message_start","message":{"id":"m1","model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}""",
+            """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}""",
+            """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""",
+            """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"never relayed"}}""");
+
+        Assert.Equal(3, chunks.Count);
+        using var error = JsonDocument.Parse(chunks[2]);
+        Assert.Equal(("Overloaded", "overloaded_error"), (error.RootElement.GetProperty("error").GetProperty("message").GetString(), error.RootElement.GetProperty("error").GetProperty("code").GetString()));
+    }
+
+    [Fact]
+    public async Task TheEnd_GivesTheFinishReason_TheUsageWithCachedTokens_AndDone()
+    {
+        var chunks = await ReadAsync(
+            """{"type":"message_start","message":{"id":"m1","model":"claude","usage":{"input_tokens":5,"cache_read_input_tokens":10,"cache_creation_input_tokens":1,"output_tokens":1}}}""",
+            """{"type":"ping"}""",
+            """{"type":"content_block_start","index":0,"content_block":{"type":"thinking","thinking":""}}""",
+            """{"type":"content_block_delta","index":0,"delta":{"type":"thinking_delta","thinking":"hmm"}}""",
+            """{"type":"message_delta","delta":{"stop_reason":"max_tokens"},"usage":{"output_tokens":30}}""",
+            """{"type":"message_stop"}""");
+
+        Assert.Equal(4, chunks.Count);
+        Assert.Equal("length", JsonDocument.Parse(chunks[1]).RootElement.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        var usage = JsonDocument.Parse(chunks[2]).RootElement.GetProperty("usage");
+        Assert.Equal((16, 30, 46, 10), (usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32(), usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32()));
+        Assert.Equal("[DONE]", chunks[3]);
+    }
+}
