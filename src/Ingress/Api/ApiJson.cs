@@ -5,6 +5,7 @@ namespace BrokerGateway.Ingress.Api;
 
 [JsonSerializable(typeof(Health))]
 [JsonSerializable(typeof(ModelList))]
+[JsonSerializable(typeof(ModelInfo))]
 internal sealed partial class ApiJson : JsonSerializerContext
 {
     public static ApiJson Gateway { get; } = new(GatewayJson.Options());

@@ -27,6 +27,7 @@ internal static class OpenAiApi
         group.MapPost("/embeddings", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(context, UpstreamRoute.Embeddings, cancellationToken));
         group.MapGet("/models", ModelsHandler.List);
+        group.MapGet("/models/{**id}", ModelsHandler.Get);
         return group;
     }
 }

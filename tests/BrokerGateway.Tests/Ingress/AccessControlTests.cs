@@ -46,6 +46,22 @@ public sealed class AccessControlTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RetrievingAModel_GivesTheModelObject_OrNotFound_AlsoForAModelOfAnotherGroup()
+    {
+        var client = Client("g1");
+
+        var mock = await client.GetAsync("/v1/models/mock-gpt");
+        var hidden = await client.GetAsync("/resource_server/metis/api/v1/models/physics-model");
+        var unknown = await client.GetAsync("/v1/models/no-such-model");
+
+        Assert.Equal(HttpStatusCode.OK, mock.StatusCode);
+        var model = (await Json.ReadAsync(mock)).GetProperty("id").GetString();
+        Assert.Equal("mock-gpt", model);
+        Assert.Equal((HttpStatusCode.NotFound, "model_not_found"), (hidden.StatusCode, await Json.ErrorCodeAsync(hidden)));
+        Assert.Equal((HttpStatusCode.NotFound, "model_not_found"), (unknown.StatusCode, await Json.ErrorCodeAsync(unknown)));
+    }
+
+    [Fact]
     public async Task ModelOfTheCallersGroup_IsServedAndListed()
     {
         var client = Client("physics");
