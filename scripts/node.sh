@@ -1,5 +1,5 @@
 # Sourced by test.sh: makes sure Node.js and npm are there (from Debian's packages when missing)
-# and installs the npm openai package the streaming tests read the gateway's streams with, at the
+# and installs the npm packages (openai, @anthropic-ai/sdk) the tests call the gateway with, at the
 # version package-lock.json pins.
 
 ensure_node_client() {

@@ -225,7 +225,7 @@ internal sealed partial class SubmitCompletionConsumer(
         if (entry.IsMock)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return mock.Answer(request);
+            return request.Route == UpstreamRoute.Messages ? MockMessages.Answer(mock, request) : mock.Answer(request);
         }
 
         var result = await upstream.SendAsync(entry, key, request, cancellationToken);
@@ -240,12 +240,12 @@ internal sealed partial class SubmitCompletionConsumer(
         // it, and the ingress estimates what a stream used if the upstream does not say.
         // An upstream of another dialect (Anthropic) always reports its usage in its own events.
         var dialect = dialects.For(entry);
-        var (body, callerAskedUsage) = entry.StreamUsage && dialect.TakesOpenAiBodies ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
+        var (body, callerAskedUsage) = entry.StreamUsage && dialect.TakesOpenAiBodies(request.Route) ? StreamUsage.Request(request.Body) : (request.Body, StreamUsage.CallerAsked(request.Body));
         IEventSource source;
         var started = time.GetTimestamp();
         if (entry.IsMock)
         {
-            var (refused, events) = MockStream.For(mock, request with { Body = body });
+            var (refused, events) = request.Route == UpstreamRoute.Messages ? MockMessages.Stream(mock, request) : MockStream.For(mock, request with { Body = body });
             if (refused is not null)
             {
                 return refused;
@@ -263,7 +263,7 @@ internal sealed partial class SubmitCompletionConsumer(
 
             try
             {
-                source = dialect.ReadEvents(new UpstreamEvents(opened!, await opened!.Content.ReadAsStreamAsync(cancellationToken)));
+                source = dialect.ReadEvents(request.Route, new UpstreamEvents(opened!, await opened!.Content.ReadAsStreamAsync(cancellationToken)));
             }
             catch
             {

@@ -8,7 +8,8 @@ namespace BrokerGateway.Contracts.Messages;
 /// the upstream until <see cref="AttemptDeadline"/> — or, with <see cref="AttemptTimeout"/>, that
 /// long from when it took the message, if that comes sooner: a request that waited its turn on a
 /// busy queue still gets its full attempt. For a <see cref="Stream"/>, the attempt lasts until its
-/// first event.
+/// first event. <see cref="Headers"/> are the caller's headers the upstream must see (for
+/// <c>/v1/messages</c>: <c>anthropic-version</c> and <c>anthropic-beta</c>), never a credential.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
@@ -19,4 +20,5 @@ public sealed record SubmitCompletion(
     DateTimeOffset AcceptBy,
     DateTimeOffset AttemptDeadline,
     StreamRequest? Stream = null,
-    TimeSpan? AttemptTimeout = null);
+    TimeSpan? AttemptTimeout = null,
+    IReadOnlyDictionary<string, string>? Headers = null);

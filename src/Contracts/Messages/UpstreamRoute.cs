@@ -1,9 +1,10 @@
 namespace BrokerGateway.Contracts.Messages;
 
-/// <summary>The OpenAI-compatible operation a request calls on the upstream.</summary>
+/// <summary>The operation a request calls: OpenAI's three, or Anthropic's Messages API (which the dispatcher translates for an upstream of another dialect).</summary>
 public enum UpstreamRoute
 {
     ChatCompletions,
     Completions,
     Embeddings,
+    Messages,
 }

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Dialects.Messages;
 using BrokerGateway.Dispatcher.Streaming;
-using BrokerGateway.Dispatcher.Upstream;
 
 namespace BrokerGateway.Dispatcher.Dialects;
 
@@ -15,22 +15,23 @@ namespace BrokerGateway.Dispatcher.Dialects;
 /// </summary>
 internal sealed class AzureDialect : IUpstreamDialect
 {
-    public bool TakesOpenAiBodies => true;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => route != UpstreamRoute.Messages;
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
-        var url = $"{entry.Url}/{UpstreamPaths.For(request.Route)}";
+        var url = $"{entry.Url}/{MessagesOverChat.Path(request.Route)}";
         if (entry.ApiVersion is { } version)
         {
             url += $"?api-version={Uri.EscapeDataString(version)}";
         }
 
-        return new UpstreamCall(new Uri(url), body, OpenAiDialect.Headers(entry, [new("api-key", key)]));
+        return new UpstreamCall(new Uri(url), MessagesOverChat.Body(request.Route, body, stream), OpenAiDialect.Headers(entry, [new("api-key", key)]));
     }
 
-    public (int Status, string Body)? ReadAnswer(int status, string body) => status < 400 ? (status, body) : (status, ErrorBody(status, body));
+    public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) =>
+        MessagesOverChat.Answer(route, status, status < 400 ? body : ErrorBody(status, body));
 
-    public IEventSource ReadEvents(IEventSource events) => events;
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) => MessagesOverChat.Events(route, events);
 
     /// <summary>Azure's error in OpenAI's shape; a body that is not JSON is left for the ingress to wrap.</summary>
     internal static string ErrorBody(int status, string body)

@@ -8,4 +8,10 @@ namespace BrokerGateway.Dispatcher.Dialects;
 internal sealed class DialectRefusal(string message, string? param = null) : Exception(message)
 {
     public string? Param { get; } = param;
+
+    /// <summary>The 400's body in the caller's shape: OpenAI's, or Anthropic's for <c>/v1/messages</c>.</summary>
+    public string Body(Contracts.Messages.UpstreamRoute route) =>
+        route == Contracts.Messages.UpstreamRoute.Messages
+            ? Messages.ChatToMessage.Body("invalid_request_error", Message)
+            : OpenAiError.Body(Message, "invalid_request_error", "unsupported_by_endpoint", Param);
 }

@@ -1,4 +1,5 @@
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Dialects.Messages;
 using BrokerGateway.Dispatcher.Upstream;
 using Microsoft.Extensions.Logging;
 
@@ -18,6 +19,7 @@ internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventS
         SubmitCompletion request, IEventSource source, bool callerAskedUsage, ChunkSender sender, KeyScrubber scrubber, CancellationToken cancellationToken)
     {
         var stream = request.Stream!;
+        var readsChunks = request.Route != UpstreamRoute.Messages;
         string? usage = null;
         var relayed = 0;
         var outcome = CompletionOutcome.Answered;
@@ -47,7 +49,8 @@ internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventS
                 }
 
                 step.CancelAfter(Min(stream.IdleTimeout, Remaining(stream.Deadline)));
-                if (StreamUsage.TryRead(data, out var reported, out var usageOnly))
+                // OpenAI's chunks carry the usage; a source of another dialect reads it itself (below).
+                if (readsChunks && StreamUsage.TryRead(data, out var reported, out var usageOnly))
                 {
                     usage = reported;
                     if (usageOnly && !callerAskedUsage)
@@ -84,6 +87,7 @@ internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventS
             failure = $"the upstream's stream broke off ({ex.GetType().Name})";
         }
 
+        usage ??= (source as IReportsUsage)?.Usage;
         var chunks = await sender.CompleteAsync();
         if (chunks == 0 && outcome == CompletionOutcome.Answered)
         {

@@ -98,8 +98,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialect
         catch (DialectRefusal refusal)
         {
             // Nothing to call: the caller's request cannot be said in the upstream's dialect.
-            return (default, new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 400,
-                OpenAiError.Body(refusal.Message, "invalid_request_error", "unsupported_by_endpoint", refusal.Param), null));
+            return (default, new CompletionResult(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, 400, refusal.Body(request.Route), null));
         }
 
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
@@ -139,7 +138,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialect
 
     /// <summary>The upstream's answer in OpenAI's shape; one its dialect cannot read is a failed call, as a body that cannot be decoded is.</summary>
     private static CompletionResult Answered(IUpstreamDialect dialect, SubmitCompletion request, Reply reply) =>
-        dialect.ReadAnswer(reply.Status, reply.Body) is { } answer
+        dialect.ReadAnswer(request.Route, reply.Status, reply.Body) is { } answer
             ? new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, answer.Status, answer.Body, null, reply.RetryAfterSeconds)
             : Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer (HTTP {reply.Status}) could not be read in its dialect");
 

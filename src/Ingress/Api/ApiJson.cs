@@ -6,6 +6,7 @@ namespace BrokerGateway.Ingress.Api;
 [JsonSerializable(typeof(Health))]
 [JsonSerializable(typeof(ModelList))]
 [JsonSerializable(typeof(ModelInfo))]
+[JsonSerializable(typeof(TokenCount))]
 internal sealed partial class ApiJson : JsonSerializerContext
 {
     public static ApiJson Gateway { get; } = new(GatewayJson.Options());

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Ingress.Api;
 
 /// <summary>
-/// One OpenAI-compatible POST, adapted to the <see cref="RequestPipeline"/>: read and check the
+/// One completion POST — OpenAI's three, or Anthropic's Messages API — adapted to the <see cref="RequestPipeline"/>: read and check the
 /// body, know the caller and the deadline, and run it with the sink its answer needs — JSON, or
 /// server-sent events for <c>"stream": true</c>.
 /// </summary>
@@ -48,6 +48,7 @@ internal sealed class CompletionHandler(
             timeout, RequestPolicy.Interactive, started)
         {
             StreamIdleTimeout = stream ? TimeSpan.FromSeconds(streaming.Value.IdleTimeoutSeconds) : null,
+            Headers = route == UpstreamRoute.Messages ? AnthropicHeaders(context.Request) : null,
         };
 
         var sink = stream ? new EventStreamSink(context, responder, timeout) : new JsonAnswerSink(context);
@@ -62,6 +63,21 @@ internal sealed class CompletionHandler(
         }
 
         return sink.Result;
+    }
+
+    /// <summary>The headers of an Anthropic caller the upstream must see: the API version it speaks and the beta features it asks for.</summary>
+    private static Dictionary<string, string>? AnthropicHeaders(HttpRequest request)
+    {
+        Dictionary<string, string>? headers = null;
+        foreach (var name in (ReadOnlySpan<string>)["anthropic-version", "anthropic-beta"])
+        {
+            if (request.Headers.TryGetValue(name, out var value) && value.ToString() is { Length: > 0 and <= 1000 } text && !text.Any(char.IsControl))
+            {
+                (headers ??= new(StringComparer.OrdinalIgnoreCase))[name] = text;
+            }
+        }
+
+        return headers;
     }
 
     /// <summary>The request's total deadline: the configured one (for a stream, <c>Streaming:TimeoutSeconds</c>), or <c>x-gateway-timeout-ms</c> up to the configured cap.</summary>

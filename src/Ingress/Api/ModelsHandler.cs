@@ -30,7 +30,7 @@ internal static class ModelsHandler
             : ApiErrors.ModelNotFound(id, [.. models.Select(m => m.Id)]).ToResult();
     }
 
-    private static ModelInfo[]? Usable(ManifestStore manifest, HttpContext context, IOptions<JwtOptions> jwt)
+    internal static ModelInfo[]? Usable(ManifestStore manifest, HttpContext context, IOptions<JwtOptions> jwt)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         return manifest.Current?.Entries

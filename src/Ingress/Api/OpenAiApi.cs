@@ -16,7 +16,7 @@ internal static class OpenAiApi
         return builder;
     }
 
-    /// <summary>The OpenAI-compatible routes under one prefix, all behind the bearer token.</summary>
+    /// <summary>The OpenAI-compatible routes, and Anthropic's Messages API, under one prefix, all behind the gateway's token.</summary>
     public static RouteGroupBuilder MapOpenAiApi(this IEndpointRouteBuilder routes, string prefix)
     {
         var group = routes.MapGroup(prefix).RequireAuthorization();
@@ -26,6 +26,9 @@ internal static class OpenAiApi
             handler.HandleAsync(context, UpstreamRoute.Completions, cancellationToken));
         group.MapPost("/embeddings", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(context, UpstreamRoute.Embeddings, cancellationToken));
+        group.MapPost("/messages", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, UpstreamRoute.Messages, cancellationToken));
+        group.MapPost("/messages/count_tokens", MessageTokens.CountAsync);
         group.MapGet("/models", ModelsHandler.List);
         group.MapGet("/models/{**id}", ModelsHandler.Get);
         return group;

@@ -76,6 +76,7 @@ internal static class RequestValidator
             error ??= route switch
             {
                 UpstreamRoute.ChatCompletions => ValidateMessages(root),
+                UpstreamRoute.Messages => ValidateMessages(root) ?? ValidateMaxTokens(root),
                 UpstreamRoute.Completions => ValidateStringOrArray(root, "prompt"),
                 UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
                 _ => null,
@@ -151,6 +152,19 @@ internal static class RequestValidator
         }
 
         return null;
+    }
+
+    /// <summary>Anthropic's Messages API requires <c>max_tokens</c>, a whole number of at least 1.</summary>
+    private static ApiError? ValidateMaxTokens(JsonElement root)
+    {
+        if (!root.TryGetProperty("max_tokens", out var max) || max.ValueKind == JsonValueKind.Null)
+        {
+            return ApiErrors.MissingParameter("max_tokens");
+        }
+
+        return max.ValueKind == JsonValueKind.Number && max.TryGetInt32(out var tokens) && tokens >= 1
+            ? null
+            : ApiErrors.InvalidType("max_tokens", "a whole number of at least 1");
     }
 
     private static ApiError? ValidateStringOrArray(JsonElement root, string name)

@@ -52,6 +52,11 @@ internal static partial class JwtAuthentication
                     LogRejected(logger, "a token in the query string is not accepted", context.HttpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown");
                     context.Fail("a token in the query string is not accepted");
                 }
+                else if (!context.Request.Headers.ContainsKey("Authorization") && BearerToken.From(context.Request) is { } key)
+                {
+                    // Anthropic's SDKs send the key as x-api-key: the gateway's token is accepted there too.
+                    context.Token = key;
+                }
 
                 return Task.CompletedTask;
             },

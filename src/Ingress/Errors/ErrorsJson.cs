@@ -4,6 +4,7 @@ using BrokerGateway.Hosting.Json;
 namespace BrokerGateway.Ingress.Errors;
 
 [JsonSerializable(typeof(ErrorEnvelope))]
+[JsonSerializable(typeof(AnthropicErrorEnvelope))]
 internal sealed partial class ErrorsJson : JsonSerializerContext
 {
     public static ErrorsJson Gateway { get; } = new(GatewayJson.Options());

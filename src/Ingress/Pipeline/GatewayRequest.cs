@@ -29,10 +29,13 @@ internal sealed record GatewayRequest(
     /// <summary>The batch a line belongs to, carried into its usage row.</summary>
     public string? BatchId { get; init; }
 
+    /// <summary>The caller's headers the upstream must see (for <c>/v1/messages</c>: <c>anthropic-version</c>, <c>anthropic-beta</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
     public bool IsStream => StreamIdleTimeout is not null;
 
     /// <summary>The rate limiter's estimate of the tokens the request uses, until the upstream says.</summary>
     public int EstimatedTokens => GatewayRateLimiter.Estimate(BodyBytes);
 
-    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout);
+    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout) { Headers = Headers };
 }

@@ -3,4 +3,8 @@ using BrokerGateway.Contracts.Messages;
 namespace BrokerGateway.Ingress.Routing;
 
 /// <summary>What routing needs of a request: which one, for what model and route, its body, how long it may take, its policy, and — for a stream — how long it may stay silent.</summary>
-internal sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute Route, string Body, TimeSpan Timeout, RequestPolicy Policy, TimeSpan? StreamIdleTimeout);
+internal sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute Route, string Body, TimeSpan Timeout, RequestPolicy Policy, TimeSpan? StreamIdleTimeout)
+{
+    /// <summary>The caller's headers the upstream must see (for <c>/v1/messages</c>: <c>anthropic-version</c>, <c>anthropic-beta</c>).</summary>
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
+}

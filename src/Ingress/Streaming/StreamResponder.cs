@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using System.Text.Json;
 using System.Threading.Channels;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;
@@ -87,6 +88,7 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         var keepAlive = TimeSpan.FromSeconds(o.KeepAliveSeconds);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, buffer.Overflowed);
         var token = linked.Token;
+        var anthropic = ApiError.SpeaksAnthropic(response.HttpContext.Request.Path);
         Start(response);
         var lastEvent = time.GetUtcNow();
         var lastWrite = lastEvent;
@@ -99,7 +101,7 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
                 {
                     foreach (var data in events)
                     {
-                        WriteEvent(response.BodyWriter, data);
+                        WriteEvent(response.BodyWriter, data, anthropic);
                     }
 
                     buffer.Written(events);
@@ -151,7 +153,12 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         var end = buffer.End!;
         if (end.Outcome == CompletionOutcome.Answered)
         {
-            await response.BodyWriter.WriteAsync(Done, cancellationToken);
+            // Anthropic's streams end with their message_stop event; OpenAI's with [DONE].
+            if (!anthropic)
+            {
+                await response.BodyWriter.WriteAsync(Done, cancellationToken);
+            }
+
             await response.BodyWriter.FlushAsync(cancellationToken);
             return (end, null);
         }
@@ -170,7 +177,15 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         lastWords.CancelAfter(LastWords);
         try
         {
-            WriteEvent(response.BodyWriter, error.ToJson());
+            if (ApiError.SpeaksAnthropic(response.HttpContext.Request.Path))
+            {
+                WriteEvent(response.BodyWriter, error.ToAnthropicJson(), anthropic: true);
+            }
+            else
+            {
+                WriteEvent(response.BodyWriter, error.ToJson(), anthropic: false);
+            }
+
             await response.BodyWriter.FlushAsync(lastWords.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -184,8 +199,9 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
     /// <summary>Writes a body the upstream sent whole (an upstream that does not stream, or its refusal) as one event.</summary>
     public static async Task WriteWholeAsync(HttpResponse response, string body, bool done, CancellationToken cancellationToken)
     {
-        WriteEvent(response.BodyWriter, body);
-        if (done)
+        var anthropic = ApiError.SpeaksAnthropic(response.HttpContext.Request.Path);
+        WriteEvent(response.BodyWriter, body, anthropic);
+        if (done && !anthropic)
         {
             await response.BodyWriter.WriteAsync(Done, cancellationToken);
         }
@@ -214,9 +230,22 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         }
     }
 
-    /// <summary>One event: each line of its data as a <c>data:</c> line, then a blank line.</summary>
-    private static void WriteEvent(PipeWriter writer, string data)
+    /// <summary>
+    /// One event: each line of its data as a <c>data:</c> line, then a blank line. For a Messages
+    /// stream, an <c>event:</c> line first, naming the event by its data's <c>type</c>, as
+    /// Anthropic's streams do and its SDKs expect.
+    /// </summary>
+    private static void WriteEvent(PipeWriter writer, string data, bool anthropic)
     {
+        if (anthropic && EventName(data) is { } name)
+        {
+            writer.Write("event: "u8);
+            var named = writer.GetSpan(Encoding.UTF8.GetMaxByteCount(name.Length) + 1);
+            var length = Encoding.UTF8.GetBytes(name, named);
+            named[length] = (byte)'\n';
+            writer.Advance(length + 1);
+        }
+
         var rest = data.AsSpan();
         while (true)
         {
@@ -236,6 +265,27 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         }
 
         writer.Write("\n"u8);
+    }
+
+    /// <summary>An Anthropic event's <c>type</c>: read from its start, where Anthropic and the dispatcher put it, else by parsing.</summary>
+    private static string? EventName(string data)
+    {
+        const string Start = "{\"type\":\"";
+        if (data.StartsWith(Start, StringComparison.Ordinal) && data.IndexOf('"', Start.Length) is > 0 and var end)
+        {
+            return data[Start.Length..end];
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            return document.RootElement.ValueKind == JsonValueKind.Object && document.RootElement.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
+                && type.GetString() is { } text && !text.Any(char.IsControl) ? text : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;

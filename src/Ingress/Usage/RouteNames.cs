@@ -10,6 +10,7 @@ internal static class RouteNames
         UpstreamRoute.ChatCompletions => "chat/completions",
         UpstreamRoute.Completions => "completions",
         UpstreamRoute.Embeddings => "embeddings",
+        UpstreamRoute.Messages => "messages",
         _ => route.ToString(),
     };
 }

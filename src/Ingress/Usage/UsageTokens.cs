@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace BrokerGateway.Ingress.Usage;
 
-/// <summary>The token counts of an OpenAI-shaped answer's <c>usage</c> object; zero where absent.</summary>
+/// <summary>The token counts of an answer's <c>usage</c> object, in OpenAI's or Anthropic's names; zero where absent.</summary>
 internal static class UsageTokens
 {
     public static (int Prompt, int Completion, int Total) From(string body)
@@ -17,8 +17,13 @@ internal static class UsageTokens
                 return (0, 0, 0);
             }
 
-            var prompt = Number(usage, "prompt_tokens");
-            var completion = Number(usage, "completion_tokens");
+            // OpenAI's names; Anthropic's (the Messages API) count the cache's tokens apart from the rest of the input.
+            var prompt = usage.TryGetProperty("input_tokens", out _) && !usage.TryGetProperty("prompt_tokens", out _)
+                ? Number(usage, "input_tokens") + Number(usage, "cache_read_input_tokens") + Number(usage, "cache_creation_input_tokens")
+                : Number(usage, "prompt_tokens");
+            var completion = usage.TryGetProperty("output_tokens", out _) && !usage.TryGetProperty("completion_tokens", out _)
+                ? Number(usage, "output_tokens")
+                : Number(usage, "completion_tokens");
             var total = Number(usage, "total_tokens");
             return (prompt, completion, total == 0 ? prompt + completion : total);
         }

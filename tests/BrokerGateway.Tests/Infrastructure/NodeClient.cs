@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace BrokerGateway.Tests.Infrastructure;
 
 /// <summary>
-/// Runs a script of <c>tests/NodeClient</c> — the npm openai package talking to the gateway — and
+/// Runs a script of <c>tests/NodeClient</c> — the npm openai or @anthropic-ai/sdk package talking to the gateway — and
 /// returns what it printed. Without Node.js or the installed package the test is skipped, unless
 /// <c>BROKERGATEWAY_TESTS_REQUIRE_NODE</c> is set (test.sh sets it and installs both), in which case it fails.
 /// </summary>
@@ -15,7 +15,8 @@ public static class NodeClient
     {
         var folder = Folder();
         var missing = folder is null ? "tests/NodeClient was not found"
-            : !Directory.Exists(Path.Combine(folder, "node_modules", "openai")) ? "the npm openai package is not installed (npm ci --prefix tests/NodeClient)"
+            : !Directory.Exists(Path.Combine(folder, "node_modules", "openai")) || !Directory.Exists(Path.Combine(folder, "node_modules", "@anthropic-ai", "sdk"))
+                ? "the npm openai and @anthropic-ai/sdk packages are not installed (npm ci --prefix tests/NodeClient)"
             : null;
         if (missing is not null)
         {

@@ -1,5 +1,6 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Dispatcher.Dialects.Messages;
 using BrokerGateway.Dispatcher.Streaming;
 using Microsoft.Extensions.Options;
 
@@ -16,26 +17,38 @@ internal sealed class AnthropicDialect(IOptions<DispatcherOptions> options, Time
     /// <summary>The Messages API's version header, when the entry names none.</summary>
     public const string DefaultVersion = "2023-06-01";
 
-    public bool TakesOpenAiBodies => false;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => false;
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
-        if (request.Route != UpstreamRoute.ChatCompletions)
+        var version = request.Headers?.GetValueOrDefault("anthropic-version") ?? entry.ApiVersion ?? DefaultVersion;
+        List<KeyValuePair<string, string>> headers = [new("x-api-key", key), new("anthropic-version", version)];
+        var beta = string.Join(",", new[] { entry.Headers?.GetValueOrDefault("anthropic-beta"), request.Headers?.GetValueOrDefault("anthropic-beta") }.Where(b => !string.IsNullOrEmpty(b)));
+        if (beta.Length > 0)
         {
-            throw new DialectRefusal(request.Route == UpstreamRoute.Embeddings
-                ? $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no embeddings; use a model of an embeddings endpoint."
-                : $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no legacy completions; use /v1/chat/completions.");
+            headers.Add(new("anthropic-beta", beta));
         }
 
-        var translated = AnthropicRequest.FromChat(body, options.Value.AnthropicMaxTokens, stream);
-        return new UpstreamCall(new Uri($"{entry.Url}/messages"), translated,
-            OpenAiDialect.Headers(entry, [new("x-api-key", key), new("anthropic-version", entry.ApiVersion ?? DefaultVersion)]));
+        headers.AddRange((entry.Headers ?? new Dictionary<string, string>()).Where(h => !h.Key.Equals("anthropic-beta", StringComparison.OrdinalIgnoreCase)));
+        return request.Route switch
+        {
+            // The caller speaks Anthropic's dialect already: its body goes as it came.
+            UpstreamRoute.Messages => new UpstreamCall(new Uri($"{entry.Url}/messages"), body, headers),
+            UpstreamRoute.ChatCompletions => new UpstreamCall(new Uri($"{entry.Url}/messages"), AnthropicRequest.FromChat(body, options.Value.AnthropicMaxTokens, stream), headers),
+            UpstreamRoute.Embeddings => throw new DialectRefusal(
+                $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no embeddings; use a model of an embeddings endpoint."),
+            _ => throw new DialectRefusal(
+                $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no legacy completions; use /v1/chat/completions."),
+        };
     }
 
-    public (int Status, string Body)? ReadAnswer(int status, string body) =>
-        status is >= 200 and < 300
-            ? AnthropicAnswer.ToChat(body, time) is { } chat ? (status, chat) : null
-            : AnthropicErrors.ToOpenAi(status, body);
+    public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) => route switch
+    {
+        UpstreamRoute.Messages => (status == AnthropicErrors.Overloaded ? 503 : status, body),
+        _ when status is >= 200 and < 300 => AnthropicAnswer.ToChat(body, time) is { } chat ? (status, chat) : null,
+        _ => AnthropicErrors.ToOpenAi(status, body),
+    };
 
-    public IEventSource ReadEvents(IEventSource events) => new AnthropicEvents(events, time);
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) =>
+        route == UpstreamRoute.Messages ? new AnthropicUsageTap(events) : new AnthropicEvents(events, time);
 }
