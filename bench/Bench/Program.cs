@@ -36,6 +36,18 @@ public sealed class Program
         await File.WriteAllTextAsync(pairManifest, Manifest(
             ("pair-steady", new Uri($"http://127.0.0.1:{steadyPort}/")), ("pair-flaky", new Uri($"http://127.0.0.1:{flakyPort}/"))));
 
+        // The dialect scenario: a fake Anthropic upstream, to which the gateway translates OpenAI chat completions.
+        var anthropicPort = ServiceProcess.FreePort();
+        using var anthropic = options.Modes.Contains("standalone-anthropic")
+            ? ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", $"http://127.0.0.1:{anthropicPort}", "--no-record", "--anthropic")
+            : null;
+        var anthropicManifest = Path.Combine(folder, "anthropic.json");
+        var anthropicEvents = Math.Max(1, options.StreamEvents).ToString(CultureInfo.InvariantCulture);
+        await File.WriteAllTextAsync(anthropicManifest,
+            "{\"bench-anthropic\": {\"status\": \"Live\", \"model\": \"Fake Anthropic\", \"description\": \"benchmark target\", \"experts\": [\"bench-model\"], "
+            + $"\"url\": \"http://127.0.0.1:{anthropicPort}/v1\", \"endpoint_id\": \"bench-endpoint\", \"api\": \"anthropic\", "
+            + $"\"headers\": {{\"{FakeAnthropicServer.EventsHeader}\": \"{anthropicEvents}\"}}}}}}");
+
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
         var rows = new List<ResultRow>();
@@ -58,6 +70,8 @@ public sealed class Program
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, Keys), ingressPort),
                 "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, Keys), Bare), ingressPort),
                 "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, Keys), Quotas), ingressPort),
+                "standalone-anthropic" => await Deployment.StandaloneAsync("(h) standalone, OpenAI chat to an Anthropic upstream (translated)",
+                    Merge(Merge(ingress, Keys), new() { ["METIS_STATUS_URL"] = anthropicManifest }), ingressPort),
                 "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", ingress, manifest, ingressPort),
                 "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", ingress, pairManifest, ingressPort),
                 "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", ingress, pairManifest, ingressPort),
@@ -76,10 +90,12 @@ public sealed class Program
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
             }
 
-            if (options.StreamEvents > 0 && mode is "direct" or "standalone" or "rabbitmq")
+            if (options.StreamEvents > 0 && mode is "direct" or "standalone" or "rabbitmq" or "standalone-anthropic")
             {
-                await probe.FirstEventAsync(deployment.Url, bearer, options.Warmup / 4);
-                var firstEvent = await probe.FirstEventAsync(deployment.Url, bearer, options.RequestsAtOne / 5);
+                // The Anthropic fake streams as many events as the manifest's header says every time: a few first events suffice there.
+                var firstEvents = mode == "standalone-anthropic" ? 20 : options.RequestsAtOne / 5;
+                await probe.FirstEventAsync(deployment.Url, bearer, Math.Min(firstEvents, options.Warmup / 4));
+                var firstEvent = await probe.FirstEventAsync(deployment.Url, bearer, firstEvents);
                 var (rate, events, ok) = await probe.OneStreamAsync(deployment.Url, bearer, options.StreamEvents, repeats: 5);
                 streamRows.Add(new StreamRow(deployment.Mode, round, firstEvent, rate, events, ok));
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} streams: first event p50 {firstEvent.P50:0.00} ms, {rate:0} events/s in one stream of {events}");

@@ -23,10 +23,13 @@ public sealed class FakeAnthropicServer : ProviderServer
     /// <summary>The base URL of a manifest entry: <c>http://127.0.0.1:port/v1</c>.</summary>
     public Uri BaseUrl => new(Root, "/v1");
 
-    public static async Task<FakeAnthropicServer> StartNewAsync()
+    /// <summary>A request header (set in a manifest entry's <c>headers</c>) that makes a stream this many text deltas long, for the benchmark.</summary>
+    public const string EventsHeader = "x-fake-events";
+
+    public static async Task<FakeAnthropicServer> StartNewAsync(string url = "http://127.0.0.1:0", bool record = true)
     {
         var server = new FakeAnthropicServer();
-        await server.StartAsync();
+        await server.StartAsync(url, record);
         return server;
     }
 
@@ -91,7 +94,10 @@ public sealed class FakeAnthropicServer : ProviderServer
             var stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
             if (stream)
             {
-                await StreamAsync(context, model, tool);
+                var pieces = int.TryParse(request.Header(EventsHeader), out var count) && count > 0
+                    ? Enumerable.Range(0, count).Select(i => $"tok{i} ").ToArray()
+                    : ["Hello", " from", " Claude."];
+                await StreamAsync(context, model, tool, pieces);
             }
             else
             {
@@ -192,14 +198,14 @@ public sealed class FakeAnthropicServer : ProviderServer
         return $$$"""{"id":"msg_fake","type":"message","role":"assistant","model":{{{JsonSerializer.Serialize(model)}}},"content":{{{content}}},"stop_reason":"{{{(tool is null ? "end_turn" : "tool_use")}}}","stop_sequence":null,"usage":{{{Usage}}}}""";
     }
 
-    private static async Task StreamAsync(HttpContext context, string model, string? tool)
+    private static async Task StreamAsync(HttpContext context, string model, string? tool, string[] pieces)
     {
         context.Response.ContentType = "text/event-stream";
         await EventAsync(context, "message_start",
             $$$"""{"type":"message_start","message":{"id":"msg_fake","type":"message","role":"assistant","model":{{{JsonSerializer.Serialize(model)}}},"content":[],"stop_reason":null,"usage":{"input_tokens":{{{InputTokens}}},"cache_creation_input_tokens":{{{CacheWriteTokens}}},"cache_read_input_tokens":{{{CacheReadTokens}}},"output_tokens":1}}""" + "}");
         await EventAsync(context, "content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}""");
         await EventAsync(context, "ping", """{"type": "ping"}""");
-        foreach (var piece in new[] { "Hello", " from", " Claude." })
+        foreach (var piece in pieces)
         {
             await EventAsync(context, "content_block_delta", $$$"""{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":{{{JsonSerializer.Serialize(piece)}}}}}""");
         }

@@ -1,11 +1,24 @@
 namespace BrokerGateway.FakeUpstream;
 
-/// <summary><c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record] [--fail-every N] [--delay-ms N]</c>: serves until stopped.</summary>
+/// <summary>
+/// <c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record] [--fail-every N] [--delay-ms N]</c>:
+/// serves until stopped; with <c>--anthropic</c>, Anthropic's Messages API instead (<see cref="FakeAnthropicServer"/>).
+/// </summary>
 public sealed class Program
 {
     public static async Task Main(string[] args)
     {
         var url = args.SkipWhile(a => a != "--urls").Skip(1).FirstOrDefault() ?? "http://127.0.0.1:9100";
+        if (args.Contains("--anthropic"))
+        {
+            await using var anthropic = await FakeAnthropicServer.StartNewAsync(url, record: !args.Contains("--no-record"));
+            await Console.Out.WriteLineAsync($"fake Anthropic upstream listening on {anthropic.BaseUrl}");
+            var stopped = new TaskCompletionSource();
+            using var stopping = anthropic.Stopping.Register(stopped.SetResult);
+            await stopped.Task;
+            return;
+        }
+
         await using var server = await FakeUpstreamServer.StartAsync(url, record: !args.Contains("--no-record"));
         if (args.SkipWhile(a => a != "--fail-every").Skip(1).FirstOrDefault() is { } every)
         {

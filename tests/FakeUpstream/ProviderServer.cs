@@ -26,11 +26,14 @@ public abstract class ProviderServer : IAsyncDisposable
 
     public IReadOnlyList<ProviderRequest> Received => [.. _received];
 
-    protected async Task StartAsync()
+    /// <summary>Cancelled when the process is asked to stop (SIGTERM, Ctrl+C), for the fake run alone.</summary>
+    public CancellationToken Stopping => _app!.Lifetime.ApplicationStopping;
+
+    protected async Task StartAsync(string url = "http://127.0.0.1:0", bool record = true)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls(url);
         _app = builder.Build();
         _app.MapPost("/{**path}", async context =>
         {
@@ -42,7 +45,11 @@ public abstract class ProviderServer : IAsyncDisposable
 
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var request = new ProviderRequest(context.Request.Path, context.Request.QueryString.Value ?? string.Empty, headers, body);
-            _received.Enqueue(request);
+            if (record)
+            {
+                _received.Enqueue(request);
+            }
+
             await HandleAsync(context, request);
         });
         await _app.StartAsync();

@@ -208,6 +208,27 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchOfChatLines_IsServedByTheAnthropicEntry_EachLineInOpenAisShape()
+    {
+        var batches = new BatchUser(_gateway.CreateClient(TestTokens.Issue()));
+        var lines = Enumerable.Range(0, 5).Select(i => BatchUser.Line($"line-{i}", model: "claude-sonnet-4-5", content: $"question {i}")).ToList();
+
+        var id = await batches.StartAsync(lines);
+        var done = await batches.WaitForAsync(id, null, "completed", "failed");
+        var output = await batches.LinesAsync(done, "output_file_id");
+
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(5, output.Count);
+        Assert.All(output, line =>
+        {
+            var body = line.GetProperty("response").GetProperty("body");
+            Assert.Equal("chat.completion", body.GetProperty("object").GetString());
+            Assert.Equal(FakeAnthropicServer.Text, body.GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString());
+        });
+        Assert.Equal(5, _anthropic.Received.Count(r => r.Path == "/v1/messages"));
+    }
+
+    [Fact]
     public async Task Embeddings_ToAnAnthropicEntry_AreAClear400()
     {
         var client = _gateway.CreateClient(TestTokens.Issue());

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using BrokerGateway.Dispatcher.Streaming;
 
@@ -14,7 +15,9 @@ namespace BrokerGateway.Dispatcher.Dialects.Anthropic;
 /// </summary>
 internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) : IEventSource
 {
+    private const string ContentMark = "\"content\":\"\"";
     private readonly Dictionary<int, int> _toolCalls = [];
+    private (string Prefix, string Suffix)? _textChunk;
     private string _id = "msg";
     private string? _model;
     private long _created;
@@ -51,6 +54,7 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
                 _id = DialectJson.String(message, "id") ?? _id;
                 _model = DialectJson.String(message, "model");
                 _created = time.GetUtcNow().ToUnixTimeSeconds();
+                _textChunk = null;
                 if (DialectJson.Value(message, "usage") is { } started)
                 {
                     _usage = AnthropicAnswer.Usage.From(started);
@@ -80,7 +84,7 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
                 switch (DialectJson.String(delta, "type"))
                 {
                     case "text_delta" when DialectJson.String(delta, "text") is { } text:
-                        chunks.Add(Chunk(w => w.WriteString("content", text)));
+                        chunks.Add(TextChunk(text));
                         break;
                     case "input_json_delta" when _toolCalls.TryGetValue((int)DialectJson.Number(e, "index"), out var call):
                         var partial = DialectJson.String(delta, "partial_json") ?? string.Empty;
@@ -138,6 +142,23 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.WriteEndArray();
+    }
+
+    /// <summary>
+    /// A content chunk: the one chunk of a stream that comes once per token, so it is written from
+    /// the stream's own template (everything but the text stays the same) instead of by a writer.
+    /// </summary>
+    private string TextChunk(string text)
+    {
+        if (_textChunk is not { } template)
+        {
+            var empty = Chunk(static w => w.WriteString("content", string.Empty));
+            var at = empty.IndexOf(ContentMark, StringComparison.Ordinal);
+            template = (empty[..(at + ContentMark.Length - 2)], empty[(at + ContentMark.Length)..]);
+            _textChunk = template;
+        }
+
+        return string.Concat(template.Prefix, "\"", JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).Value, "\"", template.Suffix);
     }
 
     private string Chunk(Action<Utf8JsonWriter> delta, string? finishReason = null) =>
