@@ -9,7 +9,8 @@ namespace BrokerGateway.Dispatcher.Dialects.Messages;
 /// a text block (<c>content_block_start</c>, <c>text_delta</c>s, <c>content_block_stop</c>) for
 /// the content, a <c>tool_use</c> block with <c>input_json_delta</c>s for each tool call, and at
 /// the end <c>message_delta</c> (the stop reason and the usage the upstream reported, which it is
-/// asked for) and <c>message_stop</c>. An error event becomes Anthropic's <c>error</c> event. The
+/// asked for) and <c>message_stop</c> — at <c>[DONE]</c>, or when the stream ends without one. An
+/// error event becomes Anthropic's <c>error</c> event. The
 /// data of each event carries its <c>type</c>; the ingress writes it as the event's name.
 /// </summary>
 internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource, IReportsUsage
@@ -49,6 +50,15 @@ internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource
             if (failed)
             {
                 yield break;
+            }
+        }
+
+        // An upstream that ends its stream without [DONE] (some servers do): the message still ends as Anthropic's do.
+        if (_started)
+        {
+            foreach (var end in End())
+            {
+                yield return end;
             }
         }
     }

@@ -50,4 +50,19 @@ public class ChatEventsToMessagesTests
         Assert.Equal((20, 10, 8), (end.GetProperty("usage").GetProperty("input_tokens").GetInt32(), end.GetProperty("usage").GetProperty("cache_read_input_tokens").GetInt32(), end.GetProperty("usage").GetProperty("output_tokens").GetInt32()));
         Assert.Contains("\"prompt_tokens\":30", translated.Usage, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task AStreamEndingWithoutDone_StillEndsWithMessageStop()
+    {
+        using var translated = new ChatEventsToMessages(new Scripted(
+            """{"id":"c2","model":"gpt","choices":[{"index":0,"delta":{"content":"Hi"}}]}""",
+            """{"id":"c2","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"""));
+        var types = new List<string?>();
+        await foreach (var data in translated.ReadEventsAsync(CancellationToken.None))
+        {
+            types.Add(JsonDocument.Parse(data).RootElement.GetProperty("type").GetString());
+        }
+
+        Assert.Equal(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"], types);
+    }
 }
