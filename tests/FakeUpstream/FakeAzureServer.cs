@@ -29,7 +29,8 @@ public sealed class FakeAzureServer : ProviderServer
 
     protected override async Task HandleAsync(HttpContext context, ProviderRequest request)
     {
-        var deployments = request.Path.StartsWith($"/openai/deployments/{Deployment}/", StringComparison.Ordinal);
+        // The Responses API is the resource's, not a deployment's: /openai/responses, with an api-version.
+        var deployments = request.Path.StartsWith($"/openai/deployments/{Deployment}/", StringComparison.Ordinal) || request.Path == "/openai/responses";
         var v1 = request.Path.StartsWith("/openai/v1/", StringComparison.Ordinal);
         if (!deployments && !v1 || deployments && !request.Query.Contains("api-version=", StringComparison.Ordinal))
         {

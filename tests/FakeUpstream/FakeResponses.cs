@@ -15,6 +15,11 @@ public static class FakeResponses
             return $$$"""{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":{{{name}}},"usage":{"prompt_tokens":3,"total_tokens":3}}""";
         }
 
+        if (path.EndsWith("/responses", StringComparison.Ordinal))
+        {
+            return $$$"""{"id":"resp_fake","object":"response","created_at":1700000000,"status":"completed","model":{{{name}}},"output":[{"type":"message","id":"msg_fake","status":"completed","role":"assistant","content":[{"type":"output_text","text":"{{{ChatContent}}}","annotations":[]}]}],"usage":{"input_tokens":9,"output_tokens":7,"total_tokens":16}}""";
+        }
+
         if (path.EndsWith("/chat/completions", StringComparison.Ordinal))
         {
             return $$$"""{"id":"chatcmpl-fake","object":"chat.completion","created":1700000000,"model":{{{name}}},"choices":[{"index":0,"message":{"role":"assistant","content":"{{{ChatContent}}}"},"finish_reason":"stop"}],"usage":{"prompt_tokens":9,"completion_tokens":7,"total_tokens":16}}""";

@@ -83,6 +83,29 @@ public sealed record FakeStream(int Chunks = 5, TimeSpan FirstChunkDelay = defau
         return Chunks;
     }
 
+    /// <summary>The stream as OpenAI's Responses API sends it: typed, named events, the usage in <c>response.completed</c>, no <c>[DONE]</c>.</summary>
+    public async Task<int> WriteResponsesAsync(HttpContext context, string model, CancellationToken cancellationToken)
+    {
+        context.Response.ContentType = "text/event-stream";
+        var name = JsonSerializer.Serialize(model);
+        await WriteNamedAsync(context, "response.created", $$$"""{"type":"response.created","sequence_number":0,"response":{"id":"resp_fake","object":"response","created_at":1700000000,"status":"in_progress","model":{{{name}}},"output":[]}}""", cancellationToken);
+        for (var i = 0; i < Chunks; i++)
+        {
+            await WriteNamedAsync(context, "response.output_text.delta", $$$"""{"type":"response.output_text.delta","sequence_number":{{{i + 1}}},"item_id":"msg_fake","output_index":0,"content_index":0,"delta":{{{JsonSerializer.Serialize(Content(i))}}}}""", cancellationToken);
+        }
+
+        var text = JsonSerializer.Serialize(string.Concat(Enumerable.Range(0, Chunks).Select(Content)));
+        var usage = $$$"""{"input_tokens":{{{PromptTokens}}},"output_tokens":{{{Chunks}}},"total_tokens":{{{PromptTokens + Chunks}}}}""";
+        await WriteNamedAsync(context, "response.completed", $$$"""{"type":"response.completed","sequence_number":{{{Chunks + 1}}},"response":{"id":"resp_fake","object":"response","created_at":1700000000,"status":"completed","model":{{{name}}},"output":[{"type":"message","id":"msg_fake","status":"completed","role":"assistant","content":[{"type":"output_text","text":{{{text}}},"annotations":[]}]}],"usage":{{{usage}}}""" + "}}", cancellationToken);
+        return Chunks;
+    }
+
+    private static async Task WriteNamedAsync(HttpContext context, string name, string data, CancellationToken cancellationToken)
+    {
+        await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($"event: {name}\ndata: {data}\n\n"), cancellationToken);
+        await context.Response.Body.FlushAsync(cancellationToken);
+    }
+
     private static async Task WriteEventAsync(HttpContext context, string data, CancellationToken cancellationToken)
     {
         await context.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($"data: {data}\n\n"), cancellationToken);

@@ -134,7 +134,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         {
             try
             {
-                received.ChunksSent = await streaming.Stream.WriteAsync(context, model ?? "fake-model", streaming.IncludeUsage, context.RequestAborted);
+                received.ChunksSent = context.Request.Path.Value!.EndsWith("/responses", StringComparison.Ordinal)
+                    ? await streaming.Stream.WriteResponsesAsync(context, model ?? "fake-model", context.RequestAborted)
+                    : await streaming.Stream.WriteAsync(context, model ?? "fake-model", streaming.IncludeUsage, context.RequestAborted);
             }
             catch (Exception ex) when (ex is OperationCanceledException or IOException || context.RequestAborted.IsCancellationRequested)
             {

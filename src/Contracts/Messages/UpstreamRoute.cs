@@ -7,4 +7,7 @@ public enum UpstreamRoute
     Completions,
     Embeddings,
     Messages,
+
+    /// <summary>OpenAI's Responses API (<c>/v1/responses</c>), passed through to an upstream that has it.</summary>
+    Responses,
 }

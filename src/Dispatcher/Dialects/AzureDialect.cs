@@ -2,6 +2,7 @@ using System.Text.Json;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Dialects.Messages;
+using BrokerGateway.Dispatcher.Dialects.Responses;
 using BrokerGateway.Dispatcher.Streaming;
 
 namespace BrokerGateway.Dispatcher.Dialects;
@@ -15,11 +16,19 @@ namespace BrokerGateway.Dispatcher.Dialects;
 /// </summary>
 internal sealed class AzureDialect : IUpstreamDialect
 {
-    public bool TakesOpenAiBodies(UpstreamRoute route) => route != UpstreamRoute.Messages;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => route is UpstreamRoute.ChatCompletions or UpstreamRoute.Completions or UpstreamRoute.Embeddings;
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
         var url = $"{entry.Url}/{MessagesOverChat.Path(request.Route)}";
+        if (request.Route == UpstreamRoute.Responses)
+        {
+            // Azure's Responses API is the resource's, not a deployment's: …/openai/responses.
+            ResponsesPassthrough.Check(entry);
+            var deployments = entry.Url.IndexOf("/openai/deployments/", StringComparison.OrdinalIgnoreCase);
+            url = deployments >= 0 ? $"{entry.Url[..(deployments + "/openai".Length)]}/responses" : url;
+        }
+
         if (entry.ApiVersion is { } version)
         {
             url += $"?api-version={Uri.EscapeDataString(version)}";
@@ -31,7 +40,8 @@ internal sealed class AzureDialect : IUpstreamDialect
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) =>
         MessagesOverChat.Answer(route, status, status < 400 ? body : ErrorBody(status, body));
 
-    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) => MessagesOverChat.Events(route, events);
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) =>
+        route == UpstreamRoute.Responses ? new ResponsesUsageTap(events) : MessagesOverChat.Events(route, events);
 
     /// <summary>Azure's error in OpenAI's shape; a body that is not JSON is left for the ingress to wrap.</summary>
     internal static string ErrorBody(int status, string body)

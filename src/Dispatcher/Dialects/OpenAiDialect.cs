@@ -1,6 +1,7 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Dialects.Messages;
+using BrokerGateway.Dispatcher.Dialects.Responses;
 using BrokerGateway.Dispatcher.Streaming;
 
 namespace BrokerGateway.Dispatcher.Dialects;
@@ -12,14 +13,22 @@ namespace BrokerGateway.Dispatcher.Dialects;
 /// </summary>
 internal sealed class OpenAiDialect : IUpstreamDialect
 {
-    public bool TakesOpenAiBodies(UpstreamRoute route) => route != UpstreamRoute.Messages;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => route is UpstreamRoute.ChatCompletions or UpstreamRoute.Completions or UpstreamRoute.Embeddings;
 
-    public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream) =>
-        new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route)}"), MessagesOverChat.Body(request.Route, body, stream), Headers(entry, [new("Authorization", $"Bearer {key}")]));
+    public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
+    {
+        if (request.Route == UpstreamRoute.Responses)
+        {
+            ResponsesPassthrough.Check(entry);
+        }
+
+        return new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route)}"), MessagesOverChat.Body(request.Route, body, stream), Headers(entry, [new("Authorization", $"Bearer {key}")]));
+    }
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) => MessagesOverChat.Answer(route, status, body);
 
-    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) => MessagesOverChat.Events(route, events);
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) =>
+        route == UpstreamRoute.Responses ? new ResponsesUsageTap(events) : MessagesOverChat.Events(route, events);
 
     /// <summary>The key's header first, then the entry's own (the manifest cannot name a key header: its parser refuses them).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Headers(ManifestEntry entry, List<KeyValuePair<string, string>> keyed)

@@ -19,7 +19,7 @@ internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventS
         SubmitCompletion request, IEventSource source, bool callerAskedUsage, ChunkSender sender, KeyScrubber scrubber, CancellationToken cancellationToken)
     {
         var stream = request.Stream!;
-        var readsChunks = request.Route != UpstreamRoute.Messages;
+        var readsChunks = request.Route is not (UpstreamRoute.Messages or UpstreamRoute.Responses);
         string? usage = null;
         var relayed = 0;
         var outcome = CompletionOutcome.Answered;

@@ -10,6 +10,7 @@ internal static class UpstreamPaths
         UpstreamRoute.ChatCompletions => "chat/completions",
         UpstreamRoute.Completions => "completions",
         UpstreamRoute.Embeddings => "embeddings",
+        UpstreamRoute.Responses => "responses",
         _ => throw new ArgumentOutOfRangeException(nameof(route), route, "unknown route"),
     };
 }

@@ -29,6 +29,8 @@ internal static class OpenAiApi
         group.MapPost("/messages", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(context, UpstreamRoute.Messages, cancellationToken));
         group.MapPost("/messages/count_tokens", MessageTokens.CountAsync);
+        group.MapPost("/responses", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
+            handler.HandleAsync(context, UpstreamRoute.Responses, cancellationToken));
         group.MapGet("/models", ModelsHandler.List);
         group.MapGet("/models/{**id}", ModelsHandler.Get);
         return group;

@@ -78,7 +78,7 @@ internal static class RequestValidator
                 UpstreamRoute.ChatCompletions => ValidateMessages(root),
                 UpstreamRoute.Messages => ValidateMessages(root) ?? ValidateMaxTokens(root),
                 UpstreamRoute.Completions => ValidateStringOrArray(root, "prompt"),
-                UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
+                UpstreamRoute.Embeddings or UpstreamRoute.Responses => ValidateStringOrArray(root, "input"),
                 _ => null,
             };
             return (name, stream, error);

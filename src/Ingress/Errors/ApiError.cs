@@ -67,6 +67,9 @@ internal sealed record ApiError(int Status, string Type, string? Code, string Me
     /// <summary>The body as a string, for an event stream's last event.</summary>
     public string ToJson() => JsonSerializer.Serialize(Envelope, ErrorsJson.Gateway.ErrorEnvelope);
 
+    /// <summary>The Responses API's <c>error</c> event: <c>{"type": "error", "code", "message", "param"}</c>.</summary>
+    public string ToResponsesEventJson() => JsonSerializer.Serialize(new ResponsesErrorEvent("error", Code, Message, Param), ErrorsJson.Gateway.ResponsesErrorEvent);
+
     /// <summary>The body in Anthropic's shape, for a Messages stream's <c>error</c> event.</summary>
     public string ToAnthropicJson() => JsonSerializer.Serialize(AnthropicEnvelope, ErrorsJson.Gateway.AnthropicErrorEnvelope);
 

@@ -88,7 +88,7 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         var keepAlive = TimeSpan.FromSeconds(o.KeepAliveSeconds);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, buffer.Overflowed);
         var token = linked.Token;
-        var anthropic = ApiError.SpeaksAnthropic(response.HttpContext.Request.Path);
+        var named = NamedEvents(response.HttpContext.Request.Path);
         Start(response);
         var lastEvent = time.GetUtcNow();
         var lastWrite = lastEvent;
@@ -101,7 +101,7 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
                 {
                     foreach (var data in events)
                     {
-                        WriteEvent(response.BodyWriter, data, anthropic);
+                        WriteEvent(response.BodyWriter, data, named);
                     }
 
                     buffer.Written(events);
@@ -153,8 +153,8 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         var end = buffer.End!;
         if (end.Outcome == CompletionOutcome.Answered)
         {
-            // Anthropic's streams end with their message_stop event; OpenAI's with [DONE].
-            if (!anthropic)
+            // Anthropic's streams end with message_stop, the Responses API's with response.completed; chat's with [DONE].
+            if (!named)
             {
                 await response.BodyWriter.WriteAsync(Done, cancellationToken);
             }
@@ -177,14 +177,9 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
         lastWords.CancelAfter(LastWords);
         try
         {
-            if (ApiError.SpeaksAnthropic(response.HttpContext.Request.Path))
-            {
-                WriteEvent(response.BodyWriter, error.ToAnthropicJson(), anthropic: true);
-            }
-            else
-            {
-                WriteEvent(response.BodyWriter, error.ToJson(), anthropic: false);
-            }
+            var path = response.HttpContext.Request.Path;
+            var words = ApiError.SpeaksAnthropic(path) ? error.ToAnthropicJson() : NamedEvents(path) ? error.ToResponsesEventJson() : error.ToJson();
+            WriteEvent(response.BodyWriter, words, NamedEvents(path));
 
             await response.BodyWriter.FlushAsync(lastWords.Token);
         }
@@ -199,9 +194,9 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
     /// <summary>Writes a body the upstream sent whole (an upstream that does not stream, or its refusal) as one event.</summary>
     public static async Task WriteWholeAsync(HttpResponse response, string body, bool done, CancellationToken cancellationToken)
     {
-        var anthropic = ApiError.SpeaksAnthropic(response.HttpContext.Request.Path);
-        WriteEvent(response.BodyWriter, body, anthropic);
-        if (done && !anthropic)
+        var named = NamedEvents(response.HttpContext.Request.Path);
+        WriteEvent(response.BodyWriter, body, named);
+        if (done && !named)
         {
             await response.BodyWriter.WriteAsync(Done, cancellationToken);
         }
@@ -231,18 +226,18 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
     }
 
     /// <summary>
-    /// One event: each line of its data as a <c>data:</c> line, then a blank line. For a Messages
-    /// stream, an <c>event:</c> line first, naming the event by its data's <c>type</c>, as
-    /// Anthropic's streams do and its SDKs expect.
+    /// One event: each line of its data as a <c>data:</c> line, then a blank line. For a Messages or
+    /// Responses stream, an <c>event:</c> line first, naming the event by its data's <c>type</c>,
+    /// as Anthropic's and OpenAI's streams of those APIs do and their SDKs expect.
     /// </summary>
-    private static void WriteEvent(PipeWriter writer, string data, bool anthropic)
+    private static void WriteEvent(PipeWriter writer, string data, bool named)
     {
-        if (anthropic && EventName(data) is { } name)
+        if (named && EventName(data) is { } name)
         {
             writer.Write("event: "u8);
-            var named = writer.GetSpan(Encoding.UTF8.GetMaxByteCount(name.Length) + 1);
-            var length = Encoding.UTF8.GetBytes(name, named);
-            named[length] = (byte)'\n';
+            var span = writer.GetSpan(Encoding.UTF8.GetMaxByteCount(name.Length) + 1);
+            var length = Encoding.UTF8.GetBytes(name, span);
+            span[length] = (byte)'\n';
             writer.Advance(length + 1);
         }
 
@@ -266,6 +261,10 @@ internal sealed class StreamResponder(IOptions<StreamingOptions> options, TimePr
 
         writer.Write("\n"u8);
     }
+
+    /// <summary>Whether a route's stream names its events (<c>event: …</c>) by their data's <c>type</c>: Anthropic's Messages API and OpenAI's Responses API; chat's streams do not.</summary>
+    public static bool NamedEvents(PathString path) =>
+        ApiError.SpeaksAnthropic(path) || (path.Value is { } value && value.EndsWith("/responses", StringComparison.Ordinal));
 
     /// <summary>An Anthropic event's <c>type</c>: read from its start, where Anthropic and the dispatcher put it, else by parsing.</summary>
     private static string? EventName(string data)

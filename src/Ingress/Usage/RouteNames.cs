@@ -11,6 +11,7 @@ internal static class RouteNames
         UpstreamRoute.Completions => "completions",
         UpstreamRoute.Embeddings => "embeddings",
         UpstreamRoute.Messages => "messages",
+        UpstreamRoute.Responses => "responses",
         _ => route.ToString(),
     };
 }

@@ -1,0 +1,49 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BrokerGateway.Dispatcher.Dialects.Messages;
+using BrokerGateway.Dispatcher.Streaming;
+
+namespace BrokerGateway.Dispatcher.Dialects.Responses;
+
+/// <summary>
+/// A Responses API stream relayed as it came, its usage read from the event that ends it
+/// (<c>response.completed</c>, <c>response.incomplete</c> or <c>response.failed</c>, whose
+/// <c>response.usage</c> has <c>input_tokens</c> and <c>output_tokens</c>).
+/// </summary>
+internal sealed class ResponsesUsageTap(IEventSource upstream) : IEventSource, IReportsUsage
+{
+    public string? Usage { get; private set; }
+
+    public async IAsyncEnumerable<string> ReadEventsAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var data in upstream.ReadEventsAsync(cancellationToken))
+        {
+            if (data.Contains("\"usage\"", StringComparison.Ordinal) && data.Contains("\"response.", StringComparison.Ordinal))
+            {
+                Read(data);
+            }
+
+            yield return data;
+        }
+    }
+
+    public void Dispose() => upstream.Dispose();
+
+    private void Read(string data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            if (DialectJson.String(document.RootElement, "type") is "response.completed" or "response.incomplete" or "response.failed"
+                && DialectJson.Value(document.RootElement, "response") is { } response
+                && DialectJson.Value(response, "usage") is { ValueKind: JsonValueKind.Object } usage)
+            {
+                Usage = $"{{\"usage\":{usage.GetRawText()}}}";
+            }
+        }
+        catch (JsonException)
+        {
+            // Not for the tap to judge: the caller gets the event as it came.
+        }
+    }
+}

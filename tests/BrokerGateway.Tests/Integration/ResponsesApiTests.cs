@@ -1,0 +1,121 @@
+using System.Net;
+using System.Text.Json;
+using BrokerGateway.FakeUpstream;
+using BrokerGateway.Tests.Infrastructure;
+
+namespace BrokerGateway.Tests.Integration;
+
+/// <summary>
+/// OpenAI's Responses API through the gateway, passed through to upstreams that have it: the npm
+/// openai package against an OpenAI-compatible fake, an Azure resource's <c>/openai/responses</c>,
+/// and the refusal for an entry that would need it translated (not built yet).
+/// </summary>
+public sealed class ResponsesApiTests : IAsyncLifetime, IDisposable
+{
+    private FakeUpstreamServer _openAi = null!;
+    private FakeAzureServer _azure = null!;
+    private FakeAnthropicServer _anthropic = null!;
+    private TestManifest _manifest = null!;
+    private RunningIngress _gateway = null!;
+
+    public async Task InitializeAsync()
+    {
+        _openAi = await FakeUpstreamServer.StartAsync();
+        _azure = await FakeAzureServer.StartNewAsync();
+        _anthropic = await FakeAnthropicServer.StartNewAsync();
+        var azure = (Dictionary<string, object>)TestManifest.Entry("azure", _azure.DeploymentUrl.ToString(), "azure-endpoint", ["azure-gpt"]);
+        azure["api"] = "azure";
+        azure["api_version"] = "2025-03-01-preview";
+        var claude = (Dictionary<string, object>)TestManifest.Entry("claude", _anthropic.BaseUrl.ToString(), "claude-endpoint", ["claude-sonnet-4-5"]);
+        claude["api"] = "anthropic";
+        _manifest = new TestManifest([TestManifest.Entry("gpt", _openAi.BaseUrl.ToString(), "gpt-endpoint", ["gpt-4o"]), azure, claude]);
+        _gateway = await GatewayHosts.StartIngressAsync(new Dictionary<string, string?>(TestTokens.Configuration)
+        {
+            ["METIS_STATUS_URL"] = _manifest.Path,
+            ["METIS_API_TOKENS"] = """{"gpt-endpoint": "sk-openai-0123456789", "azure-endpoint": "azure-key-0123456789", "claude-endpoint": "sk-ant-0123456789"}""",
+        });
+        var client = _gateway.CreateClient(TestTokens.Issue());
+        await Eventually.Until(
+            async () => (await client.GetStringAsync("/v1/models")).Contains("azure-gpt", StringComparison.Ordinal),
+            listed => listed,
+            what: "the manifest loaded");
+    }
+
+    private async Task<JsonElement> RunAsync(string model, string which)
+    {
+        var printed = await NodeClient.RunAsync("responses.mjs", new Uri(_gateway.Address, "/v1").ToString(), TestTokens.Issue(), model, which);
+        using var document = JsonDocument.Parse(printed);
+        return document.RootElement.Clone();
+    }
+
+    [SkippableFact]
+    public async Task AResponse_PassesThrough_AndItsUsageIsRecorded()
+    {
+        var result = await RunAsync("gpt-4o", "create");
+
+        Assert.Equal((FakeResponses.ChatContent, "completed"), (result.GetProperty("text").GetString(), result.GetProperty("status").GetString()));
+        var sent = Assert.Single(_openAi.Received);
+        Assert.Equal("/v1/responses", sent.Path);
+        Assert.Contains("\"instructions\":\"Be brief.\"", sent.Body, StringComparison.Ordinal);
+        await Eventually.Until(
+            () => Task.FromResult(UsageRows.Read(UsagePath()).Where(r => r.Route == "responses").ToList()),
+            rows => rows.Count == 1 && rows[0].Status == 200 && rows[0].TotalTokens == 16,
+            what: "the usage row, from input_tokens and output_tokens");
+    }
+
+    [SkippableFact]
+    public async Task AStreamedResponse_ArrivesAsTheResponsesApisNamedEvents_WithItsUsage()
+    {
+        var result = await RunAsync("gpt-4o", "stream");
+
+        var types = result.GetProperty("types").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Equal("response.created", types[0]);
+        Assert.Equal("response.completed", types[^1]);
+        Assert.Equal(string.Concat(Enumerable.Range(0, 5).Select(i => new FakeStream().Content(i))), result.GetProperty("text").GetString());
+        Assert.DoesNotContain("stream_options", Assert.Single(_openAi.Received).Body, StringComparison.Ordinal);
+        await Eventually.Until(
+            () => Task.FromResult(UsageRows.Read(UsagePath()).Where(r => r.Route == "responses").ToList()),
+            rows => rows.Count == 1 && rows[0].Streamed && rows[0].TotalTokens == FakeStream.PromptTokens + 5,
+            what: "the stream's usage row, from response.completed");
+    }
+
+    [Fact]
+    public async Task ToAzure_AResponseGoesToTheResourcesResponsesApi()
+    {
+        var client = _gateway.CreateClient(TestTokens.Issue());
+
+        var response = await client.PostAsync("/v1/responses", Json.Body("""{"model":"azure-gpt","input":"hello"}"""));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var sent = Assert.Single(_azure.Received);
+        Assert.Equal(("/openai/responses", "?api-version=2025-03-01-preview"), (sent.Path, sent.Query));
+    }
+
+    [Fact]
+    public async Task ToAnEntryThatWouldNeedTranslating_ItIsAClear400_AndBadInputToo()
+    {
+        var client = _gateway.CreateClient(TestTokens.Issue());
+
+        var refused = await client.PostAsync("/v1/responses", Json.Body("""{"model":"claude-sonnet-4-5","input":"hello"}"""));
+        var noInput = await client.PostAsync("/v1/responses", Json.Body("""{"model":"gpt-4o"}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Responses API", (await Json.ReadAsync(refused)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.BadRequest, "missing_required_parameter"), (noInput.StatusCode, await Json.ErrorCodeAsync(noInput)));
+        Assert.Empty(_anthropic.Received);
+        Assert.Empty(_openAi.Received);
+    }
+
+    private string UsagePath() =>
+        Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerGateway.Ingress.Database.DatabaseOptions>>(_gateway.Services).Value.SqlitePath;
+
+    public async Task DisposeAsync()
+    {
+        await _gateway.DisposeAsync();
+        await _openAi.DisposeAsync();
+        await _azure.DisposeAsync();
+        await _anthropic.DisposeAsync();
+    }
+
+    public void Dispose() => _manifest.Dispose();
+}
