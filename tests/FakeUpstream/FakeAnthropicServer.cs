@@ -10,7 +10,8 @@ namespace BrokerGateway.FakeUpstream;
 /// refused), no empty text blocks, every <c>tool_result</c> answering a <c>tool_use</c> of the turn
 /// before. It answers in Anthropic's shapes: a text message, a <c>tool_use</c> when tools are
 /// offered, and with <c>"stream": true</c> the event stream. The last user text steers it:
-/// "overloaded" gets 529 <c>overloaded_error</c>, "rate limit" 429 with <c>retry-after</c>.
+/// "overloaded" gets 529 <c>overloaded_error</c>, "rate limit" 429 with <c>retry-after</c>, and
+/// "stream error" (streamed) a 200 whose only event is an <c>overloaded_error</c>.
 /// </summary>
 public sealed class FakeAnthropicServer : ProviderServer
 {
@@ -92,6 +93,14 @@ public sealed class FakeAnthropicServer : ProviderServer
                 ? tools[0].GetProperty("name").GetString()
                 : null;
             var stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True;
+            if (stream && last.Contains("stream error", StringComparison.Ordinal))
+            {
+                // How Anthropic reports overload once a stream has begun: HTTP 200, then an error event.
+                context.Response.ContentType = "text/event-stream";
+                await EventAsync(context, "error", """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""");
+                return;
+            }
+
             if (stream)
             {
                 var pieces = int.TryParse(request.Header(EventsHeader), out var count) && count > 0

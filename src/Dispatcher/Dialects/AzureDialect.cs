@@ -26,7 +26,11 @@ internal sealed class AzureDialect : IUpstreamDialect
             // Azure's Responses API is the resource's, not a deployment's: …/openai/responses.
             ResponsesPassthrough.Check(entry);
             var deployments = entry.Url.IndexOf("/openai/deployments/", StringComparison.OrdinalIgnoreCase);
-            url = deployments >= 0 ? $"{entry.Url[..(deployments + "/openai".Length)]}/responses" : url;
+            if (deployments >= 0)
+            {
+                url = $"{entry.Url[..(deployments + "/openai".Length)]}/responses";
+                body = ResponsesPassthrough.WithModel(body, entry.Url[(deployments + "/openai/deployments/".Length)..].Split('/')[0]);
+            }
         }
 
         if (entry.ApiVersion is { } version)
@@ -34,7 +38,7 @@ internal sealed class AzureDialect : IUpstreamDialect
             url += $"?api-version={Uri.EscapeDataString(version)}";
         }
 
-        return new UpstreamCall(new Uri(url), MessagesOverChat.Body(request.Route, body, stream), OpenAiDialect.Headers(entry, [new("api-key", key)]));
+        return new UpstreamCall(new Uri(url), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), OpenAiDialect.Headers(entry, [new("api-key", key)]));
     }
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) =>

@@ -27,7 +27,24 @@ internal static class DialectJson
 
     /// <summary>The property's string value, or null when it is missing or not a string.</summary>
     public static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Text(value) : null;
+
+    /// <summary>
+    /// A string's value. An escaped lone surrogate (<c>"\ud800"</c>) is valid JSON but no valid
+    /// string: that is the caller's fault, said as a refusal (400), never an exception that faults
+    /// the message; in an upstream's answer it makes the answer unreadable.
+    /// </summary>
+    public static string Text(JsonElement value)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new DialectRefusal("The request contains a string that is not valid Unicode (an unpaired surrogate).");
+        }
+    }
 
     /// <summary>The property's value when it is present and not null.</summary>
     public static JsonElement? Value(JsonElement element, string name) =>

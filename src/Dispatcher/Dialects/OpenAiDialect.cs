@@ -22,7 +22,7 @@ internal sealed class OpenAiDialect : IUpstreamDialect
             ResponsesPassthrough.Check(entry);
         }
 
-        return new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route)}"), MessagesOverChat.Body(request.Route, body, stream), Headers(entry, [new("Authorization", $"Bearer {key}")]));
+        return new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route)}"), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), Headers(entry, [new("Authorization", $"Bearer {key}")]));
     }
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) => MessagesOverChat.Answer(route, status, body);

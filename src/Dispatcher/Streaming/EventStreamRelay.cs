@@ -74,6 +74,12 @@ internal sealed partial class EventStreamRelay(TimeProvider time, ILogger<EventS
                 : time.GetUtcNow() >= stream.Deadline ? "the stream reached its deadline"
                 : $"the upstream sent nothing for {stream.IdleTimeout.TotalSeconds:0.###} s";
         }
+        catch (Dialects.UpstreamStreamError ex)
+        {
+            // Before the first event the ingress fails over, as for an error status; after, it ends the stream.
+            outcome = CompletionOutcome.Unreachable;
+            failure = $"the upstream's stream reported an error ({ex.Message})";
+        }
         catch (System.Threading.Channels.ChannelClosedException)
         {
             outcome = CompletionOutcome.Unreachable;

@@ -138,9 +138,22 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialect
 
     /// <summary>The upstream's answer in OpenAI's shape; one its dialect cannot read is a failed call, as a body that cannot be decoded is.</summary>
     private static CompletionResult Answered(IUpstreamDialect dialect, SubmitCompletion request, Reply reply) =>
-        dialect.ReadAnswer(request.Route, reply.Status, reply.Body) is { } answer
+        ReadAnswer(dialect, request, reply) is { } answer
             ? new(request.RequestId, request.Attempt, request.EndpointId, CompletionOutcome.Answered, answer.Status, answer.Body, null, reply.RetryAfterSeconds)
             : Failed(request, CompletionOutcome.Unreachable, $"the upstream's answer (HTTP {reply.Status}) could not be read in its dialect");
+
+    private static (int Status, string Body)? ReadAnswer(IUpstreamDialect dialect, SubmitCompletion request, Reply reply)
+    {
+        try
+        {
+            return dialect.ReadAnswer(request.Route, reply.Status, reply.Body);
+        }
+        catch (DialectRefusal)
+        {
+            // A string in the answer that is no valid Unicode: the answer cannot be read.
+            return null;
+        }
+    }
 
     private static CompletionResult Failed(SubmitCompletion request, CompletionOutcome outcome, string detail) =>
         new(request.RequestId, request.Attempt, request.EndpointId, outcome, 0, string.Empty, detail);

@@ -57,7 +57,8 @@ internal static class MessageTokens
     /// <summary>The characters of every string in a value, property names of objects in schemas included.</summary>
     private static long Characters(JsonElement value) => value.ValueKind switch
     {
-        JsonValueKind.String => value.GetString()!.Length,
+        // A string that is no valid Unicode (an escaped lone surrogate) counts by its JSON text.
+        JsonValueKind.String => RequestValidator.TryGetString(value, out var text) ? text.Length : value.GetRawText().Length,
         JsonValueKind.Array => value.EnumerateArray().Sum(Characters),
         JsonValueKind.Object => value.EnumerateObject().Sum(p => p.Name.Length + Characters(p.Value)),
         _ => 0,

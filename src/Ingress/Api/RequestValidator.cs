@@ -78,7 +78,10 @@ internal static class RequestValidator
                 UpstreamRoute.ChatCompletions => ValidateMessages(root),
                 UpstreamRoute.Messages => ValidateMessages(root) ?? ValidateMaxTokens(root),
                 UpstreamRoute.Completions => ValidateStringOrArray(root, "prompt"),
-                UpstreamRoute.Embeddings or UpstreamRoute.Responses => ValidateStringOrArray(root, "input"),
+                UpstreamRoute.Embeddings => ValidateStringOrArray(root, "input"),
+
+                // A Responses request names its input, or a stored prompt that holds it.
+                UpstreamRoute.Responses => root.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.Object ? null : ValidateStringOrArray(root, "input"),
                 _ => null,
             };
             return (name, stream, error);

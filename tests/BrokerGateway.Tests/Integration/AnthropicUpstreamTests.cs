@@ -229,6 +229,25 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnErrorEventBeforeAnyContent_FailsTheStreamOver_AndAnInvalidStringIsA400()
+    {
+        var text = new StringBuilder();
+        await foreach (var update in ChatFor("claude-or-fallback").CompleteChatStreamingAsync([new UserChatMessage("a stream error please")]))
+        {
+            text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
+        }
+
+        var client = _gateway.CreateClient(TestTokens.Issue());
+        var invalid = await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"\ud800"}]}"""));
+
+        Assert.Equal(string.Concat(Enumerable.Range(0, 5).Select(i => new FakeStream().Content(i))), text.ToString());
+        Assert.Contains(_anthropic.Received, r => r.Body.Contains("a stream error", StringComparison.Ordinal));
+        Assert.Equal(HttpStatusCode.BadRequest, invalid.StatusCode);
+        Assert.Contains("Unicode", (await Json.ReadAsync(invalid)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(_anthropic.Received, r => r.Body.Contains("ud800", StringComparison.OrdinalIgnoreCase));
+    }
+
+    [Fact]
     public async Task Embeddings_ToAnAnthropicEntry_AreAClear400()
     {
         var client = _gateway.CreateClient(TestTokens.Issue());

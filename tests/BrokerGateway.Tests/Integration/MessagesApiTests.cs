@@ -163,6 +163,22 @@ public sealed class MessagesApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(("2023-01-01", "token-counting-2024-11-01"), (sent.Header("anthropic-version"), sent.Header("anthropic-beta")));
     }
 
+    [Fact]
+    public async Task AStringThatIsNoValidUnicode_IsA400InAnthropicsShape_AndNothingIsSent()
+    {
+        using var client = _gateway.CreateClient();
+        client.DefaultRequestHeaders.Add("x-api-key", TestTokens.Issue());
+
+        var response = await client.PostAsync("/v1/messages", Json.Body("""{"model":"gpt-4o","max_tokens":10,"messages":[{"role":"user","content":"\ud800"}]}"""));
+        var counted = await client.PostAsync("/v1/messages/count_tokens", Json.Body("""{"model":"gpt-4o","messages":[{"role":"user","content":"\ud800"}]}"""));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request_error", error.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(HttpStatusCode.OK, counted.StatusCode);
+        Assert.Empty(_openAi.Received);
+    }
+
     private string UsagePath() =>
         Microsoft.Extensions.DependencyInjection.ServiceProviderServiceExtensions.GetRequiredService<Microsoft.Extensions.Options.IOptions<BrokerGateway.Ingress.Database.DatabaseOptions>>(_gateway.Services).Value.SqlitePath;
 

@@ -89,6 +89,10 @@ public sealed class ResponsesApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var sent = Assert.Single(_azure.Received);
         Assert.Equal(("/openai/responses", "?api-version=2025-03-01-preview"), (sent.Path, sent.Query));
+
+        // The resource's Responses API picks the deployment by the model field.
+        using var body = JsonDocument.Parse(sent.Body);
+        Assert.Equal(FakeAzureServer.Deployment, body.RootElement.GetProperty("model").GetString());
     }
 
     [Fact]

@@ -30,13 +30,6 @@ internal static class AnthropicErrors
         return (openAiStatus, body);
     }
 
-    /// <summary>The error in OpenAI's shape for an <c>error</c> event in a stream.</summary>
-    public static string EventBody(JsonElement error)
-    {
-        var type = DialectJson.String(error, "type");
-        return OpenAiError.Body(DialectJson.String(error, "message") ?? "the upstream's stream failed", TypeFor(type, type == "overloaded_error" ? 503 : 500), type);
-    }
-
     private static string TypeFor(string? anthropicType, int status) => anthropicType switch
     {
         "invalid_request_error" or "not_found_error" or "request_too_large" => "invalid_request_error",

@@ -10,13 +10,14 @@ namespace BrokerGateway.Dispatcher.Dialects.Anthropic;
 /// <c>content_block_delta</c>s become content or tool-call argument deltas (a <c>tool_use</c>
 /// block's start names the call), <c>message_delta</c> gives the <c>finish_reason</c>, and
 /// <c>message_stop</c> the usage chunk (with every token counted, as for a whole answer) and
-/// <c>[DONE]</c>. An <c>error</c> event becomes an error in OpenAI's shape and ends the stream;
+/// <c>[DONE]</c>. An <c>error</c> event fails the stream (<see cref="UpstreamStreamError"/>);
 /// <c>ping</c>s and thinking deltas are not relayed.
 /// </summary>
 internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) : IEventSource
 {
     private const string ContentMark = "\"content\":\"\"";
     private readonly Dictionary<int, int> _toolCalls = [];
+    private readonly HashSet<int> _argued = [];
     private (string Prefix, string Suffix)? _textChunk;
     private string _id = "msg";
     private string? _model;
@@ -88,6 +89,11 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
                         break;
                     case "input_json_delta" when _toolCalls.TryGetValue((int)DialectJson.Number(e, "index"), out var call):
                         var partial = DialectJson.String(delta, "partial_json") ?? string.Empty;
+                        if (partial.Length > 0)
+                        {
+                            _argued.Add(call);
+                        }
+
                         chunks.Add(Chunk(w => ToolCall(w, call, null, null, partial)));
                         break;
                 }
@@ -114,8 +120,11 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
                 chunks.Add("[DONE]");
                 return (chunks, true);
             case "error":
-                chunks.Add(AnthropicErrors.EventBody(DialectJson.Value(e, "error") ?? e));
-                return (chunks, true);
+                throw new UpstreamStreamError(DialectJson.Value(e, "error") is { } error ? DialectJson.String(error, "type") ?? "error" : "error");
+            case "content_block_stop" when _toolCalls.TryGetValue((int)DialectJson.Number(e, "index"), out var finished) && !_argued.Contains(finished):
+                // A tool call without arguments: "{}", as the whole answer has, so that clients can parse it.
+                chunks.Add(Chunk(w => ToolCall(w, finished, null, null, "{}")));
+                break;
         }
 
         return (chunks, false);

@@ -137,7 +137,8 @@ internal static class AnthropicRequest
             switch (role)
             {
                 case "system" or "developer":
-                    system.AddRange(Texts(message, param));
+                    // Anthropic refuses empty text blocks: an empty system message says nothing.
+                    system.AddRange(Texts(message, param).Where(text => text.Length > 0));
                     break;
                 case "user":
                     Add(turns, "user", UserBlocks(message, param));
@@ -184,7 +185,7 @@ internal static class AnthropicRequest
         var content = DialectJson.Value(message, "content");
         if (content is { ValueKind: JsonValueKind.String } text)
         {
-            yield return text.GetString()!;
+            yield return DialectJson.Text(text);
         }
         else if (content is { ValueKind: JsonValueKind.Array } parts)
         {
@@ -201,7 +202,7 @@ internal static class AnthropicRequest
         var content = DialectJson.Value(message, "content");
         if (content is { ValueKind: JsonValueKind.String } text)
         {
-            AddText(blocks, text.GetString()!);
+            AddText(blocks, DialectJson.Text(text));
             return blocks;
         }
 
@@ -296,7 +297,7 @@ internal static class AnthropicRequest
         var content = DialectJson.Value(message, "content");
         if (content is { ValueKind: JsonValueKind.String } text)
         {
-            AddText(blocks, text.GetString()!);
+            AddText(blocks, DialectJson.Text(text));
         }
         else if (content is { ValueKind: JsonValueKind.Array } parts)
         {
@@ -383,14 +384,14 @@ internal static class AnthropicRequest
         {
             case { ValueKind: JsonValueKind.String } one:
                 writer.WriteStartArray("stop_sequences");
-                writer.WriteStringValue(one.GetString());
+                writer.WriteStringValue(DialectJson.Text(one));
                 writer.WriteEndArray();
                 break;
             case { ValueKind: JsonValueKind.Array } many:
                 writer.WriteStartArray("stop_sequences");
                 foreach (var stop in many.EnumerateArray().Where(s => s.ValueKind == JsonValueKind.String))
                 {
-                    writer.WriteStringValue(stop.GetString());
+                    writer.WriteStringValue(DialectJson.Text(stop));
                 }
 
                 writer.WriteEndArray();
@@ -443,7 +444,7 @@ internal static class AnthropicRequest
         var type = choice switch
         {
             null => "auto",
-            { ValueKind: JsonValueKind.String } named => named.GetString() switch
+            { ValueKind: JsonValueKind.String } named => DialectJson.Text(named) switch
             {
                 "auto" => "auto",
                 "none" => "none",

@@ -26,12 +26,30 @@ internal sealed class AnthropicUsageTap(IEventSource upstream) : IEventSource, I
             {
                 Read(data);
             }
+            else if (data.StartsWith("{\"type\":\"error\"", StringComparison.Ordinal))
+            {
+                // Anthropic reports overload after a 200 this way: a failed stream, not a relayed event.
+                throw new UpstreamStreamError(ErrorType(data));
+            }
 
             yield return data;
         }
     }
 
     public void Dispose() => upstream.Dispose();
+
+    private static string ErrorType(string data)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(data);
+            return DialectJson.Value(document.RootElement, "error") is { } error ? DialectJson.String(error, "type") ?? "error" : "error";
+        }
+        catch (Exception ex) when (ex is JsonException or DialectRefusal)
+        {
+            return "error";
+        }
+    }
 
     private void Read(string data)
     {
@@ -57,7 +75,7 @@ internal sealed class AnthropicUsageTap(IEventSource upstream) : IEventSource, I
             _cacheWrite = Math.Max(_cacheWrite, DialectJson.Number(u, "cache_creation_input_tokens"));
             Usage = $$"""{"usage":{"input_tokens":{{_input}},"output_tokens":{{_output}},"cache_read_input_tokens":{{_cacheRead}},"cache_creation_input_tokens":{{_cacheWrite}}}""" + "}";
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or DialectRefusal)
         {
             // Not for the tap to judge: the caller gets the event as it came.
         }

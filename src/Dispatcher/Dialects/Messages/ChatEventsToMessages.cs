@@ -10,7 +10,7 @@ namespace BrokerGateway.Dispatcher.Dialects.Messages;
 /// the content, a <c>tool_use</c> block with <c>input_json_delta</c>s for each tool call, and at
 /// the end <c>message_delta</c> (the stop reason and the usage the upstream reported, which it is
 /// asked for) and <c>message_stop</c> — at <c>[DONE]</c>, or when the stream ends without one. An
-/// error event becomes Anthropic's <c>error</c> event. The
+/// error chunk fails the stream (<see cref="UpstreamStreamError"/>). The
 /// data of each event carries its <c>type</c>; the ingress writes it as the event's name.
 /// </summary>
 internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource, IReportsUsage
@@ -33,7 +33,8 @@ internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource
         {
             if (data.AsSpan().Trim().SequenceEqual("[DONE]"))
             {
-                foreach (var end in End())
+                // A stream that was only [DONE] relays nothing: it is no answer, and the ingress may fail over.
+                foreach (var end in _started ? End() : [])
                 {
                     yield return end;
                 }
@@ -72,8 +73,7 @@ internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource
         var chunk = document.RootElement;
         if (DialectJson.Value(chunk, "error") is { ValueKind: JsonValueKind.Object } error)
         {
-            events.Add(ChatToMessage.Body("api_error", DialectJson.String(error, "message") ?? "the upstream's stream failed"));
-            return (events, true);
+            throw new UpstreamStreamError(DialectJson.String(error, "type") ?? DialectJson.String(error, "code") ?? "error");
         }
 
         if (!_started)
@@ -166,7 +166,8 @@ internal sealed class ChatEventsToMessages(IEventSource upstream) : IEventSource
             w.WriteStartObject();
             w.WriteString("type", "message_delta");
             w.WriteStartObject("delta");
-            w.WriteString("stop_reason", self._stopReason);
+            // Some servers say "stop" after tool calls; an Anthropic client loops on tool_use.
+            w.WriteString("stop_reason", self._toolBlocks.Count > 0 && self._stopReason == "end_turn" ? "tool_use" : self._stopReason);
             w.WriteNull("stop_sequence");
             w.WriteEndObject();
             ChatToMessage.WriteUsage(w, self._usage);

@@ -55,7 +55,9 @@ internal static class ChatToMessage
                 }
 
                 writer.WriteEndArray();
-                writer.WriteString("stop_reason", StopReason(DialectJson.String(s.Item3, "finish_reason")));
+                var stop = StopReason(DialectJson.String(s.Item3, "finish_reason"));
+                var called = DialectJson.Value(s.message, "tool_calls") is { ValueKind: JsonValueKind.Array } made && made.GetArrayLength() > 0;
+                writer.WriteString("stop_reason", called && stop == "end_turn" ? "tool_use" : stop);
                 writer.WriteNull("stop_sequence");
                 WriteUsage(writer, DialectJson.Value(s.root, "usage"));
                 writer.WriteEndObject();

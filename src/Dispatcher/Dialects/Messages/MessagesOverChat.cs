@@ -14,8 +14,8 @@ internal static class MessagesOverChat
     public static string Path(UpstreamRoute route) =>
         route == UpstreamRoute.Messages ? UpstreamPaths.For(UpstreamRoute.ChatCompletions) : UpstreamPaths.For(route);
 
-    public static string Body(UpstreamRoute route, string body, bool stream) =>
-        route == UpstreamRoute.Messages ? MessagesToChat.Translate(body, stream) : body;
+    public static string Body(UpstreamRoute route, string body, bool stream, bool askUsage) =>
+        route == UpstreamRoute.Messages ? MessagesToChat.Translate(body, stream, askUsage) : body;
 
     public static (int Status, string Body)? Answer(UpstreamRoute route, int status, string body) =>
         route != UpstreamRoute.Messages ? (status, body)

@@ -15,7 +15,8 @@ namespace BrokerGateway.Dispatcher.Dialects.Messages;
 /// </summary>
 internal static class MessagesToChat
 {
-    public static string Translate(string body, bool stream)
+    /// <param name="askUsage">Whether a stream asks for <c>stream_options.include_usage</c> (not for an entry whose <c>stream_usage</c> is false: such upstreams refuse it).</param>
+    public static string Translate(string body, bool stream, bool askUsage = true)
     {
         JsonDocument document;
         try
@@ -36,11 +37,11 @@ internal static class MessagesToChat
             }
 
             var turns = Turns(messages);
-            return DialectJson.Write((root, turns, stream), static (writer, s) => Write(writer, s.root, s.turns, s.stream));
+            return DialectJson.Write((root, turns, stream, askUsage), static (writer, s) => Write(writer, s.root, s.turns, s.stream, s.askUsage));
         }
     }
 
-    private static void Write(Utf8JsonWriter writer, JsonElement root, List<Action<Utf8JsonWriter>> turns, bool stream)
+    private static void Write(Utf8JsonWriter writer, JsonElement root, List<Action<Utf8JsonWriter>> turns, bool stream, bool askUsage)
     {
         writer.WriteStartObject();
         if (DialectJson.Value(root, "model") is { } model)
@@ -88,9 +89,12 @@ internal static class MessagesToChat
         if (stream)
         {
             writer.WriteBoolean("stream", true);
-            writer.WriteStartObject("stream_options");
-            writer.WriteBoolean("include_usage", true);
-            writer.WriteEndObject();
+            if (askUsage)
+            {
+                writer.WriteStartObject("stream_options");
+                writer.WriteBoolean("include_usage", true);
+                writer.WriteEndObject();
+            }
         }
 
         writer.WriteEndObject();
@@ -98,7 +102,7 @@ internal static class MessagesToChat
 
     private static string? System(JsonElement root) => DialectJson.Value(root, "system") switch
     {
-        { ValueKind: JsonValueKind.String } text => text.GetString(),
+        { ValueKind: JsonValueKind.String } text => DialectJson.Text(text),
         { ValueKind: JsonValueKind.Array } blocks => string.Join("\n\n", blocks.EnumerateArray().Select(b => DialectJson.String(b, "text")).OfType<string>()),
         _ => null,
     };
@@ -115,7 +119,7 @@ internal static class MessagesToChat
             var content = DialectJson.Value(message, "content");
             var blocks = content switch
             {
-                { ValueKind: JsonValueKind.String } text => [Text(text.GetString()!)],
+                { ValueKind: JsonValueKind.String } text => [Text(DialectJson.Text(text))],
                 { ValueKind: JsonValueKind.Array } array => array.EnumerateArray().ToList(),
                 _ => throw new DialectRefusal($"{param}.content: Field required", param),
             };
@@ -155,7 +159,7 @@ internal static class MessagesToChat
             var id = DialectJson.String(result, "tool_use_id") ?? throw new DialectRefusal($"{param}: a tool_result needs tool_use_id.", param);
             var text = DialectJson.Value(result, "content") switch
             {
-                { ValueKind: JsonValueKind.String } s => s.GetString()!,
+                { ValueKind: JsonValueKind.String } s => DialectJson.Text(s),
                 { ValueKind: JsonValueKind.Array } pieces => string.Concat(pieces.EnumerateArray().Select(p => DialectJson.String(p, "text"))),
                 _ => string.Empty,
             };

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using BrokerGateway.Contracts.Manifest;
 
 namespace BrokerGateway.Dispatcher.Dialects.Responses;
@@ -10,6 +11,38 @@ namespace BrokerGateway.Dispatcher.Dialects.Responses;
 /// </summary>
 internal static class ResponsesPassthrough
 {
+    /// <summary>
+    /// The body with <c>model</c> set to an Azure deployment's name: the resource's Responses API
+    /// (<c>…/openai/responses</c>) picks the deployment by it, where a deployments URL named it.
+    /// </summary>
+    public static string WithModel(string body, string model)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                return body;
+            }
+
+            return DialectJson.Write((document.RootElement, model), static (writer, s) =>
+            {
+                writer.WriteStartObject();
+                writer.WriteString("model", s.model);
+                foreach (var property in s.Item1.EnumerateObject().Where(p => !p.NameEquals("model")))
+                {
+                    property.WriteTo(writer);
+                }
+
+                writer.WriteEndObject();
+            });
+        }
+        catch (JsonException)
+        {
+            return body;
+        }
+    }
+
     public static void Check(ManifestEntry entry)
     {
         if (entry.ResponsesServedBy == ResponsesMode.Translate)

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BrokerGateway.Dispatcher.Dialects;
 using BrokerGateway.Dispatcher.Dialects.Anthropic;
 using BrokerGateway.Dispatcher.Streaming;
 using Microsoft.Extensions.Time.Testing;
@@ -36,17 +37,27 @@ public class AnthropicEventsTests
     }
 
     [Fact]
-    public async Task AnErrorEvent_EndsTheStreamWithAnErrorInOpenAisShape()
+    public async Task AnErrorEvent_FailsTheStream()
+    {
+        var failure = await Assert.ThrowsAsync<UpstreamStreamError>(() => ReadAsync(
+            """{"type":"message_start","message":{"id":"m1","model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}""",
+            """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}"""));
+
+        Assert.Equal("overloaded_error", failure.Message);
+    }
+
+    [Fact]
+    public async Task AToolCallWithoutArguments_GetsAnEmptyObject()
     {
         var chunks = await ReadAsync(
             """{"type":"message_start","message":{"id":"m1","model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}""",
-            """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Hi"}}""",
-            """{"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}""",
-            """{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"never relayed"}}""");
+            """{"type":"content_block_start","index":0,"content_block":{"type":"tool_use","id":"t1","name":"now","input":{}}}""",
+            """{"type":"content_block_stop","index":0}""",
+            """{"type":"message_stop"}""");
 
-        Assert.Equal(3, chunks.Count);
-        using var error = JsonDocument.Parse(chunks[2]);
-        Assert.Equal(("Overloaded", "overloaded_error"), (error.RootElement.GetProperty("error").GetProperty("message").GetString(), error.RootElement.GetProperty("error").GetProperty("code").GetString()));
+        var arguments = string.Concat(chunks.Where(c => c.Contains("tool_calls", StringComparison.Ordinal))
+            .Select(c => JsonDocument.Parse(c).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("tool_calls")[0].GetProperty("function").GetProperty("arguments").GetString()));
+        Assert.Equal("{}", arguments);
     }
 
     [Fact]

@@ -65,4 +65,32 @@ public class ChatEventsToMessagesTests
 
         Assert.Equal(["message_start", "content_block_start", "content_block_delta", "content_block_stop", "message_delta", "message_stop"], types);
     }
+
+    [Fact]
+    public async Task ToolCallsEndingInStop_EndAsToolUse_AndAStreamOfOnlyDone_RelaysNothing()
+    {
+        using var tools = new ChatEventsToMessages(new Scripted(
+            """{"id":"c3","model":"gpt","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}""",
+            """{"id":"c3","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""",
+            "[DONE]"));
+        using var empty = new ChatEventsToMessages(new Scripted("[DONE]"));
+        string? stop = null;
+        await foreach (var data in tools.ReadEventsAsync(CancellationToken.None))
+        {
+            using var e = JsonDocument.Parse(data);
+            if (e.RootElement.GetProperty("type").GetString() == "message_delta")
+            {
+                stop = e.RootElement.GetProperty("delta").GetProperty("stop_reason").GetString();
+            }
+        }
+
+        var relayed = 0;
+        await foreach (var _ in empty.ReadEventsAsync(CancellationToken.None))
+        {
+            relayed++;
+        }
+
+        Assert.Equal("tool_use", stop);
+        Assert.Equal(0, relayed);
+    }
 }

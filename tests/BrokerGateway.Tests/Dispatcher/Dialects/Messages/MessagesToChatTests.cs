@@ -49,11 +49,21 @@ public class MessagesToChatTests
         Assert.True(chat.GetProperty("stream_options").GetProperty("include_usage").GetBoolean());
     }
 
+    [Fact]
+    public void AStreamToAnEntryThatRefusesStreamOptions_DoesNotAskForUsage()
+    {
+        using var document = JsonDocument.Parse(MessagesToChat.Translate("""{"model":"m","max_tokens":5,"stream":true,"messages":[{"role":"user","content":"x"}]}""", stream: true, askUsage: false));
+
+        Assert.True(document.RootElement.GetProperty("stream").GetBoolean());
+        Assert.False(document.RootElement.TryGetProperty("stream_options", out _));
+    }
+
     [Theory]
+    [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"\ud800"}]}""", null)]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"system","content":"x"}]}""", "messages.0")]
     [InlineData("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":[{"type":"document","source":{}}]}]}""", "messages.0")]
     [InlineData("""{"model":"m","max_tokens":5,"tools":[{"type":"web_search_20250305","name":"web_search"}],"messages":[{"role":"user","content":"x"}]}""", "tools")]
-    public void WhatHasNoCounterpart_IsRefused(string body, string param)
+    public void WhatHasNoCounterpart_IsRefused(string body, string? param)
     {
         Assert.Equal(param, Assert.Throws<DialectRefusal>(() => Translate(body)).Param);
     }
