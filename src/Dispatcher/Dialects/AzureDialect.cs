@@ -16,7 +16,7 @@ namespace BrokerGateway.Dispatcher.Dialects;
 /// </summary>
 internal sealed class AzureDialect : IUpstreamDialect
 {
-    public bool TakesOpenAiBodies(UpstreamRoute route) => route is UpstreamRoute.ChatCompletions or UpstreamRoute.Completions or UpstreamRoute.Embeddings;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => OpenAiRoutes.TakeCallersBody(route);
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
@@ -44,8 +44,7 @@ internal sealed class AzureDialect : IUpstreamDialect
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) =>
         MessagesOverChat.Answer(route, status, status < 400 ? body : ErrorBody(status, body));
 
-    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) =>
-        route == UpstreamRoute.Responses ? new ResponsesUsageTap(events) : MessagesOverChat.Events(route, events);
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) => OpenAiRoutes.Events(route, events);
 
     /// <summary>Azure's error in OpenAI's shape; a body that is not JSON is left for the ingress to wrap.</summary>
     internal static string ErrorBody(int status, string body)

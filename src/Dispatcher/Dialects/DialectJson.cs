@@ -25,6 +25,19 @@ internal static class DialectJson
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
+    /// <summary>A caller's body, parsed for translation; one that is not JSON is refused (400).</summary>
+    public static JsonDocument ParseRequest(string body)
+    {
+        try
+        {
+            return JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            throw new DialectRefusal("The request body is not valid JSON.");
+        }
+    }
+
     /// <summary>The property's string value, or null when it is missing or not a string.</summary>
     public static string? String(JsonElement element, string name) =>
         element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? Text(value) : null;

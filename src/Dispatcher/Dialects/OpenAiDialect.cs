@@ -13,7 +13,7 @@ namespace BrokerGateway.Dispatcher.Dialects;
 /// </summary>
 internal sealed class OpenAiDialect : IUpstreamDialect
 {
-    public bool TakesOpenAiBodies(UpstreamRoute route) => route is UpstreamRoute.ChatCompletions or UpstreamRoute.Completions or UpstreamRoute.Embeddings;
+    public bool TakesOpenAiBodies(UpstreamRoute route) => OpenAiRoutes.TakeCallersBody(route);
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
@@ -27,8 +27,7 @@ internal sealed class OpenAiDialect : IUpstreamDialect
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) => MessagesOverChat.Answer(route, status, body);
 
-    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) =>
-        route == UpstreamRoute.Responses ? new ResponsesUsageTap(events) : MessagesOverChat.Events(route, events);
+    public IEventSource ReadEvents(UpstreamRoute route, IEventSource events) => OpenAiRoutes.Events(route, events);
 
     /// <summary>The key's header first, then the entry's own (the manifest cannot name a key header: its parser refuses them).</summary>
     public static IReadOnlyList<KeyValuePair<string, string>> Headers(ManifestEntry entry, List<KeyValuePair<string, string>> keyed)

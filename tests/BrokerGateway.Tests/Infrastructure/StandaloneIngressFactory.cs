@@ -1,6 +1,10 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
 using BrokerGateway.FakeUpstream;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using OpenAI;
+using OpenAI.Chat;
 
 namespace BrokerGateway.Tests.Infrastructure;
 
@@ -64,6 +68,14 @@ public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGatew
 
         return client;
     }
+
+    /// <summary>The OpenAI .NET SDK's chat client for <paramref name="model"/>, talking to this gateway with a caller's token.</summary>
+    public ChatClient ChatClient(string model) =>
+        new(model, new ApiKeyCredential(TestTokens.Issue()), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(Server.BaseAddress, "/v1"),
+            Transport = new HttpClientPipelineTransport(CreateClient()),
+        });
 
     /// <summary>Waits until the in-process watcher and dispatcher are up and the mock answers.</summary>
     public async Task<HttpClient> CreateReadyClientAsync()

@@ -1,11 +1,9 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using BrokerGateway.FakeUpstream;
 using BrokerGateway.Tests.Infrastructure;
-using OpenAI;
 using OpenAI.Chat;
 
 namespace BrokerGateway.Tests.Integration;
@@ -40,15 +38,8 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
             claude,
             TestManifest.Entry("fallback", _fallback.BaseUrl.ToString(), "fallback-endpoint", ["claude-or-fallback"], weight: 0.000001));
         await _gateway.CreateReadyClientAsync();
-        _chat = ChatFor("claude-sonnet-4-5");
+        _chat = _gateway.ChatClient("claude-sonnet-4-5");
     }
-
-    private ChatClient ChatFor(string model) =>
-        new(model, new ApiKeyCredential(TestTokens.Issue()), new OpenAIClientOptions
-        {
-            Endpoint = new Uri(_gateway.Server.BaseAddress, "/v1"),
-            Transport = new HttpClientPipelineTransport(_gateway.CreateClient()),
-        });
 
     [Fact]
     public async Task AChat_IsTranslatedToMessages_AndAnsweredInOpenAisShape()
@@ -232,7 +223,7 @@ public sealed class AnthropicUpstreamTests : IAsyncLifetime
     public async Task AnErrorEventBeforeAnyContent_FailsTheStreamOver_AndAnInvalidStringIsA400()
     {
         var text = new StringBuilder();
-        await foreach (var update in ChatFor("claude-or-fallback").CompleteChatStreamingAsync([new UserChatMessage("a stream error please")]))
+        await foreach (var update in _gateway.ChatClient("claude-or-fallback").CompleteChatStreamingAsync([new UserChatMessage("a stream error please")]))
         {
             text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
         }

@@ -1,11 +1,9 @@
 using System.ClientModel;
-using System.ClientModel.Primitives;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using BrokerGateway.FakeUpstream;
 using BrokerGateway.Tests.Infrastructure;
-using OpenAI;
 using OpenAI.Chat;
 
 namespace BrokerGateway.Tests.Integration;
@@ -35,17 +33,10 @@ public sealed class AzureUpstreamTests : IAsyncLifetime
         await _gateway.CreateReadyClientAsync();
     }
 
-    private ChatClient ChatFor(string model) =>
-        new(model, new ApiKeyCredential(TestTokens.Issue()), new OpenAIClientOptions
-        {
-            Endpoint = new Uri(_gateway.Server.BaseAddress, "/v1"),
-            Transport = new HttpClientPipelineTransport(_gateway.CreateClient()),
-        });
-
     [Fact]
     public async Task ADeploymentsUrl_GetsTheKeyInApiKey_AndTheApiVersion()
     {
-        ChatCompletion answer = await ChatFor("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")]);
+        ChatCompletion answer = await _gateway.ChatClient("gpt-4o").CompleteChatAsync([new UserChatMessage("Hi")]);
 
         Assert.Equal(FakeResponses.ChatContent, answer.Content[0].Text);
         var sent = Assert.Single(_azure.Received);
@@ -60,7 +51,7 @@ public sealed class AzureUpstreamTests : IAsyncLifetime
     {
         var text = new StringBuilder();
         ChatTokenUsage? usage = null;
-        await foreach (var update in ChatFor("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("Stream")]))
+        await foreach (var update in _gateway.ChatClient("gpt-4o-mini").CompleteChatStreamingAsync([new UserChatMessage("Stream")]))
         {
             text.Append(string.Concat(update.ContentUpdate.Select(p => p.Text)));
             usage ??= update.Usage;
@@ -86,7 +77,7 @@ public sealed class AzureUpstreamTests : IAsyncLifetime
     [Fact]
     public async Task AContentFilterRefusal_ReachesTheCallerInOpenAisErrorShape_WithAzuresVerdict()
     {
-        var refused = await Assert.ThrowsAsync<ClientResultException>(() => ChatFor("gpt-4o").CompleteChatAsync([new UserChatMessage("something to be filtered")]));
+        var refused = await Assert.ThrowsAsync<ClientResultException>(() => _gateway.ChatClient("gpt-4o").CompleteChatAsync([new UserChatMessage("something to be filtered")]));
 
         Assert.Equal(400, refused.Status);
         using var body = JsonDocument.Parse(refused.GetRawResponse()!.Content.ToString());

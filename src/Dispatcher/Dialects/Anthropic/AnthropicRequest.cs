@@ -18,17 +18,7 @@ internal static class AnthropicRequest
 {
     public static string FromChat(string body, int defaultMaxTokens, bool stream)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            throw new DialectRefusal("The request body is not valid JSON.");
-        }
-
-        using (document)
+        using (var document = DialectJson.ParseRequest(body))
         {
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)

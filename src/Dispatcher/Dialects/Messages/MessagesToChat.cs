@@ -18,17 +18,7 @@ internal static class MessagesToChat
     /// <param name="askUsage">Whether a stream asks for <c>stream_options.include_usage</c> (not for an entry whose <c>stream_usage</c> is false: such upstreams refuse it).</param>
     public static string Translate(string body, bool stream, bool askUsage = true)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(body);
-        }
-        catch (JsonException)
-        {
-            throw new DialectRefusal("The request body is not valid JSON.");
-        }
-
-        using (document)
+        using (var document = DialectJson.ParseRequest(body))
         {
             var root = document.RootElement;
             if (DialectJson.Value(root, "messages") is not { ValueKind: JsonValueKind.Array } messages)

@@ -1,32 +1,15 @@
 using System.Text.Json;
 using BrokerGateway.Dispatcher.Dialects;
 using BrokerGateway.Dispatcher.Dialects.Anthropic;
-using BrokerGateway.Dispatcher.Streaming;
 using Microsoft.Extensions.Time.Testing;
 
 namespace BrokerGateway.Tests.Dispatcher.Dialects.Anthropic;
 
 public class AnthropicEventsTests
 {
-    private sealed class Scripted(params string[] events) : IEventSource
-    {
-        public async IAsyncEnumerable<string> ReadEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            foreach (var e in events)
-            {
-                await Task.Yield();
-                yield return e;
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     private static async Task<List<string>> ReadAsync(params string[] events)
     {
-        using var translated = new AnthropicEvents(new Scripted(events), new FakeTimeProvider());
+        using var translated = new AnthropicEvents(new ScriptedEvents(events), new FakeTimeProvider());
         var chunks = new List<string>();
         await foreach (var chunk in translated.ReadEventsAsync(CancellationToken.None))
         {

@@ -1,31 +1,14 @@
 using System.Text.Json;
 using BrokerGateway.Dispatcher.Dialects.Messages;
-using BrokerGateway.Dispatcher.Streaming;
 
 namespace BrokerGateway.Tests.Dispatcher.Dialects.Messages;
 
 public class ChatEventsToMessagesTests
 {
-    private sealed class Scripted(params string[] events) : IEventSource
-    {
-        public async IAsyncEnumerable<string> ReadEventsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-        {
-            foreach (var e in events)
-            {
-                await Task.Yield();
-                yield return e;
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     [Fact]
     public async Task TextThenAToolCall_BecomeTwoBlocks_AndTheEndCarriesStopReasonAndUsage()
     {
-        using var translated = new ChatEventsToMessages(new Scripted(
+        using var translated = new ChatEventsToMessages(new ScriptedEvents(
             """{"id":"c1","model":"gpt","choices":[{"index":0,"delta":{"role":"assistant","content":"Let me"}}]}""",
             """{"id":"c1","model":"gpt","choices":[{"index":0,"delta":{"content":" look."}}]}""",
             """{"id":"c1","model":"gpt","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"lookup","arguments":""}}]}}]}""",
@@ -54,7 +37,7 @@ public class ChatEventsToMessagesTests
     [Fact]
     public async Task AStreamEndingWithoutDone_StillEndsWithMessageStop()
     {
-        using var translated = new ChatEventsToMessages(new Scripted(
+        using var translated = new ChatEventsToMessages(new ScriptedEvents(
             """{"id":"c2","model":"gpt","choices":[{"index":0,"delta":{"content":"Hi"}}]}""",
             """{"id":"c2","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}"""));
         var types = new List<string?>();
@@ -69,11 +52,11 @@ public class ChatEventsToMessagesTests
     [Fact]
     public async Task ToolCallsEndingInStop_EndAsToolUse_AndAStreamOfOnlyDone_RelaysNothing()
     {
-        using var tools = new ChatEventsToMessages(new Scripted(
+        using var tools = new ChatEventsToMessages(new ScriptedEvents(
             """{"id":"c3","model":"gpt","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function","function":{"name":"f","arguments":"{}"}}]}}]}""",
             """{"id":"c3","model":"gpt","choices":[{"index":0,"delta":{},"finish_reason":"stop"}]}""",
             "[DONE]"));
-        using var empty = new ChatEventsToMessages(new Scripted("[DONE]"));
+        using var empty = new ChatEventsToMessages(new ScriptedEvents("[DONE]"));
         string? stop = null;
         await foreach (var data in tools.ReadEventsAsync(CancellationToken.None))
         {
