@@ -225,7 +225,7 @@ internal sealed partial class SubmitCompletionConsumer(
         if (entry.IsMock)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            return request.Route == UpstreamRoute.Messages ? MockMessages.Answer(mock, request) : mock.Answer(request);
+            return MockOverChat.Translates(request.Route) ? MockOverChat.Answer(mock, request) : mock.Answer(request);
         }
 
         var result = await upstream.SendAsync(entry, key, request, cancellationToken);
@@ -245,7 +245,7 @@ internal sealed partial class SubmitCompletionConsumer(
         var started = time.GetTimestamp();
         if (entry.IsMock)
         {
-            var (refused, events) = request.Route == UpstreamRoute.Messages ? MockMessages.Stream(mock, request) : MockStream.For(mock, request with { Body = body });
+            var (refused, events) = MockOverChat.Translates(request.Route) ? MockOverChat.Stream(mock, request, time) : MockStream.For(mock, request with { Body = body });
             if (refused is not null)
             {
                 return refused;

@@ -10,6 +10,7 @@ using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Files;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Pipeline;
+using BrokerGateway.Ingress.Responses;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
@@ -53,6 +54,7 @@ public static class IngressRegistration
         builder.AddRateLimits();
         builder.AddStreaming();
         builder.AddRequestRouting();
+        builder.AddResponseMemory();
         builder.AddRequestPipeline();
         builder.AddOpenAiApi();
 

@@ -35,7 +35,7 @@ public abstract class ProviderServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         _app = builder.Build();
-        _app.MapPost("/{**path}", async context =>
+        _app.MapMethods("/{**path}", ["POST", "GET", "DELETE"], async context =>
         {
             string body;
             using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))
@@ -44,7 +44,7 @@ public abstract class ProviderServer : IAsyncDisposable
             }
 
             var headers = context.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-            var request = new ProviderRequest(context.Request.Path, context.Request.QueryString.Value ?? string.Empty, headers, body);
+            var request = new ProviderRequest(context.Request.Path, context.Request.QueryString.Value ?? string.Empty, headers, body) { Method = context.Request.Method };
             if (record)
             {
                 _received.Enqueue(request);

@@ -143,6 +143,10 @@ public static partial class ManifestParser
 
         var headers = OptionalHeaders(name, value, problems);
         var responses = OptionalChoice(name, value, "responses", ResponsesNames, problems);
+        if (api == UpstreamApi.Anthropic && responses == ResponsesMode.Native)
+        {
+            problems.Add(new ManifestProblem(name, "responses", "cannot be native for an anthropic entry: Anthropic has no Responses API (leave it out, or say translate)"));
+        }
 
         if (problems.Count > before)
         {

@@ -10,6 +10,8 @@ namespace BrokerGateway.Contracts.Messages;
 /// busy queue still gets its full attempt. For a <see cref="Stream"/>, the attempt lasts until its
 /// first event. <see cref="Headers"/> are the caller's headers the upstream must see (for
 /// <c>/v1/messages</c>: <c>anthropic-version</c> and <c>anthropic-beta</c>), never a credential.
+/// <see cref="Target"/> is what a follow-up of a stored response names: the response's id, and for
+/// a GET the query the caller gave, already encoded (<c>resp_123?limit=10</c>); its body is empty.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
@@ -21,4 +23,5 @@ public sealed record SubmitCompletion(
     DateTimeOffset AttemptDeadline,
     StreamRequest? Stream = null,
     TimeSpan? AttemptTimeout = null,
-    IReadOnlyDictionary<string, string>? Headers = null);
+    IReadOnlyDictionary<string, string>? Headers = null,
+    string? Target = null);

@@ -4,6 +4,7 @@ using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Dialects.Messages;
 using BrokerGateway.Dispatcher.Dialects.Responses;
 using BrokerGateway.Dispatcher.Streaming;
+using BrokerGateway.Dispatcher.Upstream;
 
 namespace BrokerGateway.Dispatcher.Dialects;
 
@@ -20,25 +21,28 @@ internal sealed class AzureDialect : IUpstreamDialect
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
-        var url = $"{entry.Url}/{MessagesOverChat.Path(request.Route)}";
-        if (request.Route == UpstreamRoute.Responses)
+        var path = MessagesOverChat.Path(request.Route, request.Target);
+        var url = $"{entry.Url}/{path}";
+        var deployments = entry.Url.IndexOf("/openai/deployments/", StringComparison.OrdinalIgnoreCase);
+        if (deployments >= 0 && (request.Route == UpstreamRoute.Responses || request.Route.IsResponseFollowUp()))
         {
             // Azure's Responses API is the resource's, not a deployment's: …/openai/responses.
-            ResponsesPassthrough.Check(entry);
-            var deployments = entry.Url.IndexOf("/openai/deployments/", StringComparison.OrdinalIgnoreCase);
-            if (deployments >= 0)
+            url = $"{entry.Url[..(deployments + "/openai".Length)]}/{path}";
+            if (request.Route == UpstreamRoute.Responses)
             {
-                url = $"{entry.Url[..(deployments + "/openai".Length)]}/responses";
                 body = ResponsesPassthrough.WithModel(body, entry.Url[(deployments + "/openai/deployments/".Length)..].Split('/')[0]);
             }
         }
 
         if (entry.ApiVersion is { } version)
         {
-            url += $"?api-version={Uri.EscapeDataString(version)}";
+            url += $"{(url.Contains('?', StringComparison.Ordinal) ? '&' : '?')}api-version={Uri.EscapeDataString(version)}";
         }
 
-        return new UpstreamCall(new Uri(url), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), OpenAiDialect.Headers(entry, [new("api-key", key)]));
+        return new UpstreamCall(new Uri(url), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), OpenAiDialect.Headers(entry, [new("api-key", key)]))
+        {
+            Method = UpstreamPaths.Method(request.Route),
+        };
     }
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) =>

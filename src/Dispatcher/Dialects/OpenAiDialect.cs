@@ -1,14 +1,15 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Dispatcher.Dialects.Messages;
-using BrokerGateway.Dispatcher.Dialects.Responses;
 using BrokerGateway.Dispatcher.Streaming;
+using BrokerGateway.Dispatcher.Upstream;
 
 namespace BrokerGateway.Dispatcher.Dialects;
 
 /// <summary>
 /// OpenAI and the servers that copy its API: the caller's body to <c>{url}/{route}</c> as it came,
-/// the key as a bearer token, the answer as it is. A Messages request (<c>/v1/messages</c>) is
+/// the key as a bearer token, the answer as it is; a follow-up of a stored response is a GET,
+/// DELETE or POST of <c>{url}/responses/{id}…</c>. A Messages request (<c>/v1/messages</c>) is
 /// translated to a chat completion and its answer back (<see cref="MessagesOverChat"/>).
 /// </summary>
 internal sealed class OpenAiDialect : IUpstreamDialect
@@ -17,12 +18,10 @@ internal sealed class OpenAiDialect : IUpstreamDialect
 
     public UpstreamCall Prepare(ManifestEntry entry, string key, SubmitCompletion request, string body, bool stream)
     {
-        if (request.Route == UpstreamRoute.Responses)
+        return new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route, request.Target)}"), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), Headers(entry, [new("Authorization", $"Bearer {key}")]))
         {
-            ResponsesPassthrough.Check(entry);
-        }
-
-        return new(new Uri($"{entry.Url}/{MessagesOverChat.Path(request.Route)}"), MessagesOverChat.Body(request.Route, body, stream, entry.StreamUsage), Headers(entry, [new("Authorization", $"Bearer {key}")]));
+            Method = UpstreamPaths.Method(request.Route),
+        };
     }
 
     public (int Status, string Body)? ReadAnswer(UpstreamRoute route, int status, string body) => MessagesOverChat.Answer(route, status, body);

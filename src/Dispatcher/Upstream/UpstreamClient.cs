@@ -13,7 +13,7 @@ using Polly.Timeout;
 namespace BrokerGateway.Dispatcher.Upstream;
 
 /// <summary>
-/// Calls one upstream: POSTs the request as the endpoint's dialect makes it (for OpenAI's, the
+/// Calls one upstream: sends the request as the endpoint's dialect makes it (for OpenAI's, the
 /// caller's body unchanged to <c>{url}/{route}</c> with the key as a bearer token) and reads the
 /// answer back into OpenAI's shape, inside a Polly pipeline per endpoint — a circuit breaker around a timeout that is what is
 /// left of the attempt. A POST is never retried here: whether to try another endpoint is the
@@ -162,9 +162,9 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialect
     {
         public async ValueTask<Reply> SendAsync(CancellationToken cancellationToken)
         {
-            using var message = new HttpRequestMessage(HttpMethod.Post, Prepared.Url)
+            using var message = new HttpRequestMessage(Prepared.Method, Prepared.Url)
             {
-                Content = new StringContent(Prepared.Body, Encoding.UTF8, Json),
+                Content = Prepared.Method == HttpMethod.Post ? new StringContent(Prepared.Body, Encoding.UTF8, Json) : null,
             };
             foreach (var (name, value) in Prepared.Headers)
             {

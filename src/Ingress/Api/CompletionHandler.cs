@@ -36,7 +36,8 @@ internal sealed class CompletionHandler(
             return readError.ToResult();
         }
 
-        var (model, stream, invalid) = RequestValidator.Validate(route, body);
+        var validated = RequestValidator.Validate(route, body);
+        var (model, stream, invalid) = validated;
         if (invalid is not null)
         {
             return invalid.ToResult();
@@ -49,6 +50,7 @@ internal sealed class CompletionHandler(
         {
             StreamIdleTimeout = stream ? TimeSpan.FromSeconds(streaming.Value.IdleTimeoutSeconds) : null,
             Headers = route == UpstreamRoute.Messages ? AnthropicHeaders(context.Request) : null,
+            ContinuesResponse = validated.PreviousResponseId,
         };
 
         var sink = stream ? new EventStreamSink(context, responder, timeout) : new JsonAnswerSink(context);

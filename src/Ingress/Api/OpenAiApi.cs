@@ -31,6 +31,7 @@ internal static class OpenAiApi
         group.MapPost("/messages/count_tokens", MessageTokens.CountAsync);
         group.MapPost("/responses", (HttpContext context, CompletionHandler handler, CancellationToken cancellationToken) =>
             handler.HandleAsync(context, UpstreamRoute.Responses, cancellationToken));
+        group.MapResponseFollowUps();
         group.MapGet("/models", ModelsHandler.List);
         group.MapGet("/models/{**id}", ModelsHandler.Get);
         return group;

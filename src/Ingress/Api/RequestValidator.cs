@@ -14,19 +14,19 @@ internal static class RequestValidator
     /// <summary>Model ids are short names; a longer one is no model any manifest lists, and would bloat the usage records.</summary>
     public const int MaxModelLength = 256;
 
-    /// <summary>The request's model and whether it asks for a stream, or what is wrong with it.</summary>
-    public static (string? Model, bool Stream, ApiError? Error) Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
+    /// <summary>The request's model, whether it asks for a stream and which stored response it continues, or what is wrong with it.</summary>
+    public static ValidatedRequest Validate(UpstreamRoute route, ReadOnlyMemory<byte> body)
     {
-        var (model, stream, error) = Check(route, body);
-        return error is null ? (model, stream, null) : (null, false, error);
+        var checkedRequest = Check(route, body);
+        return checkedRequest.Error is null ? checkedRequest : new ValidatedRequest(null, false, checkedRequest.Error);
     }
 
-    private static (string? Model, bool Stream, ApiError? Error) Check(UpstreamRoute route, ReadOnlyMemory<byte> body)
+    private static ValidatedRequest Check(UpstreamRoute route, ReadOnlyMemory<byte> body)
     {
         // The body is passed on as text: bytes that are not UTF-8 would be altered on the way.
         if (!Utf8.IsValid(body.Span))
         {
-            return (null, false, ApiErrors.InvalidEncoding());
+            return new(null, false, ApiErrors.InvalidEncoding());
         }
 
         JsonDocument document;
@@ -36,7 +36,7 @@ internal static class RequestValidator
         }
         catch (JsonException)
         {
-            return (null, false, ApiErrors.InvalidJson());
+            return new(null, false, ApiErrors.InvalidJson());
         }
 
         using (document)
@@ -44,32 +44,32 @@ internal static class RequestValidator
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return (null, false, ApiErrors.InvalidJson());
+                return new(null, false, ApiErrors.InvalidJson());
             }
 
             if (!root.TryGetProperty("model", out var model) || model.ValueKind == JsonValueKind.Null)
             {
-                return (null, false, ApiErrors.MissingParameter("model"));
+                return new(null, false, ApiErrors.MissingParameter("model"));
             }
 
             if (model.ValueKind != JsonValueKind.String)
             {
-                return (null, false, ApiErrors.InvalidType("model", "a string"));
+                return new(null, false, ApiErrors.InvalidType("model", "a string"));
             }
 
             if (!TryGetString(model, out var name))
             {
-                return (null, false, ApiErrors.InvalidValue("model", "'model' is not a valid Unicode string."));
+                return new(null, false, ApiErrors.InvalidValue("model", "'model' is not a valid Unicode string."));
             }
 
             if (string.IsNullOrWhiteSpace(name))
             {
-                return (null, false, ApiErrors.InvalidValue("model", "'model' must not be empty."));
+                return new(null, false, ApiErrors.InvalidValue("model", "'model' must not be empty."));
             }
 
             if (name.Length > MaxModelLength || name.Any(char.IsControl))
             {
-                return (null, false, ApiErrors.InvalidValue("model", $"'model' must be at most {MaxModelLength} characters, without control characters."));
+                return new(null, false, ApiErrors.InvalidValue("model", $"'model' must be at most {MaxModelLength} characters, without control characters."));
             }
 
             var (stream, error) = ValidateStream(route, root);
@@ -84,8 +84,22 @@ internal static class RequestValidator
                 UpstreamRoute.Responses => root.TryGetProperty("prompt", out var prompt) && prompt.ValueKind == JsonValueKind.Object ? null : ValidateStringOrArray(root, "input"),
                 _ => null,
             };
-            return (name, stream, error);
+            var (previous, invalidPrevious) = route == UpstreamRoute.Responses ? PreviousResponse(root) : default;
+            return new(name, stream, error ?? invalidPrevious) { PreviousResponseId = previous };
         }
+    }
+
+    /// <summary>The stored response a Responses request continues: its endpoint holds it, so the request goes there.</summary>
+    private static (string? Id, ApiError? Error) PreviousResponse(JsonElement root)
+    {
+        if (!root.TryGetProperty("previous_response_id", out var previous) || previous.ValueKind == JsonValueKind.Null)
+        {
+            return (null, null);
+        }
+
+        return previous.ValueKind == JsonValueKind.String && TryGetString(previous, out var id) && ResponseIds.IsValid(id)
+            ? (id, null)
+            : (null, ApiErrors.InvalidValue("previous_response_id", "'previous_response_id' must be the id of a response (letters, digits, '_' and '-')."));
     }
 
     /// <summary>A JSON string can hold an escaped lone surrogate (<c>"\ud800"</c>), which is valid JSON but no valid string.</summary>
@@ -181,4 +195,10 @@ internal static class RequestValidator
             ? null
             : ApiErrors.InvalidType(name, "a string or an array");
     }
+}
+
+/// <summary>What <see cref="RequestValidator"/> found: the model, whether a stream is asked for, or the error; and for a Responses request, the stored response it continues.</summary>
+internal readonly record struct ValidatedRequest(string? Model, bool Stream, ApiError? Error)
+{
+    public string? PreviousResponseId { get; init; }
 }

@@ -10,6 +10,7 @@ internal static class BatchEndpoints
         ["/v1/chat/completions"] = UpstreamRoute.ChatCompletions,
         ["/v1/completions"] = UpstreamRoute.Completions,
         ["/v1/embeddings"] = UpstreamRoute.Embeddings,
+        ["/v1/responses"] = UpstreamRoute.Responses,
     };
 
     public static UpstreamRoute RouteOf(string endpoint) => All[endpoint];

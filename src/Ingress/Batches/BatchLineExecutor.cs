@@ -1,5 +1,7 @@
 using System.Text;
 using System.Text.Json;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Pipeline;
@@ -27,11 +29,16 @@ internal sealed class BatchLineExecutor(RequestPipeline pipeline, TimeProvider t
     public async Task<(BatchLineResult? Result, TimeSpan RetryAfter, bool RefusedForNow)> RunAsync(
         Batch batch, CallerIdentity owner, BatchLine line, int upstreamRetries, CancellationToken cancellationToken)
     {
+        var route = BatchEndpoints.RouteOf(batch.Endpoint);
+        var bytes = Encoding.UTF8.GetBytes(line.Body);
         var request = new GatewayRequest(
-            Guid.NewGuid(), owner, line.Model, BatchEndpoints.RouteOf(batch.Endpoint), line.Body, Encoding.UTF8.GetByteCount(line.Body),
+            Guid.NewGuid(), owner, line.Model, route, line.Body, bytes.Length,
             TimeSpan.FromSeconds(options.Value.LineTimeoutSeconds), RequestPolicy.Batch, time.GetTimestamp())
         {
             BatchId = batch.Id,
+
+            // A Responses line may continue a stored response: it goes where that response is.
+            ContinuesResponse = route == UpstreamRoute.Responses ? RequestValidator.Validate(route, bytes).PreviousResponseId : null,
         };
         var sink = new BatchLineSink(line, request.RequestId, upstreamRetries);
         await pipeline.RunAsync(request, sink, cancellationToken);

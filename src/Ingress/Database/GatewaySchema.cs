@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Database;
 /// versions a database has is recorded in <see cref="VersionTable"/> (called <c>usage_schema</c>
 /// before, when the usage store owned it: a database of that time has its versions copied over in
 /// place, and keeps the former table for replicas of the earlier release).
-/// Usage records (1, 3, 4), uploaded files (2) and batches (3) share it; a version that must be
+/// Usage records (1, 3, 4), uploaded files (2), batches (3) and where stored responses are held (5) share it; a version that must be
 /// filled from rows already there names a <see cref="MigrationFill"/>.
 /// </summary>
 internal static class GatewaySchema
@@ -116,6 +116,16 @@ internal static class GatewaySchema
             tokens BIGINT NOT NULL,
             PRIMARY KEY (scope, day)
         );
+        """,
+        """
+        CREATE TABLE gateway_responses (
+            id TEXT PRIMARY KEY,
+            owner TEXT NOT NULL,
+            endpoint_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            created_at BIGINT NOT NULL
+        );
+        CREATE INDEX ix_gateway_responses_created ON gateway_responses (created_at);
         """,
     ];
 }

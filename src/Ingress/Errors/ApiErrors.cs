@@ -175,6 +175,22 @@ internal static class ApiErrors
     public static ApiError TooManyBatches(int limit) =>
         new(429, "rate_limit_error", "batch_limit_reached", $"You have {limit} unfinished batches, the gateway's limit; wait for one to finish or cancel one.", null, 60);
 
+    /// <summary>A response id the gateway has no record of for this caller: never made here, made for someone else, or not stored.</summary>
+    public static ApiError ResponseNotFound(string responseId, bool asPreviousResponse) => asPreviousResponse
+        ? new(400, InvalidRequest, "previous_response_not_found",
+            $"Previous response with id '{responseId}' not found: the gateway knows no stored response of yours by that id, so it cannot tell which endpoint holds it.", "previous_response_id")
+        : new(404, InvalidRequest, "response_not_found", $"No response of yours with id '{responseId}' is stored through this gateway.");
+
+    /// <summary>A follow-up that names another model than the one whose endpoint holds the response.</summary>
+    public static ApiError ResponseOfOtherModel(string responseId, string endpointId, string model) =>
+        new(400, InvalidRequest, "invalid_value",
+            $"Response '{responseId}' is stored at endpoint '{endpointId}', which does not serve the model '{model}'; continue it with the model it was made with.", "model");
+
+    /// <summary>The endpoint that holds a stored response is no longer in the manifest: nothing else has the response.</summary>
+    public static ApiError ResponseEndpointGone(string responseId, string endpointId) =>
+        new(404, InvalidRequest, "response_not_found",
+            $"Response '{responseId}' is stored at endpoint '{endpointId}', which is no longer in the gateway's manifest.");
+
     public static ApiError Internal() =>
         new(500, Server, "internal_error", "The gateway failed to handle the request. It has been logged.");
 

@@ -32,10 +32,20 @@ internal sealed record GatewayRequest(
     /// <summary>The caller's headers the upstream must see (for <c>/v1/messages</c>: <c>anthropic-version</c>, <c>anthropic-beta</c>).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
 
+    /// <summary>
+    /// The stored response this request continues (<c>previous_response_id</c>) or follows up (a GET,
+    /// DELETE or cancel of it): only the endpoint that made it holds it, so the pipeline sends the
+    /// request there and nowhere else.
+    /// </summary>
+    public string? ContinuesResponse { get; init; }
+
+    /// <summary>For a follow-up of a stored response: its id, and for a GET the caller's query, encoded.</summary>
+    public string? Target { get; init; }
+
     public bool IsStream => StreamIdleTimeout is not null;
 
     /// <summary>The rate limiter's estimate of the tokens the request uses, until the upstream says.</summary>
     public int EstimatedTokens => GatewayRateLimiter.Estimate(BodyBytes);
 
-    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout) { Headers = Headers };
+    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout) { Headers = Headers, Target = Target };
 }

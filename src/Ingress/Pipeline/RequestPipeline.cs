@@ -1,3 +1,5 @@
+using System.Data.Common;
+using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
@@ -22,13 +24,15 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// concerns that apply to every request (dialect translation, metrics, fair-share admission) are
 /// steps here, not copies in each adapter.
 /// </summary>
-internal sealed class RequestPipeline(
+internal sealed partial class RequestPipeline(
     BudgetGuard budgets,
     GatewayRateLimiter limiter,
     IEndpointSelector selector,
     ICompletionRouter router,
     UsageRecorder usage,
-    TimeProvider time)
+    IResponseMemory responses,
+    TimeProvider time,
+    ILogger<RequestPipeline> logger)
 {
     /// <summary>
     /// Runs <paramref name="request"/> to its end. <paramref name="callerGone"/> fires when nobody
@@ -53,8 +57,40 @@ internal sealed class RequestPipeline(
             return;
         }
 
-        // Select.
-        var decision = selector.Select(request.Model, request.Caller);
+        // Select: the candidates for the model — or, for a request that continues a stored
+        // response, the endpoint that holds it.
+        RouteDecision decision;
+        if (request.ContinuesResponse is { } responseId)
+        {
+            ResponseOrigin? origin;
+            try
+            {
+                origin = await responses.FindAsync(request.Caller.Subject, responseId, callerGone);
+            }
+            catch (DbException ex)
+            {
+                LogMemoryFailed(logger, ex, request.RequestId);
+                await CorrectAsync(lease, 0);
+                await RefuseAsync(request, sink, RequestStep.Selection, ApiErrors.StorageUnavailable(), callerGone);
+                return;
+            }
+
+            if (origin is null)
+            {
+                await CorrectAsync(lease, 0);
+                await RefuseAsync(request, sink, RequestStep.Selection, ApiErrors.ResponseNotFound(responseId, asPreviousResponse: request.Route == UpstreamRoute.Responses), callerGone);
+                return;
+            }
+
+            // A follow-up names no model of its own: it is the response's.
+            request = request.Model.Length == 0 ? request with { Model = origin.Model } : request;
+            decision = selector.SelectHolder(request.Model, request.Caller, origin.EndpointId, responseId);
+        }
+        else
+        {
+            decision = selector.Select(request.Model, request.Caller);
+        }
+
         if (decision.Error is { } unroutable)
         {
             await CorrectAsync(lease, 0);
@@ -92,7 +128,7 @@ internal sealed class RequestPipeline(
         // Account: the estimate is replaced by what the upstream reported, or by nothing if it
         // failed; a success that reports no usage keeps the estimate.
         var succeeded = answer.Result is { } answered && FailoverPolicy.IsSuccess(answered);
-        var tokens = succeeded ? UsageTokens.From(answer.Result!.Body) : default;
+        var tokens = succeeded && !request.Route.IsResponseFollowUp() ? UsageTokens.From(answer.Result!.Body) : default;
         if (!succeeded || tokens.Total > 0)
         {
             await CorrectAsync(lease, tokens.Total);
@@ -104,7 +140,34 @@ internal sealed class RequestPipeline(
             return;
         }
 
+        if (succeeded)
+        {
+            // Before the caller has it: a follow-up sent the moment it arrives must find it.
+            await KeepTrackAsync(request, answer.EndpointId!, answer.Result!.Body);
+        }
+
         await DeliverAsync(request, sink.AnswerAsync(answer, answer.Result!), answer, tokens, callerGone);
+    }
+
+    /// <summary>A response made is remembered with the endpoint that holds it; a response deleted is forgotten. The caller's answer does not wait on a database that fails.</summary>
+    private async Task KeepTrackAsync(GatewayRequest request, string endpointId, string answer)
+    {
+        try
+        {
+            switch (request.Route)
+            {
+                case UpstreamRoute.Responses:
+                    await responses.RememberAsync(request.Caller.Subject, request.Model, endpointId, answer, CancellationToken.None);
+                    break;
+                case UpstreamRoute.ResponseDelete when request.ContinuesResponse is { } deleted:
+                    await responses.ForgetAsync(request.Caller.Subject, deleted, CancellationToken.None);
+                    break;
+            }
+        }
+        catch (DbException ex)
+        {
+            LogMemoryFailed(logger, ex, request.RequestId);
+        }
     }
 
     /// <summary>A request its adapter refused once the caller was known (a bad header): delivered and recorded like any refusal.</summary>
@@ -134,6 +197,12 @@ internal sealed class RequestPipeline(
 
         var streamed = StreamTokens(request, begun.Buffer);
         await CorrectAsync(lease, streamed.Total);
+        if (outcome.Status == StatusCodes.Status200OK && begun.Buffer.End is { } end && answer.EndpointId is { } endpointId)
+        {
+            // A streamed response's end names its id (the dispatcher read it from the events).
+            await KeepTrackAsync(request, endpointId, end.Body);
+        }
+
         Record(request, outcome.Status, answer, streamed, outcome.End?.UpstreamMilliseconds);
     }
 
@@ -201,4 +270,7 @@ internal sealed class RequestPipeline(
             counted.Prompt, counted.Completion, counted.Total, time.GetElapsedTime(request.StartedAt).TotalMilliseconds,
             upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the record of which endpoint holds a stored response could not be read or written")]
+    private static partial void LogMemoryFailed(ILogger logger, Exception exception, Guid requestId);
 }

@@ -61,7 +61,7 @@ internal sealed class CompletionRouter(
 
             attempts++;
             var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
-            var (answer, retry) = await AttemptAsync(entry, route, body, request.Headers, requestId, attempts, deadline, stream, policy, probe, o, cancellationToken);
+            var (answer, retry) = await AttemptAsync(entry, request, attempts, deadline, stream, policy, probe, o, cancellationToken);
             queued += answer.QueueMilliseconds ?? 0;
             last = answer with { Attempts = attempts, QueueMilliseconds = queued };
             if (!retry)
@@ -87,9 +87,10 @@ internal sealed class CompletionRouter(
     }
 
     private async Task<(RoutedAnswer Answer, bool Retry)> AttemptAsync(
-        ManifestEntry entry, UpstreamRoute route, string body, IReadOnlyDictionary<string, string>? headers, Guid requestId, int attempt, DateTimeOffset deadline, StreamRequest? stream, RequestPolicy policy, bool probe,
+        ManifestEntry entry, RouteRequest request, int attempt, DateTimeOffset deadline, StreamRequest? stream, RequestPolicy policy, bool probe,
         RoutingOptions o, CancellationToken cancellationToken)
     {
+        var (requestId, _, route, body, _, _, _) = request;
         var id = entry.EndpointId;
         var now = time.GetUtcNow();
         var attemptTimeout = TimeSpan.FromSeconds(o.AttemptTimeoutSeconds);
@@ -105,7 +106,7 @@ internal sealed class CompletionRouter(
         var handedOver = false;
         try
         {
-            var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout, headers);
+            var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout, request.Headers, request.Target);
             switch (await sender.SendAsync(entry, message, waiting, acceptBy - now, policy.UsesBatchQueue))
             {
                 case SendOutcome.QueueFull:

@@ -26,14 +26,26 @@ internal sealed class EndpointSelector(
 {
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, StrongBox<uint>> _turns = new(StringComparer.Ordinal);
 
-    public RouteDecision Select(string model, CallerIdentity caller)
+    public RouteDecision Select(string model, CallerIdentity caller) => Select(model, caller, holder: null);
+
+    public RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId)
+    {
+        if (manifest.Current?.FindByEndpointId(endpointId) is not { } entry)
+        {
+            return RouteDecision.Refuse(manifest.Current is null ? ApiErrors.ManifestNotLoaded() : ApiErrors.ResponseEndpointGone(responseId, endpointId));
+        }
+
+        return entry.Serves(model) ? Select(model, caller, endpointId) : RouteDecision.Refuse(ApiErrors.ResponseOfOtherModel(responseId, endpointId, model));
+    }
+
+    private RouteDecision Select(string model, CallerIdentity caller, string? holder)
     {
         if (manifest.Current is not { } current)
         {
             return RouteDecision.Refuse(ApiErrors.ManifestNotLoaded());
         }
 
-        var all = current.EntriesFor(model);
+        var all = holder is null ? current.EntriesFor(model) : current.EntriesFor(model).Where(e => e.EndpointId == holder).ToList();
         var entries = all.Where(e => caller.InAnyOf(e.AllowedGroups)).ToArray();
         if (entries.Length == 0)
         {

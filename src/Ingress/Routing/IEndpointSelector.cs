@@ -6,4 +6,11 @@ namespace BrokerGateway.Ingress.Routing;
 internal interface IEndpointSelector
 {
     RouteDecision Select(string model, CallerIdentity caller);
+
+    /// <summary>
+    /// The one endpoint that holds a stored response, for a follow-up of it (<c>previous_response_id</c>,
+    /// a GET or DELETE of it): no other endpoint can answer, so there is no failover — if it cannot
+    /// take the request, the caller is told why.
+    /// </summary>
+    RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId);
 }

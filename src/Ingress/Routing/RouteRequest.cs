@@ -7,4 +7,7 @@ internal sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute 
 {
     /// <summary>The caller's headers the upstream must see (for <c>/v1/messages</c>: <c>anthropic-version</c>, <c>anthropic-beta</c>).</summary>
     public IReadOnlyDictionary<string, string>? Headers { get; init; }
+
+    /// <summary>For a follow-up of a stored response: its id, and for a GET the caller's query (<see cref="SubmitCompletion.Target"/>).</summary>
+    public string? Target { get; init; }
 }

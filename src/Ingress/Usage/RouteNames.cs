@@ -12,6 +12,10 @@ internal static class RouteNames
         UpstreamRoute.Embeddings => "embeddings",
         UpstreamRoute.Messages => "messages",
         UpstreamRoute.Responses => "responses",
+        UpstreamRoute.ResponseRetrieve => "responses/get",
+        UpstreamRoute.ResponseDelete => "responses/delete",
+        UpstreamRoute.ResponseInputItems => "responses/input_items",
+        UpstreamRoute.ResponseCancel => "responses/cancel",
         _ => route.ToString(),
     };
 }

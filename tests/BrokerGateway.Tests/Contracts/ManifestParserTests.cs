@@ -219,6 +219,18 @@ public class ManifestParserTests
     }
 
     [Fact]
+    public void Parse_AnAnthropicEntryWithNativeResponses_IsSkipped_ForAnthropicHasNoResponsesApi()
+    {
+        var result = Parse("""
+            {"claude": {"status": "Live", "model": "M", "description": "D", "experts": ["c"], "endpoint_id": "c",
+                        "url": "https://api.anthropic.com/v1", "api": "anthropic", "responses": "native"}}
+            """);
+
+        Assert.Empty(result.Manifest!.Entries);
+        Assert.Equal(("claude", "responses"), (Assert.Single(result.Problems).Entry, result.Problems[0].Field));
+    }
+
+    [Fact]
     public void Parse_ChangedDialectOrHeaders_IsAChange()
     {
         const string Base = "{\"a\":{\"status\":\"Live\",\"model\":\"M\",\"description\":\"D\",\"experts\":[\"m\"],\"url\":\"http://h/v1\",\"endpoint_id\":\"a\"";

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using OpenAI;
 using OpenAI.Chat;
+using OpenAI.Responses;
 
 namespace BrokerGateway.Tests.Infrastructure;
 
@@ -76,6 +77,14 @@ public sealed class StandaloneIngressFactory : WebApplicationFactory<BrokerGatew
             Endpoint = new Uri(Server.BaseAddress, "/v1"),
             Transport = new HttpClientPipelineTransport(CreateClient()),
         });
+
+    /// <summary>The OpenAI .NET SDK's Responses client, talking to this gateway as <paramref name="subject"/>.</summary>
+    public ResponsesClient ResponsesClient(string subject = "alice") =>
+        new OpenAIClient(new ApiKeyCredential(TestTokens.Issue(subject)), new OpenAIClientOptions
+        {
+            Endpoint = new Uri(Server.BaseAddress, "/v1"),
+            Transport = new HttpClientPipelineTransport(CreateClient()),
+        }).GetResponsesClient();
 
     /// <summary>Waits until the in-process watcher and dispatcher are up and the mock answers.</summary>
     public async Task<HttpClient> CreateReadyClientAsync()

@@ -8,7 +8,7 @@ namespace BrokerGateway.Tests.Integration;
 /// <summary>
 /// OpenAI's Responses API through the gateway, passed through to upstreams that have it: the npm
 /// openai package against an OpenAI-compatible fake, an Azure resource's <c>/openai/responses</c>,
-/// and the refusal for an entry that would need it translated (not built yet).
+/// and an Anthropic entry, which has no Responses API, answering through the translation to Messages.
 /// </summary>
 public sealed class ResponsesApiTests : IAsyncLifetime, IDisposable
 {
@@ -95,17 +95,35 @@ public sealed class ResponsesApiTests : IAsyncLifetime, IDisposable
         Assert.Equal(FakeAzureServer.Deployment, body.RootElement.GetProperty("model").GetString());
     }
 
+    [SkippableFact]
+    public async Task ToAnAnthropicEntry_AResponseIsTranslated_PlainAndStreamed_WithTheNpmClient()
+    {
+        var plain = await RunAsync("claude-sonnet-4-5", "create");
+        var streamed = await RunAsync("claude-sonnet-4-5", "stream");
+
+        Assert.Equal((FakeAnthropicServer.Text, "completed"), (plain.GetProperty("text").GetString(), plain.GetProperty("status").GetString()));
+        var types = streamed.GetProperty("types").EnumerateArray().Select(t => t.GetString()).ToList();
+        Assert.Equal(["response.created", "response.in_progress", "response.output_item.added", "response.content_part.added"], types.Take(4));
+        Assert.Equal("response.completed", types[^1]);
+        Assert.False(string.IsNullOrEmpty(streamed.GetProperty("text").GetString()));
+        Assert.True(streamed.GetProperty("usage").GetProperty("output_tokens").GetInt32() > 0);
+        Assert.Equal(2, _anthropic.Received.Count(r => r.Path == "/v1/messages"));
+        var system = JsonDocument.Parse(_anthropic.Received[0].Body).RootElement.GetProperty("system");
+        Assert.Contains("Be brief.", system.ValueKind == JsonValueKind.String ? system.GetString() : system.GetRawText(), StringComparison.Ordinal);
+    }
+
     [Fact]
-    public async Task ToAnEntryThatWouldNeedTranslating_ItIsAClear400_AndBadInputToo()
+    public async Task BadInput_IsAClear400_AndReachesNoUpstream()
     {
         var client = _gateway.CreateClient(TestTokens.Issue());
 
-        var refused = await client.PostAsync("/v1/responses", Json.Body("""{"model":"claude-sonnet-4-5","input":"hello"}"""));
         var noInput = await client.PostAsync("/v1/responses", Json.Body("""{"model":"gpt-4o"}"""));
+        var builtInTool = await client.PostAsync("/v1/responses", Json.Body("""{"model":"claude-sonnet-4-5","input":"hi","tools":[{"type":"web_search"}]}"""));
+        var badPrevious = await client.PostAsync("/v1/responses", Json.Body("""{"model":"gpt-4o","input":"hi","previous_response_id":"../etc"}"""));
 
-        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("Responses API", (await Json.ReadAsync(refused)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal((HttpStatusCode.BadRequest, "missing_required_parameter"), (noInput.StatusCode, await Json.ErrorCodeAsync(noInput)));
+        Assert.Equal((HttpStatusCode.BadRequest, "unsupported_by_endpoint"), (builtInTool.StatusCode, await Json.ErrorCodeAsync(builtInTool)));
+        Assert.Equal((HttpStatusCode.BadRequest, "invalid_value"), (badPrevious.StatusCode, await Json.ErrorCodeAsync(badPrevious)));
         Assert.Empty(_anthropic.Received);
         Assert.Empty(_openAi.Received);
     }

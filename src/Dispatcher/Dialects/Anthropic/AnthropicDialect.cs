@@ -35,12 +35,14 @@ internal sealed class AnthropicDialect(IOptions<DispatcherOptions> options, Time
             // The caller speaks Anthropic's dialect already: its body goes as it came.
             UpstreamRoute.Messages => new UpstreamCall(new Uri($"{entry.Url}/messages"), body, headers),
             UpstreamRoute.ChatCompletions => new UpstreamCall(new Uri($"{entry.Url}/messages"), AnthropicRequest.FromChat(body, options.Value.AnthropicMaxTokens, stream), headers),
-            UpstreamRoute.Responses => throw new DialectRefusal(
-                $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API; the gateway does not translate the Responses API to it yet: use /v1/chat/completions or /v1/messages for this model.", "model"),
             UpstreamRoute.Embeddings => throw new DialectRefusal(
                 $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no embeddings; use a model of an embeddings endpoint."),
-            _ => throw new DialectRefusal(
+            UpstreamRoute.Completions => throw new DialectRefusal(
                 $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which has no legacy completions; use /v1/chat/completions."),
+
+            // The Responses API reaches this dialect translated to chat (ResponsesOverChat); Anthropic stores no responses to follow up.
+            _ => throw new DialectRefusal(
+                $"Endpoint '{entry.EndpointId}' serves Anthropic's Messages API, which stores no responses; use /v1/chat/completions or /v1/messages."),
         };
     }
 

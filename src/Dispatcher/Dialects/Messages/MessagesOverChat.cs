@@ -11,8 +11,8 @@ namespace BrokerGateway.Dispatcher.Dialects.Messages;
 /// </summary>
 internal static class MessagesOverChat
 {
-    public static string Path(UpstreamRoute route) =>
-        route == UpstreamRoute.Messages ? UpstreamPaths.For(UpstreamRoute.ChatCompletions) : UpstreamPaths.For(route);
+    public static string Path(UpstreamRoute route, string? target = null) =>
+        route == UpstreamRoute.Messages ? UpstreamPaths.For(UpstreamRoute.ChatCompletions) : UpstreamPaths.For(route, target);
 
     public static string Body(UpstreamRoute route, string body, bool stream, bool askUsage) =>
         route == UpstreamRoute.Messages ? MessagesToChat.Translate(body, stream, askUsage) : body;

@@ -34,7 +34,7 @@ public sealed class UpstreamClientTests : IAsyncLifetime
     {
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var options = new DispatcherOptions { BreakerFailureRatio = 1.0, BreakerMinimumCalls = 3, BreakerSamplingSeconds = 60, BreakerBreakSeconds = 120 };
-        var dialects = new UpstreamDialects(new OpenAiDialect(), new AzureDialect(), new AnthropicDialect(Options.Create(options), time));
+        var dialects = new UpstreamDialects(new OpenAiDialect(), new AzureDialect(), new AnthropicDialect(Options.Create(options), time), time);
         var client = new UpstreamClient(_services.GetRequiredService<IHttpClientFactory>(), dialects, time, Options.Create(options));
         _upstream.Behavior = new FakeBehavior(Status: 503);
 

@@ -38,6 +38,8 @@ internal sealed class PipelineFixture
 
     public GatewayRateLimiter Limiter { get; private set; } = null!;
 
+    public MemoryResponses Responses { get; } = new();
+
     private RequestPipeline? _pipeline;
 
     /// <summary>The pipeline, made with the options as they are at the first call; later calls return the same one (its counters kept).</summary>
@@ -50,7 +52,7 @@ internal sealed class PipelineFixture
 
         var budgets = new BudgetGuard(new FixedTotals(Used), new MemoryCache(new MemoryCacheOptions()), OptionsFactory.Create(Budgets), Time, NullLogger<BudgetGuard>.Instance);
         Limiter = new GatewayRateLimiter(new MemoryRateCounter(Time), OptionsFactory.Create(RateLimits), Time, NullLogger<GatewayRateLimiter>.Instance);
-        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Time);
+        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Responses, Time, NullLogger<RequestPipeline>.Instance);
     }
 
     /// <summary>A chat request of <paramref name="bodyBytes"/> bytes (the rate limiter estimates a token for every four).</summary>
@@ -122,10 +124,45 @@ internal sealed class ScriptedSelector : IEndpointSelector
 
     public int Asked { get; private set; }
 
+    /// <summary>The endpoint a follow-up of a stored response was sent to, and for which model.</summary>
+    public (string EndpointId, string Model)? Holder { get; private set; }
+
     public RouteDecision Select(string model, CallerIdentity caller)
     {
         Asked++;
         return Decision;
+    }
+
+    public RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId)
+    {
+        Asked++;
+        Holder = (endpointId, model);
+        return Decision;
+    }
+}
+
+/// <summary>Where stored responses are held, in memory: what the pipeline remembered, by caller and id.</summary>
+internal sealed class MemoryResponses : IResponseMemory
+{
+    public Dictionary<(string Owner, string Id), ResponseOrigin> Held { get; } = [];
+
+    public Task<ResponseOrigin?> FindAsync(string owner, string responseId, CancellationToken cancellationToken) =>
+        Task.FromResult(Held.GetValueOrDefault((owner, responseId)));
+
+    public Task RememberAsync(string owner, string model, string endpointId, string answer, CancellationToken cancellationToken)
+    {
+        if (BrokerGateway.Ingress.Responses.SqlResponseMemory.StoredId(answer) is { } id)
+        {
+            Held[(owner, id)] = new ResponseOrigin(endpointId, model);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task ForgetAsync(string owner, string responseId, CancellationToken cancellationToken)
+    {
+        Held.Remove((owner, responseId));
+        return Task.CompletedTask;
     }
 }
 

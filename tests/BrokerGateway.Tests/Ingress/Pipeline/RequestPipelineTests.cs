@@ -250,4 +250,40 @@ public class RequestPipelineTests
         public Task<StreamOutcome> RelayAsync(RoutedAnswer routed, RoutedStream stream, DateTimeOffset deadline, CancellationToken ending, CancellationToken callerGone) =>
             throw new InvalidOperationException();
     }
+
+    [Fact]
+    public async Task AStoredResponse_IsRemembered_AndItsFollowUpsGoToItsEndpoint_WithoutCountingItsUsageAgain()
+    {
+        var pipeline = _fixture.Build();
+        const string Stored = """{"id":"resp_9","object":"response","store":true,"usage":{"input_tokens":30,"output_tokens":10,"total_tokens":40}}""";
+        _fixture.Router.Answer = (r, _) => Task.FromResult(new RoutedAnswer(PipelineFixture.Answered(_fixture.Request(), 200, Stored), null, "endpoint-a", 1));
+        await pipeline.RunAsync(_fixture.Request() with { Route = UpstreamRoute.Responses }, new RecordingSink(), CancellationToken.None);
+        var fetch = _fixture.Request() with { Model = string.Empty, Route = UpstreamRoute.ResponseRetrieve, ContinuesResponse = "resp_9", Target = "resp_9" };
+
+        await pipeline.RunAsync(fetch, new RecordingSink(), CancellationToken.None);
+        await pipeline.RunAsync(fetch with { RequestId = Guid.NewGuid(), Route = UpstreamRoute.ResponseDelete }, new RecordingSink(), CancellationToken.None);
+
+        Assert.Equal(("endpoint-a", "gpt-test"), _fixture.Selector.Holder);
+        Assert.Equal("resp_9", _fixture.Router.Routed[1].Target);
+        Assert.Equal([40, 0, 0], _fixture.Rows().Select(r => r.TotalTokens));
+        Assert.Empty(_fixture.Responses.Held);
+    }
+
+    [Fact]
+    public async Task AResponseNotStored_OrSomeoneElses_CannotBeContinued()
+    {
+        var pipeline = _fixture.Build();
+        _fixture.Router.Answer = (r, _) => Task.FromResult(new RoutedAnswer(PipelineFixture.Answered(_fixture.Request(), 200, """{"id":"resp_1","object":"response","store":false}"""), null, "endpoint-a", 1));
+        await pipeline.RunAsync(_fixture.Request() with { Route = UpstreamRoute.Responses }, new RecordingSink(), CancellationToken.None);
+        _fixture.Responses.Held[("grace", "resp_2")] = new ResponseOrigin("endpoint-b", "gpt-test");
+        var sink = new RecordingSink();
+        var other = new RecordingSink();
+
+        await pipeline.RunAsync(_fixture.Request() with { Route = UpstreamRoute.Responses, ContinuesResponse = "resp_1" }, sink, CancellationToken.None);
+        await pipeline.RunAsync(_fixture.Request() with { Route = UpstreamRoute.ResponseRetrieve, ContinuesResponse = "resp_2" }, other, CancellationToken.None);
+
+        Assert.Equal(["admitted", "refused at Selection: previous_response_not_found"], sink.Events);
+        Assert.Equal(["admitted", "refused at Selection: response_not_found"], other.Events);
+        Assert.Single(_fixture.Router.Routed);
+    }
 }

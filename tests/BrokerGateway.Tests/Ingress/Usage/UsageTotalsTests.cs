@@ -49,10 +49,10 @@ public class UsageTotalsTests
         {
             await store.InsertAsync([Record("alice", ["g1", "g2"], 10, Today), Record("bob", ["g1"], 5, Today), Record("alice", ["g1"], 7, Today.AddDays(-1))], CancellationToken.None);
 
-            // The database as the release before the totals left it: records, no totals, schema version 3.
+            // The database as the release before the totals left it: records, no totals (nor what came after), schema version 3.
             await using (var connection = await database.OpenAsync(CancellationToken.None))
             {
-                await using var downgrade = connection.Command("DROP TABLE usage_totals; DELETE FROM gateway_schema WHERE version = 4;");
+                await using var downgrade = connection.Command("DROP TABLE usage_totals; DROP TABLE gateway_responses; DELETE FROM gateway_schema WHERE version >= 4;");
                 await downgrade.ExecuteNonQueryAsync();
             }
 
