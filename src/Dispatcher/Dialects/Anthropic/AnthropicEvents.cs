@@ -47,6 +47,13 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
     internal (List<string> Chunks, bool Ended) Translate(string data)
     {
         var chunks = new List<string>(2);
+        if (_textChunk is { } template && TextDeltaLiteral(data) is { IsEmpty: false } literal)
+        {
+            // Nearly every event of a stream is a text delta: its text goes over still escaped, unparsed.
+            chunks.Add(string.Concat(template.Prefix, literal, template.Suffix));
+            return (chunks, false);
+        }
+
         using var document = JsonDocument.Parse(data);
         var e = document.RootElement;
         switch (DialectJson.String(e, "type"))
@@ -157,6 +164,58 @@ internal sealed class AnthropicEvents(IEventSource upstream, TimeProvider time) 
     /// A content chunk: the one chunk of a stream that comes once per token, so it is written from
     /// the stream's own template (everything but the text stays the same) instead of by a writer.
     /// </summary>
+    private const string TextDeltaHead = "{\"type\":\"content_block_delta\",\"index\":";
+    private const string TextDeltaBody = ",\"delta\":{\"type\":\"text_delta\",\"text\":";
+
+    /// <summary>
+    /// The text of a text delta in Anthropic's own layout
+    /// (<c>{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"…"}}</c>) as
+    /// the JSON string literal it is, quotes included; null for any other event or layout, which is
+    /// parsed instead.
+    /// </summary>
+    internal static ReadOnlySpan<char> TextDeltaLiteral(string data)
+    {
+        var span = data.AsSpan();
+        if (!span.StartsWith(TextDeltaHead, StringComparison.Ordinal) || !span.EndsWith("\"}}", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var rest = span[TextDeltaHead.Length..];
+        var digits = 0;
+        while (digits < rest.Length && char.IsAsciiDigit(rest[digits]))
+        {
+            digits++;
+        }
+
+        rest = rest[digits..];
+        if (digits == 0 || !rest.StartsWith(TextDeltaBody, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        // The literal runs from its opening quote to the last but two character; no quote inside may be unescaped.
+        var literal = rest[TextDeltaBody.Length..^2];
+        if (literal.Length < 2 || literal[0] != '"')
+        {
+            return null;
+        }
+
+        var i = 1;
+        while (i < literal.Length - 1)
+        {
+            if (literal[i] == '"' || literal[i] < ' ')
+            {
+                return null;
+            }
+
+            // An escape takes the next character with it: one that would take the closing quote leaves the literal open.
+            i += literal[i] == '\\' ? 2 : 1;
+        }
+
+        return i == literal.Length - 1 ? literal : null;
+    }
+
     private string TextChunk(string text)
     {
         if (_textChunk is not { } template)

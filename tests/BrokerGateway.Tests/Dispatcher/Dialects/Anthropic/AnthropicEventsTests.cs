@@ -60,4 +60,37 @@ public class AnthropicEventsTests
         Assert.Equal((16, 30, 46, 10), (usage.GetProperty("prompt_tokens").GetInt32(), usage.GetProperty("completion_tokens").GetInt32(), usage.GetProperty("total_tokens").GetInt32(), usage.GetProperty("prompt_tokens_details").GetProperty("cached_tokens").GetInt32()));
         Assert.Equal("[DONE]", chunks[3]);
     }
+
+    [Theory]
+    [InlineData("plain")]
+    [InlineData(""" a \"quote\" and a back\\slash\\""")]
+    [InlineData(""" line\nbreak \u00e9 \ud83d\ude00 </script>""")]
+    [InlineData("")]
+    public async Task TextDeltas_CopiedStillEscaped_ReadAsTheParsedOnesDo(string escaped)
+    {
+        var delta = "{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"" + escaped + "\"}}";
+
+        // The first text delta is written through the JSON writer; every later one is copied.
+        var chunks = await ReadAsync(
+            """{"type":"message_start","message":{"id":"m1","model":"claude","usage":{"input_tokens":5,"output_tokens":1}}}""",
+            """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}""",
+            delta,
+            delta,
+            """{"type":"message_stop"}""");
+
+        var contents = chunks.Skip(1).Take(2).Select(c => JsonDocument.Parse(c).RootElement.GetProperty("choices")[0].GetProperty("delta").GetProperty("content").GetString()).ToList();
+        Assert.Equal(JsonDocument.Parse("\"" + escaped + "\"").RootElement.GetString(), contents[0]);
+        Assert.Equal(contents[0], contents[1]);
+        Assert.Equal(JsonDocument.Parse(chunks[1]).RootElement.GetProperty("id").GetString(), JsonDocument.Parse(chunks[2]).RootElement.GetProperty("id").GetString());
+    }
+
+    [Theory]
+    [InlineData("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"open\\\"}}")]
+    [InlineData("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"text_delta\",\"text\":\"a\",\"x\":\"b\"}}")]
+    [InlineData("{\"index\":0,\"type\":\"content_block_delta\",\"delta\":{\"type\":\"text_delta\",\"text\":\"a\"}}")]
+    [InlineData("{\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"a\"}}")]
+    public void AnyOtherLayout_IsLeftToTheParser(string data)
+    {
+        Assert.True(AnthropicEvents.TextDeltaLiteral(data).IsEmpty);
+    }
 }
