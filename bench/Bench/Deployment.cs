@@ -27,6 +27,20 @@ public sealed class Deployment : IDisposable
         return await Task.FromResult(deployment);
     }
 
+    /// <summary>Headers every request to this set-up needs besides the bearer token.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; private init; } = new Dictionary<string, string>();
+
+    /// <summary>The fake Anthropic upstream called directly, in its own dialect: the benchmark's body is a valid Messages request (it names max_tokens).</summary>
+    public static async Task<Deployment> DirectAnthropicAsync(Uri upstream, string events)
+    {
+        var deployment = new Deployment("(i) fake Anthropic upstream, direct")
+        {
+            Url = new Uri(upstream, "v1/messages"),
+            Headers = new Dictionary<string, string> { ["x-api-key"] = "sk-ant-bench", ["anthropic-version"] = "2023-06-01", [FakeAnthropicServer.EventsHeader] = events },
+        };
+        return await Task.FromResult(deployment);
+    }
+
     public static Task<Deployment> StandaloneAsync(Dictionary<string, string> ingress, int port) =>
         StandaloneAsync("(b) gateway standalone", ingress, port);
 
@@ -66,6 +80,11 @@ public sealed class Deployment : IDisposable
                 if (token is not null)
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
+
+                foreach (var (name, value) in Headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
                 }
 
                 using var response = await client.SendAsync(request);

@@ -7,6 +7,9 @@ namespace BrokerGateway.Bench;
 /// <summary>A closed-loop load generator: <c>concurrency</c> workers send a fixed number of POSTs, one at a time each.</summary>
 public sealed class LoadGenerator : IDisposable
 {
+    /// <summary>Headers sent with every request besides the bearer token (an upstream called directly in its own dialect wants its own).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; set; } = new Dictionary<string, string>();
+
     private readonly HttpClient _client = new(new SocketsHttpHandler
     {
         MaxConnectionsPerServer = 1024,
@@ -53,6 +56,11 @@ public sealed class LoadGenerator : IDisposable
                 if (token is not null)
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+                }
+
+                foreach (var (name, value) in Headers)
+                {
+                    request.Headers.TryAddWithoutValidation(name, value);
                 }
 
                 var started = Stopwatch.GetTimestamp();

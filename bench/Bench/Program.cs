@@ -38,7 +38,7 @@ public sealed class Program
 
         // The dialect scenario: a fake Anthropic upstream, to which the gateway translates OpenAI chat completions.
         var anthropicPort = ServiceProcess.FreePort();
-        using var anthropic = options.Modes.Contains("standalone-anthropic")
+        using var anthropic = options.Modes.Contains("standalone-anthropic") || options.Modes.Contains("direct-anthropic")
             ? ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", $"http://127.0.0.1:{anthropicPort}", "--no-record", "--anthropic")
             : null;
         var anthropicManifest = Path.Combine(folder, "anthropic.json");
@@ -67,6 +67,7 @@ public sealed class Program
             using var deployment = mode switch
             {
                 "direct" => await Deployment.DirectAsync(upstreamUrl),
+                "direct-anthropic" => await Deployment.DirectAnthropicAsync(new Uri($"http://127.0.0.1:{anthropicPort}/"), anthropicEvents),
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, Keys), ingressPort),
                 "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, Keys), Bare), ingressPort),
                 "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, Keys), Quotas), ingressPort),
@@ -77,7 +78,8 @@ public sealed class Program
                 "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", ingress, pairManifest, ingressPort),
                 _ => throw new ArgumentException($"unknown mode '{mode}'"),
             };
-            var bearer = mode == "direct" ? null : token;
+            var bearer = mode is "direct" or "direct-anthropic" ? null : token;
+            (load.Headers, probe.Headers) = (deployment.Headers, deployment.Headers);
             await deployment.WaitUntilReadyAsync(Body, bearer);
             await load.WarmUpAsync(deployment.Url, Body, bearer, Concurrencies[^1], TimeSpan.FromSeconds(options.WarmupSeconds));
             foreach (var concurrency in Concurrencies)
@@ -90,10 +92,10 @@ public sealed class Program
                 await Console.Error.WriteLineAsync($"round {round}, {deployment.Mode} c={concurrency}: {result.RequestsPerSecond:0} req/s, p50 {result.P50:0.00} ms, {result.Failures} failures");
             }
 
-            if (options.StreamEvents > 0 && mode is "direct" or "standalone" or "rabbitmq" or "standalone-anthropic")
+            if (options.StreamEvents > 0 && mode is "direct" or "standalone" or "rabbitmq" or "standalone-anthropic" or "direct-anthropic")
             {
                 // The Anthropic fake streams as many events as the manifest's header says every time: a few first events suffice there.
-                var firstEvents = mode == "standalone-anthropic" ? 20 : options.RequestsAtOne / 5;
+                var firstEvents = mode is "standalone-anthropic" or "direct-anthropic" ? 20 : options.RequestsAtOne / 5;
                 await probe.FirstEventAsync(deployment.Url, bearer, Math.Min(firstEvents, options.Warmup / 4));
                 var firstEvent = await probe.FirstEventAsync(deployment.Url, bearer, firstEvents);
                 var (rate, events, ok) = await probe.OneStreamAsync(deployment.Url, bearer, options.StreamEvents, repeats: 5);
@@ -146,6 +148,7 @@ public sealed class Program
         }
 
         ResultTable.Print(rows, options.Rounds);
+        ResultTable.PrintTranslation(rows, streamRows);
         ResultTable.PrintQuotaPairs(pairs);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
         ResultTable.PrintConcurrentStreams(concurrentRows, ConcurrentEvents, ConcurrentGapMs, options.Rounds);

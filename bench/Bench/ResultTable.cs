@@ -53,6 +53,51 @@ public static class ResultTable
             $"Quota overhead at concurrency 32: (g) runs at {quotas.Result.RequestsPerSecond / bare.Result.RequestsPerSecond:0.00}× the req/s of (f) (median rounds); round by round: {string.Join(", ", perRound)}."));
     }
 
+    /// <summary>
+    /// The cost of translating to Anthropic's dialect: (h) against (b) — the same requests, translated
+    /// or passed through — round by round at each concurrency and for one long stream, and each
+    /// gateway against its own upstream called directly ((h)/(i) beside (b)/(a)), which takes the
+    /// fakes' own cost out.
+    /// </summary>
+    public static void PrintTranslation(IReadOnlyList<ResultRow> rows, IReadOnlyList<StreamRow> streams)
+    {
+        var culture = CultureInfo.InvariantCulture;
+        static string Ratio(double a, double b) => (a / b).ToString("0.00", CultureInfo.InvariantCulture);
+        var lines = new List<string>();
+        foreach (var concurrency in rows.Select(r => r.Concurrency).Distinct())
+        {
+            ResultRow? Find(string prefix, int round) => rows.FirstOrDefault(r => r.Concurrency == concurrency && r.Round == round && r.Mode.StartsWith(prefix, StringComparison.Ordinal));
+            var rounds = rows.Where(r => r.Concurrency == concurrency && r.Mode.StartsWith("(h)", StringComparison.Ordinal)).Select(r => r.Round)
+                .Select(round => (H: Find("(h)", round), B: Find("(b)", round), A: Find("(a)", round), I: Find("(i)", round)))
+                .Where(t => t.B is not null)
+                .Select(t => $"(h)/(b) {Ratio(t.H!.Result.RequestsPerSecond, t.B!.Result.RequestsPerSecond)}"
+                    + (t.A is not null && t.I is not null ? $", (h)/(i) {Ratio(t.H.Result.RequestsPerSecond, t.I.Result.RequestsPerSecond)} beside (b)/(a) {Ratio(t.B.Result.RequestsPerSecond, t.A.Result.RequestsPerSecond)}" : string.Empty))
+                .ToList();
+            if (rounds.Count > 0)
+            {
+                lines.Add(string.Create(culture, $"c={concurrency}: {string.Join("; ", rounds)}"));
+            }
+        }
+
+        var streamed = streams.Where(r => r.Mode.StartsWith("(h)", StringComparison.Ordinal))
+            .Select(h => (H: h, B: streams.FirstOrDefault(b => b.Round == h.Round && b.Mode.StartsWith("(b)", StringComparison.Ordinal))))
+            .Where(t => t.B is not null)
+            .Select(t => $"(h)/(b) {Ratio(t.H.EventsPerSecond, t.B!.EventsPerSecond)}")
+            .ToList();
+        if (streamed.Count > 0)
+        {
+            lines.Add($"events/s in one stream: {string.Join("; ", streamed)}");
+        }
+
+        if (lines.Count == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("Translation to Anthropic's dialect, round by round (req/s; (i) is the Anthropic fake called directly): " + string.Join(" | ", lines) + ".");
+    }
+
     /// <summary>(g) against (f) side by side, taking turns: the steadier measure of the quota overhead.</summary>
     public static void PrintQuotaPairs(QuotaPairs.Outcome? outcome)
     {

@@ -10,6 +10,9 @@ namespace BrokerGateway.Bench;
 /// </summary>
 public sealed class StreamProbe : IDisposable
 {
+    /// <summary>Headers sent with every request besides the bearer token (an upstream called directly in its own dialect wants its own).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; set; } = new Dictionary<string, string>();
+
     private static readonly byte[] DataPrefix = "data: "u8.ToArray();
 
     private readonly HttpClient _client = new(new SocketsHttpHandler { UseProxy = false, PooledConnectionLifetime = Timeout.InfiniteTimeSpan })
@@ -18,7 +21,7 @@ public sealed class StreamProbe : IDisposable
     };
 
     public static string Body(int chunks) =>
-        $$$"""{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"stream":true,"fake":{"chunks":{{{chunks}}}}}""";
+        $$$"""{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"max_tokens":16,"stream":true,"fake":{"chunks":{{{chunks}}}}}""";
 
     /// <summary>Milliseconds from sending each request to reading its first event, one request at a time.</summary>
     public async Task<LoadResult> FirstEventAsync(Uri url, string? token, int requests)
@@ -102,6 +105,11 @@ public sealed class StreamProbe : IDisposable
         if (token is not null)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
         }
 
         using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
