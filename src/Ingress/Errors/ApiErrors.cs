@@ -176,9 +176,11 @@ internal static class ApiErrors
         new(429, "rate_limit_error", "batch_limit_reached", $"You have {limit} unfinished batches, the gateway's limit; wait for one to finish or cancel one.", null, 60);
 
     /// <summary>A response id the gateway has no record of for this caller: never made here, made for someone else, or not stored.</summary>
-    public static ApiError ResponseNotFound(string responseId, bool asPreviousResponse) => asPreviousResponse
-        ? new(400, InvalidRequest, "previous_response_not_found",
-            $"Previous response with id '{responseId}' not found: the gateway knows no stored response of yours by that id, so it cannot tell which endpoint holds it.", "previous_response_id")
+    /// <param name="storesNone">The model's endpoints have no Responses API of their own: the gateway translates each request and no response is stored.</param>
+    public static ApiError ResponseNotFound(string responseId, bool asPreviousResponse, bool storesNone = false) => asPreviousResponse
+        ? new(400, InvalidRequest, "previous_response_not_found", storesNone
+            ? $"Previous response with id '{responseId}' not found: this model's endpoints have no Responses API of their own, so the gateway translates each request to chat completions and stores no response to continue from; send the whole conversation in 'input' instead."
+            : $"Previous response with id '{responseId}' not found: the gateway knows no stored response of yours by that id, so it cannot tell which endpoint holds it.", "previous_response_id")
         : new(404, InvalidRequest, "response_not_found", $"No response of yours with id '{responseId}' is stored through this gateway.");
 
     /// <summary>A follow-up that names another model than the one whose endpoint holds the response.</summary>

@@ -78,7 +78,8 @@ internal sealed partial class RequestPipeline(
             if (origin is null)
             {
                 await CorrectAsync(lease, 0);
-                await RefuseAsync(request, sink, RequestStep.Selection, ApiErrors.ResponseNotFound(responseId, asPreviousResponse: request.Route == UpstreamRoute.Responses), callerGone);
+                var storesNone = request.Model.Length > 0 && !selector.StoresResponses(request.Model);
+                await RefuseAsync(request, sink, RequestStep.Selection, ApiErrors.ResponseNotFound(responseId, asPreviousResponse: request.Route == UpstreamRoute.Responses, storesNone), callerGone);
                 return;
             }
 

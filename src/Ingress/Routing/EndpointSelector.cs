@@ -28,6 +28,9 @@ internal sealed class EndpointSelector(
 
     public RouteDecision Select(string model, CallerIdentity caller) => Select(model, caller, holder: null);
 
+    public bool StoresResponses(string model) =>
+        manifest.Current?.EntriesFor(model).Any(e => e.ResponsesServedBy == ResponsesMode.Native && !e.IsMock) ?? true;
+
     public RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId)
     {
         if (manifest.Current?.FindByEndpointId(endpointId) is not { } entry)

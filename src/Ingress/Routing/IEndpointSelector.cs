@@ -12,5 +12,8 @@ internal interface IEndpointSelector
     /// a GET or DELETE of it): no other endpoint can answer, so there is no failover — if it cannot
     /// take the request, the caller is told why.
     /// </summary>
+    /// <summary>Whether any entry of the model has a Responses API of its own (<c>responses: native</c>), so that its responses can be stored.</summary>
+    bool StoresResponses(string model);
+
     RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId);
 }

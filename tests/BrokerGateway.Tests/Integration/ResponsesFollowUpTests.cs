@@ -184,6 +184,7 @@ public sealed class ResponsesFollowUpTests : IAsyncLifetime
 
         Assert.False(made.GetProperty("store").GetBoolean());
         Assert.Equal((HttpStatusCode.BadRequest, "previous_response_not_found"), (continued.StatusCode, await Json.ErrorCodeAsync(continued)));
+        Assert.Contains("no Responses API of their own", (await Json.ReadAsync(continued)).GetProperty("error").GetProperty("message").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.NotFound, fetched.StatusCode);
         Assert.Single(_claude.Received);
     }

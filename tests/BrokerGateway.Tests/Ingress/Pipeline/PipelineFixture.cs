@@ -133,6 +133,8 @@ internal sealed class ScriptedSelector : IEndpointSelector
         return Decision;
     }
 
+    public bool StoresResponses(string model) => true;
+
     public RouteDecision SelectHolder(string model, CallerIdentity caller, string endpointId, string responseId)
     {
         Asked++;
