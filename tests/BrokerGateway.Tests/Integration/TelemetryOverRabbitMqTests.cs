@@ -38,20 +38,13 @@ public class TelemetryOverRabbitMqTests
         });
         using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
         client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Issue());
-        var trace = ActivityTraceId.CreateRandom();
-
-        var status = await Eventually.Until(
+        var ready = await Eventually.Until(
             async () =>
             {
                 Assert.False(ingress.HasExited || dispatcher.HasExited || watcher.HasExited, ingress.Error + dispatcher.Error + watcher.Error);
                 try
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-                    {
-                        Content = Json.Body("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"trace me over the broker"}]}"""),
-                    };
-                    request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
-                    return (await client.SendAsync(request)).StatusCode;
+                    return (await client.PostAsync("/v1/chat/completions", Json.Body("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"ready?"}]}"""))).StatusCode;
                 }
                 catch (HttpRequestException)
                 {
@@ -62,8 +55,17 @@ public class TelemetryOverRabbitMqTests
             timeout: TimeSpan.FromSeconds(60),
             what: "three processes serve a chat completion");
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        var sent = anthropic.Received.Last(r => r.Body.Contains("trace me over the broker", StringComparison.Ordinal));
+        // Once the stack serves, one request with a caller's trace.
+        var trace = ActivityTraceId.CreateRandom();
+        using var traced = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body("""{"model":"claude-sonnet-4-5","messages":[{"role":"user","content":"trace me over the broker"}]}"""),
+        };
+        traced.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+        var answered = await client.SendAsync(traced);
+
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (ready, answered.StatusCode));
+        var sent = Assert.Single(anthropic.Received, r => r.Body.Contains("trace me over the broker", StringComparison.Ordinal));
         Assert.Matches($"^00-{trace}-[0-9a-f]{{16}}-01$", sent.Header("traceparent"));
         using var probe = new HttpClient();
         var dispatcherMetrics = await probe.GetStringAsync($"http://127.0.0.1:{dispatcherPort}/metrics");
