@@ -104,7 +104,7 @@ internal sealed partial class SubmitCompletionConsumer(
         // its ingress has told the caller, and the broker hands the request on if anyone still waits.
         var lost = broker.Losing;
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken, lost);
-        using var span = DispatcherTelemetry.StartCall(request, manifest.Current?.FindByEndpointId(request.EndpointId));
+        using var span = DispatcherTelemetry.StartCall(request, manifest.Current?.FindByEndpointId(request.EndpointId), context.Headers.Get<string>(Hosting.Telemetry.GatewayTelemetry.TraceHeader));
         var started = time.GetTimestamp();
         var attempt = AttemptAsync(request, context, call.Token);
 

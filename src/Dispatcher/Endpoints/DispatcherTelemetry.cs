@@ -21,9 +21,12 @@ internal sealed class DispatcherTelemetry
         metrics.Meter.CreateObservableGauge("brokergateway.dispatcher.calls", () => calls.Count, "{call}", "Upstream calls this dispatcher has in flight.");
     }
 
-    public static Activity? StartCall(SubmitCompletion request, ManifestEntry? entry)
+    /// <param name="traceParent">The ingress's span, from the message's <see cref="GatewayTelemetry.TraceHeader"/>; none: a trace of its own.</param>
+    public static Activity? StartCall(SubmitCompletion request, ManifestEntry? entry, string? traceParent)
     {
-        var activity = GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client);
+        var activity = traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent)
+            ? GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client, parent)
+            : GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("gen_ai.provider.name", entry is null ? null : Provider(entry));

@@ -16,9 +16,9 @@ public static class TelemetryRegistration
     /// OpenTelemetry for a service: the gateway's meter and spans, the framework's meters (ASP.NET
     /// Core, Kestrel, HttpClient, the runtime) and MassTransit's, for Prometheus to scrape and — when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set — pushed by OTLP. Spans are always made, exported or
-    /// not, so that a caller's <c>traceparent</c> reaches the upstream through the broker: MassTransit
-    /// carries the context in each message's headers, HttpClient sends it on. Scrapes and health
-    /// probes make no spans.
+    /// not, so that a caller's <c>traceparent</c> reaches the upstream through the broker: the
+    /// ingress puts it into each message's headers (<see cref="GatewayTelemetry.TraceHeader"/>), the
+    /// dispatcher's span continues it, HttpClient sends it on. Scrapes and health probes make no spans.
     /// </summary>
     public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder, string service)
     {
@@ -46,7 +46,7 @@ public static class TelemetryRegistration
             })
             .WithTracing(tracing =>
             {
-                tracing.AddSource(GatewayTelemetry.Name, "MassTransit")
+                tracing.AddSource(GatewayTelemetry.Name)
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
                     .AddHttpClientInstrumentation();
                 if (otlp)

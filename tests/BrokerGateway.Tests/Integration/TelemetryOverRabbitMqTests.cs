@@ -36,7 +36,12 @@ public class TelemetryOverRabbitMqTests
             ["Auth__Jwt__Audience"] = TestTokens.Audience,
             ["Usage__SqlitePath"] = Path.Combine(Path.GetDirectoryName(manifest.Path)!, "usage.db"),
         });
-        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        // A client that sends the test's traceparent as written: the test process's own tracing (other
+        // tests' hosts listen to HttpClient's activities) would otherwise put its own over it.
+        using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = DistributedContextPropagator.CreateNoOutputPropagator() })
+        {
+            BaseAddress = new Uri($"http://127.0.0.1:{port}"),
+        };
         client.DefaultRequestHeaders.Authorization = new("Bearer", TestTokens.Issue());
         var ready = await Eventually.Until(
             async () =>
