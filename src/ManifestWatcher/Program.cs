@@ -1,23 +1,18 @@
 using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
-using BrokerGateway.Hosting.Telemetry;
-using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.Hosting;
 
 namespace BrokerGateway.ManifestWatcher;
 
 public sealed class Program
 {
-    /// <summary>The port of the watcher's <c>/metrics</c> and <c>/health</c>, its only HTTP listener.</summary>
-    public const string MetricsPortKey = "WATCHER_METRICS_PORT";
-
     public static Task<int> Main(string[] args)
     {
-        var builder = WebApplication.CreateBuilder(GatewayHost.WebOptions(args));
+        var builder = Host.CreateApplicationBuilder(GatewayHost.Settings(args));
         builder.AddGatewayDefaults("manifest-watcher");
         builder.AddManifestWatcher();
         builder.AddGatewayBus(requireBroker: true);
-        builder.AddProbeListener(MetricsPortKey, 9465);
-        return builder.Build().MapProbes().RunValidatedAsync();
+        return builder.Build().RunValidatedAsync();
     }
 }

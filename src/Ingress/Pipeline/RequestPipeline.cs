@@ -31,7 +31,6 @@ internal sealed partial class RequestPipeline(
     ICompletionRouter router,
     UsageRecorder usage,
     IResponseMemory responses,
-    RequestTelemetry telemetry,
     TimeProvider time,
     ILogger<RequestPipeline> logger)
 {
@@ -43,8 +42,6 @@ internal sealed partial class RequestPipeline(
     /// </summary>
     public async Task RunAsync(GatewayRequest request, IRequestSink sink, CancellationToken callerGone, CancellationToken stopping = default)
     {
-        using var span = RequestTelemetry.Start(request);
-
         // Admit.
         if (await budgets.CheckAsync(request.Caller, callerGone) is { } exhausted)
         {
@@ -125,8 +122,7 @@ internal sealed partial class RequestPipeline(
 
         if (answer.Stream is { } begun)
         {
-            // Routing hands a stream over when its first event has come.
-            await RelayAsync(request, sink, lease, answer, begun, deadline, time.GetElapsedTime(request.StartedAt), ending.Token, callerGone);
+            await RelayAsync(request, sink, lease, answer, begun, deadline, ending.Token, callerGone);
             return;
         }
 
@@ -141,7 +137,6 @@ internal sealed partial class RequestPipeline(
 
         if (answer.Error is { } error)
         {
-            telemetry.Refused(RequestStep.Routing, error);
             await DeliverAsync(request, sink.RefuseAsync(RequestStep.Routing, error, answer), answer, default, callerGone);
             return;
         }
@@ -180,14 +175,11 @@ internal sealed partial class RequestPipeline(
     public Task RejectAsync(GatewayRequest request, IRequestSink sink, ApiError error, CancellationToken callerGone) =>
         RefuseAsync(request, sink, RequestStep.Validation, error, callerGone);
 
-    private Task RefuseAsync(GatewayRequest request, IRequestSink sink, RequestStep step, ApiError error, CancellationToken callerGone)
-    {
-        telemetry.Refused(step, error);
-        return DeliverAsync(request, sink.RefuseAsync(step, error, null), null, default, callerGone);
-    }
+    private Task RefuseAsync(GatewayRequest request, IRequestSink sink, RequestStep step, ApiError error, CancellationToken callerGone) =>
+        DeliverAsync(request, sink.RefuseAsync(step, error, null), null, default, callerGone);
 
     private async Task RelayAsync(
-        GatewayRequest request, IRequestSink sink, RateLease lease, RoutedAnswer answer, RoutedStream begun, DateTimeOffset deadline, TimeSpan firstEvent, CancellationToken ending, CancellationToken callerGone)
+        GatewayRequest request, IRequestSink sink, RateLease lease, RoutedAnswer answer, RoutedStream begun, DateTimeOffset deadline, CancellationToken ending, CancellationToken callerGone)
     {
         StreamOutcome outcome;
         try
@@ -212,7 +204,7 @@ internal sealed partial class RequestPipeline(
             await KeepTrackAsync(request, endpointId, end.Body);
         }
 
-        Record(request, outcome.Status, answer, streamed, outcome.End?.UpstreamMilliseconds, firstEvent);
+        Record(request, outcome.Status, answer, streamed, outcome.End?.UpstreamMilliseconds);
     }
 
     /// <summary>Waits for the sink to deliver, then records the status it reports; a caller who leaves during delivery is recorded as having left, with what the upstream used.</summary>
@@ -266,9 +258,7 @@ internal sealed partial class RequestPipeline(
         }
     }
 
-    /// <summary>The request's end: its usage row, and what operators see of it (metrics, the access log line, its span's attributes).</summary>
-    private void Record(
-        GatewayRequest request, int? status, RoutedAnswer? routed, (int Prompt, int Completion, int Total) counted, double? upstreamMilliseconds = null, TimeSpan? firstEvent = null)
+    private void Record(GatewayRequest request, int? status, RoutedAnswer? routed, (int Prompt, int Completion, int Total) counted, double? upstreamMilliseconds = null)
     {
         if (status is not { } recorded)
         {
@@ -276,12 +266,10 @@ internal sealed partial class RequestPipeline(
         }
 
         var caller = request.Caller;
-        var duration = time.GetElapsedTime(request.StartedAt);
         usage.Record(new UsageRecord(
             time.GetUtcNow(), request.RequestId, caller.Subject, caller.Groups, request.Model, routed?.EndpointId, RouteNames.Of(request.Route), recorded,
-            counted.Prompt, counted.Completion, counted.Total, duration.TotalMilliseconds,
+            counted.Prompt, counted.Completion, counted.Total, time.GetElapsedTime(request.StartedAt).TotalMilliseconds,
             upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId));
-        telemetry.Finished(request, recorded, routed, counted, duration, firstEvent);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the record of which endpoint holds a stored response could not be read or written")]

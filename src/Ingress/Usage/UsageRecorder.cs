@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using BrokerGateway.Hosting.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Usage;
@@ -9,25 +8,16 @@ namespace BrokerGateway.Ingress.Usage;
 /// <see cref="UsageWriter"/> writes them in batches. The queue is bounded: past it, a record is
 /// counted as dropped and logged, rather than ever making a caller wait.
 /// </summary>
-internal sealed partial class UsageRecorder
+internal sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger)
 {
-    private readonly Channel<UsageRecord> _queue;
-    private readonly ILogger<UsageRecorder> _logger;
-    private readonly GatewayMetrics? _metrics;
-    private readonly bool _enabled;
+    private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(
+        new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+
     private long _dropped;
 
-    /// <param name="metrics">Where the queue's length (<c>brokergateway.usage.queue</c>) and the drops are published; none in unit tests.</param>
-    public UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger, GatewayMetrics? metrics = null)
-    {
-        _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-        _logger = logger;
-        _metrics = metrics;
-        _enabled = options.Value.Enabled;
-        metrics?.Meter.CreateObservableGauge("brokergateway.usage.queue", () => _queue.Reader.Count, "{record}", "Usage records waiting to be written.");
-    }
-
     public ChannelReader<UsageRecord> Reader => _queue.Reader;
+
+    private readonly bool _enabled = options.Value.Enabled;
 
     public void Record(UsageRecord record)
     {
@@ -39,10 +29,9 @@ internal sealed partial class UsageRecorder
         if (!_queue.Writer.TryWrite(record))
         {
             var dropped = Interlocked.Increment(ref _dropped);
-            _metrics?.UsageDropped.Add(1);
             if (dropped == 1 || dropped % 1000 == 0)
             {
-                LogDropped(_logger, dropped);
+                LogDropped(logger, dropped);
             }
         }
     }
