@@ -4,7 +4,7 @@
 # management plugin, which the tests use to make a throwaway virtual host each, and a second
 # RabbitMQ node of the fault tests' own, which they stop and start under load; PostgreSQL for the
 # usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
-# the npm openai package (with Node.js from Debian if missing) for the streaming tests, checks
+# the npm clients openai and @anthropic-ai/sdk (with Node.js from Debian if missing) for the SDK tests, checks
 # formatting, builds, runs every test, prints one summary line, and stops what it started.
 # Nothing is skipped: a test that finds no server fails.
 set -euo pipefail

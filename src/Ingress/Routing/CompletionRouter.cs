@@ -38,7 +38,7 @@ internal sealed class CompletionRouter(
 
     public async Task<RoutedAnswer> RouteAsync(RouteRequest request, IReadOnlyList<ManifestEntry> candidates, CancellationToken cancellationToken)
     {
-        var (requestId, model, route, body, timeout, policy, streamIdleTimeout) = request;
+        var (_, model, _, _, timeout, policy, streamIdleTimeout) = request;
         var o = options.Value;
         var deadline = time.GetUtcNow() + timeout;
         var attempts = 0;

@@ -76,16 +76,7 @@ internal static class MessagesToChat
         }
 
         WriteTools(writer, root);
-        if (stream)
-        {
-            writer.WriteBoolean("stream", true);
-            if (askUsage)
-            {
-                writer.WriteStartObject("stream_options");
-                writer.WriteBoolean("include_usage", true);
-                writer.WriteEndObject();
-            }
-        }
+        ChatStreamRequest.Write(writer, stream, askUsage);
 
         writer.WriteEndObject();
     }

@@ -124,16 +124,7 @@ internal static class ResponsesToChat
         }
 
         WriteToolChoice(writer, root);
-        if (stream)
-        {
-            writer.WriteBoolean("stream", true);
-            if (askUsage)
-            {
-                writer.WriteStartObject("stream_options");
-                writer.WriteBoolean("include_usage", true);
-                writer.WriteEndObject();
-            }
-        }
+        ChatStreamRequest.Write(writer, stream, askUsage);
 
         writer.WriteEndObject();
     }
