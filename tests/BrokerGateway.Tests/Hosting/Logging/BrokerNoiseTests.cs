@@ -1,0 +1,49 @@
+using BrokerGateway.Hosting.Logging;
+using MassTransit;
+using RabbitMQ.Client.Exceptions;
+using Serilog.Events;
+using Serilog.Parsing;
+
+namespace BrokerGateway.Tests.Hosting.Logging;
+
+public class BrokerNoiseTests
+{
+    private static LogEvent Event(string source, string template, Exception? exception) =>
+        new(DateTimeOffset.UtcNow, LogEventLevel.Error, exception, new MessageTemplateParser().Parse(template),
+            [new LogEventProperty("SourceContext", new ScalarValue(source))]);
+
+    public static TheoryData<Exception> SendsCutOffByTheBrokerGoingAway() => new()
+    {
+        // The channel disposed under a publish as the connection closed (seen in the broker fault test).
+        new RabbitMqConnectionException("BasicPublishAsync failed", new ObjectDisposedException("System.Threading.SemaphoreSlim")),
+        new RabbitMqConnectionException("The connection is closed"),
+        new AlreadyClosedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 320, "CONNECTION_FORCED")),
+        new OperationCanceledException(),
+    };
+
+    [Theory]
+    [MemberData(nameof(SendsCutOffByTheBrokerGoingAway))]
+    public void IsNoise_SendFaultFromTheBrokerGoingAway_IsFilteredOut(Exception exception)
+    {
+        var e = Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress} {MessageId} {MessageType}", exception);
+
+        Assert.True(BrokerNoise.IsNoise(e));
+    }
+
+    [Fact]
+    public void IsNoise_SendFaultOfAnotherKind_IsKept()
+    {
+        // A message the broker returned (nobody bound to take it) or one that could not be
+        // serialized says something an operator must see.
+        Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress}", new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: true))));
+        Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress}", new InvalidOperationException("serializer"))));
+    }
+
+    [Fact]
+    public void IsNoise_TheSameExceptionOutsideMassTransit_IsKept()
+    {
+        var exception = new RabbitMqConnectionException("BasicPublishAsync failed", new ObjectDisposedException("x"));
+
+        Assert.False(BrokerNoise.IsNoise(Event("BrokerGateway.Dispatcher.SubmitCompletionConsumer", "S-FAULT {InputAddress}", exception)));
+    }
+}
