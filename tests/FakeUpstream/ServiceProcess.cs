@@ -12,7 +12,8 @@ namespace BrokerGateway.FakeUpstream;
 /// </summary>
 public sealed class ServiceProcess : IDisposable
 {
-    private static readonly string[] Inherited = ["PATH", "HOME", "DOTNET_ROOT", "TMPDIR", "LANG"];
+    /// <summary>What a started process inherits: the basics, and the runtime's switches that let <c>perf</c> name its JIT-compiled frames.</summary>
+    private static readonly string[] Inherited = ["PATH", "HOME", "DOTNET_ROOT", "TMPDIR", "LANG", "DOTNET_PerfMapEnabled", "DOTNET_EnableWriteXorExecute"];
     private readonly Process _process;
     private readonly StringBuilder _output = new();
     private readonly StringBuilder _error = new();
