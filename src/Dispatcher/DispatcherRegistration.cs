@@ -7,6 +7,7 @@ using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
@@ -71,6 +72,9 @@ public static class DispatcherRegistration
         builder.Services.AddSingleton<ServedEndpoints>();
         builder.Services.AddSingleton<ConsumedEndpoints>();
         builder.Services.AddSingleton<InFlightCalls>();
+        builder.Services.AddSingleton<DispatcherTelemetry>();
+        builder.Services.AddMetrics();
+        builder.Services.TryAddSingleton<Hosting.Telemetry.GatewayMetrics>();
         builder.Services.AddSingleton<DispatcherAnnouncer>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<DispatcherAnnouncer>());
         builder.Services.AddSingleton<EndpointQueueConnector>();

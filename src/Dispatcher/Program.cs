@@ -1,18 +1,23 @@
 using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Messaging;
-using Microsoft.Extensions.Hosting;
+using BrokerGateway.Hosting.Telemetry;
+using Microsoft.AspNetCore.Builder;
 
 namespace BrokerGateway.Dispatcher;
 
 public sealed class Program
 {
+    /// <summary>The port of a dispatcher's <c>/metrics</c> and <c>/health</c>, its only HTTP listener (the Prometheus exporter's customary port).</summary>
+    public const string MetricsPortKey = "DISPATCHER_METRICS_PORT";
+
     public static Task<int> Main(string[] args)
     {
-        var builder = Host.CreateApplicationBuilder(GatewayHost.Settings(args));
+        var builder = WebApplication.CreateBuilder(GatewayHost.WebOptions(args));
         builder.AddGatewayDefaults("dispatcher");
         builder.AddDispatcher();
         builder.AddGatewayBus(requireBroker: true);
-        return builder.Build().RunValidatedAsync();
+        builder.AddProbeListener(MetricsPortKey, 9464);
+        return builder.Build().MapProbes().RunValidatedAsync();
     }
 }

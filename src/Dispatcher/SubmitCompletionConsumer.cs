@@ -32,6 +32,7 @@ internal sealed partial class SubmitCompletionConsumer(
     ChunkOutbox outbox,
     BrokerConnection broker,
     BusStarted busStarted,
+    DispatcherTelemetry telemetry,
     IBus bus,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
@@ -103,6 +104,7 @@ internal sealed partial class SubmitCompletionConsumer(
         // its ingress has told the caller, and the broker hands the request on if anyone still waits.
         var lost = broker.Losing;
         using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken, lost);
+        using var span = DispatcherTelemetry.StartCall(request, manifest.Current?.FindByEndpointId(request.EndpointId), context.Headers.Get<string>(Hosting.Telemetry.GatewayTelemetry.TraceHeader));
         var started = time.GetTimestamp();
         var attempt = AttemptAsync(request, context, call.Token);
 
@@ -156,6 +158,7 @@ internal sealed partial class SubmitCompletionConsumer(
         }
 
         LogAnswered(logger, request.RequestId, request.EndpointId, result.Outcome, result.StatusCode);
+        telemetry.Answered(span, request, result, time.GetElapsedTime(started));
         await AnswerAsync(context, result with { UpstreamMilliseconds = time.GetElapsedTime(started).TotalMilliseconds });
     }
 

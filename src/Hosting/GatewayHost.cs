@@ -1,5 +1,6 @@
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Logging;
+using BrokerGateway.Hosting.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -46,7 +47,7 @@ public static class GatewayHost
 #endif
     }
 
-    /// <summary>What every service starts with: a <c>.env</c> file from the working directory, Serilog, and a clock.</summary>
+    /// <summary>What every service starts with: a <c>.env</c> file from the working directory, Serilog, OpenTelemetry and its health checks, and a clock.</summary>
     public static IHostApplicationBuilder AddGatewayDefaults(this IHostApplicationBuilder builder, string service)
     {
         var dotEnvError = builder.Configuration.AddDotEnvFile(Path.Combine(Directory.GetCurrentDirectory(), ".env"));
@@ -54,6 +55,7 @@ public static class GatewayHost
             .Validate(_ => dotEnvError is null, dotEnvError ?? string.Empty)
             .ValidateOnStart();
         builder.AddGatewayLogging(service);
+        builder.AddGatewayTelemetry(service);
         builder.Services.TryAddSingleton(TimeProvider.System);
         return builder;
     }

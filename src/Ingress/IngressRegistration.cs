@@ -2,6 +2,7 @@ using BrokerGateway.Hosting;
 using BrokerGateway.Hosting.Configuration;
 using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
+using BrokerGateway.Hosting.Telemetry;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Batches;
@@ -106,6 +107,8 @@ public static class IngressRegistration
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapHealthApi();
+        app.MapGatewayMetrics();
+        app.MapGatewayHealth();
         app.MapOpenAiApi(OpenAiApi.OpenAiPrefix);
         app.MapOpenAiApi(OpenAiApi.MetisPrefix);
         app.MapEndpointList();

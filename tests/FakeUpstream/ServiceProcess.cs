@@ -81,6 +81,10 @@ public sealed class ServiceProcess : IDisposable
             }
         }
 
+        // Many dispatchers and watchers run at once in the tests and the benchmark: each one's
+        // /metrics and /health listener takes any free port unless the caller names one.
+        info.Environment["DISPATCHER_METRICS_PORT"] = "0";
+        info.Environment["WATCHER_METRICS_PORT"] = "0";
         foreach (var (key, value) in environment)
         {
             info.Environment[key] = value;

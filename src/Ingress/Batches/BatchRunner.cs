@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Threading.Channels;
 using System.Threading.RateLimiting;
+using BrokerGateway.Hosting.Telemetry;
 using BrokerGateway.Ingress.Auth;
 using Microsoft.Extensions.Options;
 
@@ -21,6 +22,7 @@ internal sealed partial class BatchRunner(
     BatchOutput output,
     TimeProvider time,
     IOptions<BatchOptions> options,
+    GatewayMetrics metrics,
     ILogger<BatchRunner> logger) : BackgroundService
 {
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
@@ -245,6 +247,10 @@ internal sealed partial class BatchRunner(
             {
                 // The lines finished meanwhile are written together: one transaction, not one each.
                 await store.CompleteLinesAsync(batch.Id, results, cancellationToken);
+                foreach (var result in results)
+                {
+                    metrics.BatchLines.Add(1, new KeyValuePair<string, object?>("outcome", result.Succeeded ? "completed" : "failed"));
+                }
             }
         }
 

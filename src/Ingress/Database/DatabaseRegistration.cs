@@ -25,6 +25,7 @@ internal static class DatabaseRegistration
         });
         builder.Services.AddSingleton<IDatabase>(sp => sp.GetRequiredService<GatewayDatabase>());
         builder.Services.AddHostedService<DatabaseMigrator>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: [Hosting.Telemetry.GatewayHealth.Ready]);
         return builder;
     }
 }

@@ -17,6 +17,7 @@ internal static class RateLimitRegistration
         {
             builder.Services.AddSingleton<IConnectionMultiplexer>(_ => ConnectionMultiplexer.Connect(RedisRateCounter.Configuration(url)));
             builder.Services.AddSingleton<IRateCounter, RedisRateCounter>();
+            builder.Services.AddHealthChecks().AddCheck<RedisHealthCheck>("redis", tags: [Hosting.Telemetry.GatewayHealth.Ready]);
         }
         else
         {

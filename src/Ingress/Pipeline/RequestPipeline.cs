@@ -31,6 +31,7 @@ internal sealed partial class RequestPipeline(
     ICompletionRouter router,
     UsageRecorder usage,
     IResponseMemory responses,
+    RequestTelemetry telemetry,
     TimeProvider time,
     ILogger<RequestPipeline> logger)
 {
@@ -42,6 +43,8 @@ internal sealed partial class RequestPipeline(
     /// </summary>
     public async Task RunAsync(GatewayRequest request, IRequestSink sink, CancellationToken callerGone, CancellationToken stopping = default)
     {
+        using var span = RequestTelemetry.Start(request);
+
         // Admit.
         if (await budgets.CheckAsync(request.Caller, callerGone) is { } exhausted)
         {
@@ -122,7 +125,8 @@ internal sealed partial class RequestPipeline(
 
         if (answer.Stream is { } begun)
         {
-            await RelayAsync(request, sink, lease, answer, begun, deadline, ending.Token, callerGone);
+            // Routing hands a stream over when its first event has come.
+            await RelayAsync(request, sink, lease, answer, begun, deadline, time.GetElapsedTime(request.StartedAt), ending.Token, callerGone);
             return;
         }
 
@@ -137,6 +141,7 @@ internal sealed partial class RequestPipeline(
 
         if (answer.Error is { } error)
         {
+            telemetry.Refused(RequestStep.Routing, error);
             await DeliverAsync(request, sink.RefuseAsync(RequestStep.Routing, error, answer), answer, default, callerGone);
             return;
         }
@@ -175,11 +180,14 @@ internal sealed partial class RequestPipeline(
     public Task RejectAsync(GatewayRequest request, IRequestSink sink, ApiError error, CancellationToken callerGone) =>
         RefuseAsync(request, sink, RequestStep.Validation, error, callerGone);
 
-    private Task RefuseAsync(GatewayRequest request, IRequestSink sink, RequestStep step, ApiError error, CancellationToken callerGone) =>
-        DeliverAsync(request, sink.RefuseAsync(step, error, null), null, default, callerGone);
+    private Task RefuseAsync(GatewayRequest request, IRequestSink sink, RequestStep step, ApiError error, CancellationToken callerGone)
+    {
+        telemetry.Refused(step, error);
+        return DeliverAsync(request, sink.RefuseAsync(step, error, null), null, default, callerGone);
+    }
 
     private async Task RelayAsync(
-        GatewayRequest request, IRequestSink sink, RateLease lease, RoutedAnswer answer, RoutedStream begun, DateTimeOffset deadline, CancellationToken ending, CancellationToken callerGone)
+        GatewayRequest request, IRequestSink sink, RateLease lease, RoutedAnswer answer, RoutedStream begun, DateTimeOffset deadline, TimeSpan firstEvent, CancellationToken ending, CancellationToken callerGone)
     {
         StreamOutcome outcome;
         try
@@ -204,7 +212,7 @@ internal sealed partial class RequestPipeline(
             await KeepTrackAsync(request, endpointId, end.Body);
         }
 
-        Record(request, outcome.Status, answer, streamed, outcome.End?.UpstreamMilliseconds);
+        Record(request, outcome.Status, answer, streamed, outcome.End?.UpstreamMilliseconds, firstEvent);
     }
 
     /// <summary>Waits for the sink to deliver, then records the status it reports; a caller who leaves during delivery is recorded as having left, with what the upstream used.</summary>
@@ -258,7 +266,9 @@ internal sealed partial class RequestPipeline(
         }
     }
 
-    private void Record(GatewayRequest request, int? status, RoutedAnswer? routed, (int Prompt, int Completion, int Total) counted, double? upstreamMilliseconds = null)
+    /// <summary>The request's end: its usage row, and what operators see of it (metrics, the access log line, its span's attributes).</summary>
+    private void Record(
+        GatewayRequest request, int? status, RoutedAnswer? routed, (int Prompt, int Completion, int Total) counted, double? upstreamMilliseconds = null, TimeSpan? firstEvent = null)
     {
         if (status is not { } recorded)
         {
@@ -266,10 +276,12 @@ internal sealed partial class RequestPipeline(
         }
 
         var caller = request.Caller;
+        var duration = time.GetElapsedTime(request.StartedAt);
         usage.Record(new UsageRecord(
             time.GetUtcNow(), request.RequestId, caller.Subject, caller.Groups, request.Model, routed?.EndpointId, RouteNames.Of(request.Route), recorded,
-            counted.Prompt, counted.Completion, counted.Total, time.GetElapsedTime(request.StartedAt).TotalMilliseconds,
+            counted.Prompt, counted.Completion, counted.Total, duration.TotalMilliseconds,
             upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId));
+        telemetry.Finished(request, recorded, routed, counted, duration, firstEvent);
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Request {RequestId}: the record of which endpoint holds a stored response could not be read or written")]

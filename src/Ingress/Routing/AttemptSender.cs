@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Messaging;
+using BrokerGateway.Hosting.Telemetry;
 using MassTransit;
 using Microsoft.Extensions.Options;
 
@@ -72,6 +74,12 @@ internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerC
                 // being replayed later, so a disk write would only cost latency. Batch lines, which
                 // must survive a broker restart, are sent durable.
                 context.Durable = batch;
+
+                // The request's trace goes with it: the dispatcher's span of the upstream call is its child.
+                if (Activity.Current is { } span)
+                {
+                    context.Headers.Set(GatewayTelemetry.TraceHeader, span.Id);
+                }
             }, timeout.Token);
             return SendOutcome.Sent;
         }

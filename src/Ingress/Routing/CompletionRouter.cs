@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Messaging;
+using BrokerGateway.Hosting.Telemetry;
 using BrokerGateway.Ingress.Errors;
 using MassTransit;
 using Microsoft.Extensions.Options;
@@ -24,6 +26,7 @@ internal sealed class CompletionRouter(
     OutstandingRequests outstanding,
     BrokerConnection broker,
     IBus publisher,
+    GatewayMetrics metrics,
     TimeProvider time,
     IOptions<RoutingOptions> options) : ICompletionRouter
 {
@@ -62,6 +65,7 @@ internal sealed class CompletionRouter(
             attempts++;
             var stream = streamIdleTimeout is { } idle ? new StreamRequest(deadline, idle) : null;
             var (answer, retry) = await AttemptAsync(entry, request, attempts, deadline, stream, policy, probe, o, cancellationToken);
+            metrics.Attempts.Add(1, new TagList { { "endpoint", entry.EndpointId }, { "outcome", Outcome(answer) } });
             queued += answer.QueueMilliseconds ?? 0;
             last = answer with { Attempts = attempts, QueueMilliseconds = queued };
             if (!retry)
@@ -308,10 +312,17 @@ internal sealed class CompletionRouter(
         }
     }
 
+    /// <summary>An attempt's outcome as a short fixed name: the dispatcher's outcome, a stream begun, or the gateway's error code.</summary>
+    private static string Outcome(RoutedAnswer answer) =>
+        answer.Stream is not null ? "streamed"
+            : answer.Result is { } result ? (result.Outcome == CompletionOutcome.Answered ? (result.StatusCode < 400 ? "answered" : "refused") : result.Outcome.ToString().ToLowerInvariant())
+            : answer.Error?.Code ?? "error";
+
     private async Task<bool> FailedAsync(string endpointId, string kind, int? retryAfterSeconds, bool probe)
     {
         if (health.RecordFailure(endpointId, kind, retryAfterSeconds, probe) is { } cooled)
         {
+            metrics.Cooldowns.Add(1, new KeyValuePair<string, object?>("endpoint", endpointId));
             await PublishAsync(cooled);
         }
 

@@ -25,6 +25,7 @@ internal static class RoutingRegistration
         builder.Services.AddSingleton<EndpointQueues>();
         builder.Services.AddSingleton<QueueFullObserver>();
         builder.Services.AddHostedService<QueueWatch>();
+        builder.Services.AddHostedService<RoutingGauges>();
         builder.Services.AddHostedService<DispatcherDiscovery>();
         builder.AddBusModule<RoutingBusModule>();
         return builder;

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using BrokerGateway.Hosting.Telemetry;
 using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Usage;
@@ -8,16 +9,25 @@ namespace BrokerGateway.Ingress.Usage;
 /// <see cref="UsageWriter"/> writes them in batches. The queue is bounded: past it, a record is
 /// counted as dropped and logged, rather than ever making a caller wait.
 /// </summary>
-internal sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger)
+internal sealed partial class UsageRecorder
 {
-    private readonly Channel<UsageRecord> _queue = Channel.CreateBounded<UsageRecord>(
-        new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
-
+    private readonly Channel<UsageRecord> _queue;
+    private readonly ILogger<UsageRecorder> _logger;
+    private readonly GatewayMetrics? _metrics;
+    private readonly bool _enabled;
     private long _dropped;
 
-    public ChannelReader<UsageRecord> Reader => _queue.Reader;
+    /// <param name="metrics">Where the queue's length (<c>brokergateway.usage.queue</c>) and the drops are published; none in unit tests.</param>
+    public UsageRecorder(IOptions<UsageOptions> options, ILogger<UsageRecorder> logger, GatewayMetrics? metrics = null)
+    {
+        _queue = Channel.CreateBounded<UsageRecord>(new BoundedChannelOptions(options.Value.QueueCapacity) { FullMode = BoundedChannelFullMode.DropWrite, SingleReader = true });
+        _logger = logger;
+        _metrics = metrics;
+        _enabled = options.Value.Enabled;
+        metrics?.Meter.CreateObservableGauge("brokergateway.usage.queue", () => _queue.Reader.Count, "{record}", "Usage records waiting to be written.");
+    }
 
-    private readonly bool _enabled = options.Value.Enabled;
+    public ChannelReader<UsageRecord> Reader => _queue.Reader;
 
     public void Record(UsageRecord record)
     {
@@ -29,9 +39,10 @@ internal sealed partial class UsageRecorder(IOptions<UsageOptions> options, ILog
         if (!_queue.Writer.TryWrite(record))
         {
             var dropped = Interlocked.Increment(ref _dropped);
+            _metrics?.UsageDropped.Add(1);
             if (dropped == 1 || dropped % 1000 == 0)
             {
-                LogDropped(logger, dropped);
+                LogDropped(_logger, dropped);
             }
         }
     }

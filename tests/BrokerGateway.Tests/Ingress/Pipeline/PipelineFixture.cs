@@ -8,6 +8,7 @@ using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
 using BrokerGateway.Ingress.Usage;
 using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using OptionsFactory = Microsoft.Extensions.Options.Options;
@@ -52,7 +53,9 @@ internal sealed class PipelineFixture
 
         var budgets = new BudgetGuard(new FixedTotals(Used), new MemoryCache(new MemoryCacheOptions()), OptionsFactory.Create(Budgets), Time, NullLogger<BudgetGuard>.Instance);
         Limiter = new GatewayRateLimiter(new MemoryRateCounter(Time), OptionsFactory.Create(RateLimits), Time, NullLogger<GatewayRateLimiter>.Instance);
-        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Responses, Time, NullLogger<RequestPipeline>.Instance);
+        var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        var telemetry = new RequestTelemetry(new BrokerGateway.Hosting.Telemetry.GatewayMetrics(meters), OptionsFactory.Create(new RequestTelemetryOptions()), NullLogger<RequestTelemetry>.Instance);
+        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Responses, telemetry, Time, NullLogger<RequestPipeline>.Instance);
     }
 
     /// <summary>A chat request of <paramref name="bodyBytes"/> bytes (the rate limiter estimates a token for every four).</summary>

@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using BrokerGateway.Contracts.Manifest;
+using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting.Telemetry;
+
+namespace BrokerGateway.Dispatcher.Endpoints;
+
+/// <summary>
+/// What a dispatcher tells operators of its upstream calls: a span per attempt (a child of the
+/// ingress's, which MassTransit carried over the broker; HttpClient's span of the call itself, and
+/// the <c>traceparent</c> the upstream receives, are its children), the duration of each call by
+/// endpoint and status, and the calls in flight. Nothing of the body, and never the key.
+/// </summary>
+internal sealed class DispatcherTelemetry
+{
+    private readonly GatewayMetrics _metrics;
+
+    public DispatcherTelemetry(GatewayMetrics metrics, InFlightCalls calls)
+    {
+        _metrics = metrics;
+        metrics.Meter.CreateObservableGauge("brokergateway.dispatcher.calls", () => calls.Count, "{call}", "Upstream calls this dispatcher has in flight.");
+    }
+
+    /// <param name="traceParent">The ingress's span, from the message's <see cref="GatewayTelemetry.TraceHeader"/>; none: a trace of its own.</param>
+    public static Activity? StartCall(SubmitCompletion request, ManifestEntry? entry, string? traceParent)
+    {
+        var activity = traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent)
+            ? GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client, parent)
+            : GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("gen_ai.provider.name", entry is null ? null : Provider(entry));
+            activity.SetTag("brokergateway.endpoint", request.EndpointId);
+            activity.SetTag("brokergateway.request_id", request.RequestId.ToString());
+            activity.SetTag("brokergateway.attempt", request.Attempt);
+            activity.SetTag("brokergateway.route", request.Route.ToString());
+            activity.SetTag("brokergateway.stream", request.Stream is not null);
+            if (entry is not null && Uri.TryCreate(entry.Url, UriKind.Absolute, out var url))
+            {
+                activity.SetTag("server.address", url.Host);
+            }
+        }
+
+        return activity;
+    }
+
+    public void Answered(Activity? span, SubmitCompletion request, CompletionResult result, TimeSpan elapsed)
+    {
+        _metrics.UpstreamCalls.Record(elapsed.TotalSeconds, new TagList
+        {
+            { "endpoint", request.EndpointId },
+            { "status", result.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            { "outcome", result.Outcome.ToString() },
+        });
+        if (span is { IsAllDataRequested: true })
+        {
+            span.SetTag("http.response.status_code", result.StatusCode);
+            span.SetTag("brokergateway.outcome", result.Outcome.ToString());
+            if (result.Outcome != CompletionOutcome.Answered || result.StatusCode >= 500)
+            {
+                span.SetStatus(ActivityStatusCode.Error, result.Detail);
+            }
+        }
+    }
+
+    /// <summary>The GenAI conventions' provider name for an entry's dialect.</summary>
+    private static string Provider(ManifestEntry entry) => entry.IsMock ? "brokergateway.mock" : entry.Api switch
+    {
+        UpstreamApi.Azure => "azure.ai.openai",
+        UpstreamApi.Anthropic => "anthropic",
+        _ => "openai",
+    };
+}
