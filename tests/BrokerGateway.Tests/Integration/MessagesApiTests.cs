@@ -41,6 +41,9 @@ public sealed class MessagesApiTests : IAsyncLifetime, IDisposable
             async () => (await client.GetStringAsync("/v1/models")).Contains("claude-sonnet-4-5", StringComparison.Ordinal),
             listed => listed,
             what: "the manifest loaded");
+
+        // And every endpoint consumed: a request sent before its dispatcher is up gets a 503.
+        await DistributedStack.UntilConsumingAsync(client, 3);
     }
 
     private async Task<JsonElement> RunAsync(string model, string which)

@@ -39,6 +39,9 @@ public sealed class ResponsesApiTests : IAsyncLifetime, IDisposable
             async () => (await client.GetStringAsync("/v1/models")).Contains("azure-gpt", StringComparison.Ordinal),
             listed => listed,
             what: "the manifest loaded");
+
+        // And every endpoint consumed: a request sent before its dispatcher is up gets a 503.
+        await DistributedStack.UntilConsumingAsync(client, 3);
     }
 
     private async Task<JsonElement> RunAsync(string model, string which)
