@@ -55,6 +55,21 @@ internal sealed partial class SubmitCompletionConsumer(
 
     public async Task Consume(ConsumeContext<SubmitCompletion> context)
     {
+        try
+        {
+            await ConsumeAsync(context);
+        }
+        catch (OperationCanceledException ex) when (context.CancellationToken.IsCancellationRequested && ex.CancellationToken != context.CancellationToken)
+        {
+            // The consumer is being stopped (its connection to the broker is closing) while it waited
+            // on something with a token of its own: said as the consumer's cancellation, which
+            // MassTransit logs as such rather than as a fault; the broker hands the message on.
+            throw new OperationCanceledException(ex.Message, ex, context.CancellationToken);
+        }
+    }
+
+    private async Task ConsumeAsync(ConsumeContext<SubmitCompletion> context)
+    {
         var request = context.Message;
         if (TooLate(request, out var taken))
         {
@@ -103,7 +118,7 @@ internal sealed partial class SubmitCompletionConsumer(
         // A call whose answer can no longer be delivered (the broker connection is lost) is aborted:
         // its ingress has told the caller, and the broker hands the request on if anyone still waits.
         var lost = broker.Losing;
-        using var call = calls.Begin(request.RequestId, request.Attempt, context.CancellationToken, lost);
+        using var call = calls.Begin(request.RequestId, request.Attempt, request.EndpointId, context.CancellationToken, lost);
         using var span = DispatcherTelemetry.StartCall(request, manifest.Current?.FindByEndpointId(request.EndpointId), context.Headers.Get<string>(Hosting.Telemetry.GatewayTelemetry.TraceHeader));
         var started = time.GetTimestamp();
         var attempt = AttemptAsync(request, context, call.Token);
