@@ -117,7 +117,10 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
         {
             if (_connection is not null)
             {
-                await _connection.DisposeAsync();
+                // Closing a connection whose broker went away can wait for a goodbye that never
+                // comes: it is let go of in the background, not while the next question waits.
+                DisposeInBackground(_connection);
+                _channel = null;
             }
 
             var factory = new ConnectionFactory
@@ -144,6 +147,19 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
 
         return _channel;
     }
+
+    private static void DisposeInBackground(IAsyncDisposable closing) =>
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await closing.DisposeAsync();
+            }
+            catch (Exception ex) when (ex is OperationInterruptedException or AlreadyClosedException or IOException or TimeoutException or OperationCanceledException or ObjectDisposedException)
+            {
+                // Nothing is left to close.
+            }
+        });
 
     public async ValueTask DisposeAsync()
     {

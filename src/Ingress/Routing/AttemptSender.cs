@@ -81,6 +81,9 @@ internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerC
                     context.Headers.Set(GatewayTelemetry.TraceHeader, span.Id);
                 }
             }, timeout.Token);
+
+            // The answer can only come over this connection: its loss ends the wait at once.
+            waiting.EndOnLoss(losing);
             return SendOutcome.Sent;
         }
         catch (OperationCanceledException)

@@ -98,6 +98,7 @@ internal sealed class PendingAttempt
     private int _counted;
     private long _takenAt;
     private double _heldMilliseconds;
+    private CancellationTokenRegistration _loss;
     private CancellationTokenSource? _send;
     private volatile bool _sendRejected;
 
@@ -305,7 +306,15 @@ internal sealed class PendingAttempt
         }
     }
 
-    internal void NotWaitingAnyMore() => Count();
+    /// <summary>Ends the wait when <paramref name="losing"/> is cancelled (the broker connection the attempt was sent over is lost), at once if it already is.</summary>
+    public void EndOnLoss(CancellationToken losing) =>
+        _loss = losing.Register(static state => ((PendingAttempt)state!).Interrupt(AttemptInterruption.BrokerLost), this);
+
+    internal void NotWaitingAnyMore()
+    {
+        _loss.Dispose();
+        Count();
+    }
 
     public static string Describe(AttemptInterruption why) => why switch
     {

@@ -37,17 +37,20 @@ internal sealed partial class QueueWatch(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await busStarted.WaitAsync(stoppingToken);
+        await Task.WhenAll(WatchQueuesAsync(stoppingToken), WatchLossesAsync(stoppingToken));
+    }
+
+    private async Task WatchQueuesAsync(CancellationToken stoppingToken)
+    {
         var inspect = bus.Value.UsesRabbitMq;
         try
         {
             while (!stoppingToken.IsCancellationRequested)
             {
-                var lost = broker.Lost;
                 var losing = broker.Losing;
                 if (inspect && broker.IsUp)
                 {
-                    // A broker that stops answering mid-round (no reset, only silence) must not hold
-                    // up the ending of the requests in flight: the round is given up at the loss.
+                    // A broker that stops answering mid-round (no reset, only silence) is given up at the loss.
                     using var round = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, losing);
                     try
                     {
@@ -58,18 +61,29 @@ internal sealed partial class QueueWatch(
                     }
                 }
 
-                var tick = Task.Delay(Interval, time, stoppingToken);
-                if (await Task.WhenAny(tick, lost) == lost)
-                {
-                    // Whatever this ingress waits for would have to come through the connection it lost.
-                    var ended = pending.All.Count(p => p.Interrupt(AttemptInterruption.BrokerLost));
-                    LogBrokerLost(logger, ended);
-                    queues.Forget();
-                }
-                else
-                {
-                    await tick;
-                }
+                await Task.Delay(Interval, time, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+    }
+
+    /// <summary>
+    /// Ends every wait the moment the connection is lost: whatever this ingress waits for would have
+    /// to come through it. A loop of its own, so that no round of questions to the broker (which a
+    /// dying connection may hold up) can delay it.
+    /// </summary>
+    private async Task WatchLossesAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                await broker.Lost.WaitAsync(stoppingToken);
+                var ended = pending.All.Count(p => p.Interrupt(AttemptInterruption.BrokerLost));
+                LogBrokerLost(logger, ended);
+                queues.Forget();
             }
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

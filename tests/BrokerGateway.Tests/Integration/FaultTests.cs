@@ -151,6 +151,7 @@ public sealed partial class FaultTests(ITestOutputHelper output)
 
         await using var load = LoadRun.Start([ingress.Url], concurrency: 8, i => Chat(i, delayMs: 50), timeout: TimeSpan.FromSeconds(30));
         await load.WaitForAsync(200);
+        using var dump = new DumpOnFailure(output, gateway);
         var stopping = DateTimeOffset.UtcNow;
         await broker.StopAsync();
         await Task.Delay(TimeSpan.FromSeconds(10));
@@ -180,6 +181,22 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         AssertNoErrorLine(gateway.AllOutput);
         Assert.DoesNotContain("   at ", gateway.AllOutput, StringComparison.Ordinal);
         gateway.AssertRunning();
+        dump.Passed();
+    }
+
+    private sealed class DumpOnFailure(ITestOutputHelper output, ProcessGateway gateway) : IDisposable
+    {
+        private bool _passed;
+
+        public void Passed() => _passed = true;
+
+        public void Dispose()
+        {
+            if (!_passed)
+            {
+                output.WriteLine(gateway.AllOutput);
+            }
+        }
     }
 
     [SkippableFact]
