@@ -7,12 +7,14 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
-/// Tells every ingress which endpoint queues this dispatcher consumes: at start, every
+/// Tells every ingress which endpoint queues this dispatcher consumes, and how many calls it has in
+/// flight for each (what the dashboard shows): at start, every
 /// <c>DISPATCHER_HEARTBEAT_SECONDS</c>, when asked — while it drains at a stop, that it consumes
 /// none (it is still there, finishing its calls), and at the very end that it is gone.
 /// </summary>
 internal sealed class DispatcherAnnouncer(
     ConsumedEndpoints consumed,
+    InFlightCalls calls,
     IBus bus,
     IOptions<DispatcherOptions> options,
     TimeProvider time,
@@ -33,7 +35,7 @@ internal sealed class DispatcherAnnouncer(
     public Task AnnounceAsync(CancellationToken cancellationToken) =>
         _gone
             ? Task.CompletedTask
-            : bus.Publish(new DispatcherHeartbeat(DispatcherId, _draining ? [] : consumed.Snapshot(), time.GetUtcNow(), Interval * 3), cancellationToken);
+            : bus.Publish(new DispatcherHeartbeat(DispatcherId, _draining ? [] : consumed.Snapshot(), time.GetUtcNow(), Interval * 3, calls.PerEndpoint()), cancellationToken);
 
     /// <summary>From now on this dispatcher announces no queue: ingresses stop counting on it for new requests.</summary>
     public async Task DrainAsync(CancellationToken cancellationToken)

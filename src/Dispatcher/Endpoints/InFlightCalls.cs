@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 
 namespace BrokerGateway.Dispatcher.Endpoints;
 
@@ -18,14 +19,17 @@ internal sealed class InFlightCalls(TimeProvider time)
     private static readonly TimeSpan PruneEvery = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<(Guid, int), Call> _calls = new();
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
+    private readonly ConcurrentDictionary<string, StrongBox<int>> _perEndpoint = new(StringComparer.Ordinal);
     private long _prunedAt;
 
     /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> or <paramref name="lost"/> is.</summary>
-    public Call Begin(Guid requestId, int attempt, CancellationToken stopping, CancellationToken lost = default)
+    public Call Begin(Guid requestId, int attempt, string endpointId, CancellationToken stopping, CancellationToken lost = default)
     {
         var source = CancellationTokenSource.CreateLinkedTokenSource(stopping, lost);
         var key = (requestId, attempt);
-        var call = new Call(this, key, source);
+        var count = _perEndpoint.GetOrAdd(endpointId, static _ => new StrongBox<int>());
+        var call = new Call(this, key, source, count);
+        Interlocked.Increment(ref count.Value);
         _calls[key] = call;
         if (_cancelledEarly.TryRemove(key, out _))
         {
@@ -37,6 +41,10 @@ internal sealed class InFlightCalls(TimeProvider time)
 
     /// <summary>How many attempts are running here now.</summary>
     public int Count => _calls.Count;
+
+    /// <summary>How many attempts are running here now for each endpoint that has any (what heartbeats tell the ingresses).</summary>
+    public IReadOnlyDictionary<string, int> PerEndpoint() =>
+        _perEndpoint.Select(e => (e.Key, Count: Volatile.Read(ref e.Value.Value))).Where(e => e.Count > 0).ToDictionary(e => e.Key, e => e.Count, StringComparer.Ordinal);
 
     /// <summary>Aborts every attempt still running: this dispatcher is stopping and its grace is over.</summary>
     public void CancelAll()
@@ -112,8 +120,10 @@ internal sealed class InFlightCalls(TimeProvider time)
     }
 
     /// <summary>One tracked attempt; disposing it stops the tracking.</summary>
-    public sealed class Call(InFlightCalls owner, (Guid, int) key, CancellationTokenSource source) : IDisposable
+    public sealed class Call(InFlightCalls owner, (Guid, int) key, CancellationTokenSource source, StrongBox<int> endpointCount) : IDisposable
     {
+        private int _disposed;
+
         public CancellationToken Token => source.Token;
 
         /// <summary>Whether the call was aborted because the dispatcher stopped, not because the ingress asked.</summary>
@@ -134,7 +144,13 @@ internal sealed class InFlightCalls(TimeProvider time)
 
         public void Dispose()
         {
+            if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            {
+                return;
+            }
+
             owner._calls.TryRemove(new KeyValuePair<(Guid, int), Call>(key, this));
+            Interlocked.Decrement(ref endpointCount.Value);
             source.Dispose();
         }
     }

@@ -13,7 +13,11 @@ internal readonly record struct QueueState(uint Depth, uint Consumers, DateTimeO
 /// </summary>
 internal sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions> options)
 {
+    /// <summary>Every how many checks the batch queues are read too: their depth is for operators, not for routing.</summary>
+    public const int BatchEvery = 5;
+
     private readonly ConcurrentDictionary<string, QueueState> _queues = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (uint Depth, DateTimeOffset At)> _batchQueues = new(StringComparer.Ordinal);
 
     /// <summary>The endpoint's queue as last read, if it was read lately.</summary>
     public QueueState? Queue(string endpointId) =>
@@ -41,5 +45,17 @@ internal sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions>
         _queues[endpointId] = new QueueState(depth, consumers, time.GetUtcNow(), unconsumed);
     }
 
-    public void Forget() => _queues.Clear();
+    /// <summary>Batch lines waiting on the endpoint's batch queue, as last read, if read lately.</summary>
+    public uint? BatchDepth(string endpointId) =>
+        _batchQueues.TryGetValue(endpointId, out var state) && time.GetUtcNow() - state.At <= 3 * BatchEvery * TimeSpan.FromMilliseconds(options.Value.QueueCheckMilliseconds)
+            ? state.Depth
+            : null;
+
+    public void RecordBatch(string endpointId, uint depth) => _batchQueues[endpointId] = (depth, time.GetUtcNow());
+
+    public void Forget()
+    {
+        _queues.Clear();
+        _batchQueues.Clear();
+    }
 }

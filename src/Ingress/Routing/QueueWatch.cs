@@ -13,7 +13,7 @@ namespace BrokerGateway.Ingress.Routing;
 /// once). Then it ends the waits that cannot end well: requests still queued for an endpoint
 /// nobody consumes any more (by the broker's count, or because no dispatcher announces it now), and requests taken by a dispatcher that is gone when no other is left
 /// to take them over. A request on a queue that is consumed waits, however long the queue, within
-/// its deadline. When this ingress loses the broker, every wait ends at once. Standalone (in memory)
+/// its deadline. Every few checks it reads the batch queues' depths too, for operators. When this ingress loses the broker, every wait ends at once. Standalone (in memory)
 /// nothing is read and only the broker rule applies: the dispatcher lives in the same process.
 /// </summary>
 internal sealed partial class QueueWatch(
@@ -33,6 +33,8 @@ internal sealed partial class QueueWatch(
     public static readonly TimeSpan ReconnectGrace = TimeSpan.FromSeconds(5);
 
     private TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.QueueCheckMilliseconds);
+
+    private int _rounds;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -108,6 +110,17 @@ internal sealed partial class QueueWatch(
                 && !(reconnecting && info.Consumers == 0))
             {
                 queues.Record(entry.EndpointId, info.Messages, info.Consumers);
+            }
+        }
+
+        if (_rounds++ % EndpointQueues.BatchEvery == 0)
+        {
+            foreach (var entry in current.Entries.Where(e => e.Status == EndpointStatus.Live))
+            {
+                if (await admin.InspectAsync(QueueNames.ForEndpointBatch(entry.EndpointId), cancellationToken) is { } batch)
+                {
+                    queues.RecordBatch(entry.EndpointId, batch.Messages);
+                }
             }
         }
 

@@ -23,6 +23,7 @@ internal static class RoutingRegistration
         builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<ICompletionRouter>(sp => sp.GetRequiredService<CompletionRouter>());
         builder.Services.AddSingleton<EndpointQueues>();
+        builder.Services.AddSingleton<EndpointView>();
         builder.Services.AddSingleton<QueueFullObserver>();
         builder.Services.AddHostedService<QueueWatch>();
         builder.Services.AddHostedService<RoutingGauges>();

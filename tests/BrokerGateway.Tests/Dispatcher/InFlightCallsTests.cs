@@ -41,7 +41,7 @@ public class InFlightCallsTests
     {
         var calls = new InFlightCalls(_time);
         var id = Guid.NewGuid();
-        using var call = calls.Begin(id, 1, CancellationToken.None);
+        using var call = calls.Begin(id, 1, "an-endpoint", CancellationToken.None);
 
         Assert.True(calls.Cancel(id, 1, until: _time.GetUtcNow().AddMinutes(5)));
 
@@ -62,5 +62,22 @@ public class InFlightCallsTests
         calls.Cancel(Guid.NewGuid(), 1, until: _time.GetUtcNow().AddSeconds(10));
 
         Assert.Equal(1, calls.RememberedCount);
+    }
+
+    [Fact]
+    public void CallsPerEndpoint_CountWhatRunsNow_AndAnEndpointWithNoneIsLeftOut()
+    {
+        var calls = new InFlightCalls(_time);
+        var first = calls.Begin(Guid.NewGuid(), 1, "vllm", CancellationToken.None);
+        using var second = calls.Begin(Guid.NewGuid(), 1, "vllm", CancellationToken.None);
+        using var third = calls.Begin(Guid.NewGuid(), 1, "openai", CancellationToken.None);
+        Assert.Equal(new Dictionary<string, int> { ["vllm"] = 2, ["openai"] = 1 }, calls.PerEndpoint());
+
+        first.Dispose();
+        first.Dispose();
+        third.Dispose();
+
+        Assert.Equal(new Dictionary<string, int> { ["vllm"] = 1 }, calls.PerEndpoint());
+        Assert.Equal(1, calls.Count);
     }
 }
