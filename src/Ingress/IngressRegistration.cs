@@ -6,6 +6,7 @@ using BrokerGateway.Hosting.Telemetry;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Batches;
+using BrokerGateway.Ingress.Dashboard;
 using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Errors;
 using BrokerGateway.Ingress.Files;
@@ -52,6 +53,7 @@ public static class IngressRegistration
         builder.AddUsageRecords();
         builder.AddFiles();
         builder.AddBatches();
+        builder.AddDashboard();
         builder.AddRateLimits();
         builder.AddStreaming();
         builder.AddRequestRouting();
@@ -114,6 +116,7 @@ public static class IngressRegistration
         app.MapEndpointList();
         app.MapWhoAmI();
         app.MapUsage();
+        app.MapDashboard();
         app.MapFiles(OpenAiApi.OpenAiPrefix);
         app.MapFiles(OpenAiApi.MetisPrefix);
         app.MapBatches(OpenAiApi.OpenAiPrefix);

@@ -33,6 +33,7 @@ internal static class GatewayAuthentication
                 client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<IntrospectionOptions>>().Value.TimeoutSeconds))
             .RemoveAllLoggers();
         services.AddSingleton<TokenIntrospector>();
+        services.AddSingleton<AdminGroups>();
 
         services.AddAuthentication(Scheme)
             .AddPolicyScheme(Scheme, "JWT or introspection", o => o.ForwardDefaultSelector = SelectScheme)

@@ -65,6 +65,9 @@ internal static class ApiErrors
     public static ApiError UsageOfOthers() =>
         new(403, "permission_error", "usage_access_denied", "Only members of the gateway's admin groups may see other users' or groups' usage.");
 
+    public static ApiError AdminsOnly() =>
+        new(403, "permission_error", "admin_only", "Only members of the gateway's admin groups (Auth:AdminGroups) may see the dashboard.");
+
     public static ApiError RateLimited(string limit, int retryAfterSeconds) =>
         new(429, "rate_limit_error", "rate_limit_exceeded", $"Rate limit reached: {limit}. Try again in {retryAfterSeconds} s.", null, retryAfterSeconds);
 

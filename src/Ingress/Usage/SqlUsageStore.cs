@@ -11,7 +11,8 @@ namespace BrokerGateway.Ingress.Usage;
 /// </summary>
 internal sealed class SqlUsageStore(IDatabase database) : IUsageStore
 {
-    private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
+    /// <summary>How <c>time_utc</c> is written: fixed width, so that text order is time order and a prefix is a minute.</summary>
+    public const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z'";
 
     private static readonly string[] Columns =
     [

@@ -12,8 +12,6 @@ namespace BrokerGateway.Ingress.Usage;
 /// </summary>
 internal static class UsageApi
 {
-    public const string AdminGroupsKey = "Auth:AdminGroups";
-
     public static IEndpointRouteBuilder MapUsage(this IEndpointRouteBuilder routes)
     {
         routes.MapGet("/v1/usage", QueryAsync).RequireAuthorization();
@@ -22,7 +20,7 @@ internal static class UsageApi
     }
 
     private static async Task<IResult> QueryAsync(
-        HttpContext context, IUsageStore store, TimeProvider time, IConfiguration configuration, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
+        HttpContext context, IUsageStore store, TimeProvider time, AdminGroups admins, IOptions<JwtOptions> jwt, CancellationToken cancellationToken)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
         var query = context.Request.Query;
@@ -50,7 +48,7 @@ internal static class UsageApi
                 return ApiErrors.InvalidValue("group_by", "'group_by' must be 'model' or 'day'.").ToResult();
         }
 
-        var admin = caller.Groups.Any(AdminGroups(configuration).Contains);
+        var admin = admins.Includes(caller);
         var user = query["user"].ToString() is { Length: > 0 } u ? u : null;
         var group = query["group"].ToString() is { Length: > 0 } g ? g : null;
         if (!admin && ((user is not null && user != caller.Subject) || group is not null))
@@ -63,15 +61,6 @@ internal static class UsageApi
         return Results.Json(new UsageReport(
             "usage", from, to, grouping == UsageGrouping.Day ? "day" : "model", filter, admin ? group : null,
             totals.Select(t => new UsageLine(t.Key, t.Requests, t.PromptTokens, t.CompletionTokens, t.TotalTokens)).ToArray()), UsageJson.Gateway.UsageReport);
-    }
-
-    private static HashSet<string> AdminGroups(IConfiguration configuration)
-    {
-        var section = configuration.GetSection(AdminGroupsKey);
-        var names = section.GetChildren().Any()
-            ? section.GetChildren().Select(c => c.Value ?? string.Empty)
-            : (section.Value ?? string.Empty).Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        return names.Where(n => n.Length > 0).ToHashSet(StringComparer.Ordinal);
     }
 
     private static bool TryParseTime(string? text, DateTimeOffset fallback, out DateTimeOffset value)
