@@ -48,6 +48,18 @@ public sealed class Program
             + $"\"url\": \"http://127.0.0.1:{anthropicPort}/v1\", \"endpoint_id\": \"bench-endpoint\", \"api\": \"anthropic\", "
             + $"\"headers\": {{\"{FakeAnthropicServer.EventsHeader}\": \"{anthropicEvents}\"}}}}}}");
 
+        // The telemetry scenario: a local OTLP sink, which (k) exports its traces and metrics to.
+        var otlpSinkUrl = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}/");
+        using var otlpSink = options.Modes.Contains("standalone-telemetry")
+            ? ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", otlpSinkUrl.ToString().TrimEnd('/'), "--otlp-sink")
+            : null;
+        var telemetryOn = new Dictionary<string, string>
+        {
+            ["OTEL_EXPORTER_OTLP_ENDPOINT"] = otlpSinkUrl.ToString().TrimEnd('/'),
+            ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
+            ["OTEL_METRIC_EXPORT_INTERVAL"] = "5000",
+        };
+
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
         var rows = new List<ResultRow>();
@@ -71,6 +83,8 @@ public sealed class Program
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, Keys), ingressPort),
                 "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, Keys), Bare), ingressPort),
                 "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, Keys), Quotas), ingressPort),
+                "standalone-telemetry" => await Deployment.StandaloneAsync("(k) standalone, metrics and traces exported to a local OTLP sink",
+                    Merge(Merge(ingress, Keys), telemetryOn), ingressPort),
                 "standalone-anthropic" => await Deployment.StandaloneAsync("(h) standalone, OpenAI chat to an Anthropic upstream (translated)",
                     Merge(Merge(ingress, Keys), new() { ["METIS_STATUS_URL"] = anthropicManifest }), ingressPort),
                 "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", ingress, manifest, ingressPort),
@@ -132,13 +146,24 @@ public sealed class Program
             }
         }
 
-        QuotaPairs.Outcome? pairs = null;
+        SideBySide.Outcome? pairs = null;
         if (options.QuotaPairs > 0 && options.Modes.Contains("standalone-quotas"))
         {
             var (barePort, quotaPort) = (ServiceProcess.FreePort(), ServiceProcess.FreePort());
-            using var bare = await Deployment.StandaloneAsync("(f) side by side", Merge(Merge(Ingress("pairs-bare", barePort), Keys), Bare), barePort);
-            using var quotas = await Deployment.StandaloneAsync("(g) side by side", Merge(Merge(Ingress("pairs-quotas", quotaPort), Keys), Quotas), quotaPort);
-            pairs = await QuotaPairs.RunAsync(load, bare, quotas, Body, token, options.QuotaPairs, TimeSpan.FromSeconds(options.WarmupSeconds));
+            using var bare = await Deployment.StandaloneAsync("(f)", Merge(Merge(Ingress("pairs-bare", barePort), Keys), Bare), barePort);
+            using var quotas = await Deployment.StandaloneAsync("(g)", Merge(Merge(Ingress("pairs-quotas", quotaPort), Keys), Quotas), quotaPort);
+            pairs = await SideBySide.RunAsync(load, bare, quotas, Body, token, options.QuotaPairs, TimeSpan.FromSeconds(options.WarmupSeconds));
+        }
+
+        SideBySide.Outcome? telemetryPairs = null;
+        if (options.TelemetryPairs > 0 && options.Modes.Contains("standalone-telemetry"))
+        {
+            var (offPort, onPort) = (ServiceProcess.FreePort(), ServiceProcess.FreePort());
+            using var off = await Deployment.StandaloneAsync("(j) telemetry off", Merge(Merge(Ingress("pairs-telemetry-off", offPort), Keys), TelemetryOff), offPort);
+            using var on = await Deployment.StandaloneAsync("(k) telemetry on", Merge(Merge(Ingress("pairs-telemetry-on", onPort), Keys), telemetryOn), onPort);
+            using var scraper = new MetricsScraper(on.Url);
+            telemetryPairs = await SideBySide.RunAsync(load, off, on, Body, token, options.TelemetryPairs, TimeSpan.FromSeconds(options.WarmupSeconds));
+            await Console.Error.WriteLineAsync($"telemetry: {scraper.Scrapes} scrapes of /metrics, {scraper.Failures} failed; the OTLP sink received {await OtlpSinkReceivedAsync(otlpSinkUrl)}");
         }
 
         var burstRows = new List<BurstRow>();
@@ -149,13 +174,14 @@ public sealed class Program
 
         ResultTable.Print(rows, options.Rounds);
         ResultTable.PrintTranslation(rows, streamRows);
-        ResultTable.PrintQuotaPairs(pairs);
+        ResultTable.PrintSideBySide("Quota overhead", pairs);
+        ResultTable.PrintSideBySide("Telemetry overhead (metrics and traces exported to a local OTLP sink, /metrics scraped every 5 s)", telemetryPairs);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
         ResultTable.PrintConcurrentStreams(concurrentRows, ConcurrentEvents, ConcurrentGapMs, options.Rounds);
         ResultTable.PrintBatches(batchRows, options.BatchLines);
         ResultTable.PrintBursts(burstRows, options);
         return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok)
-            || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) || pairs?.Failures > 0 ? 1 : 0;
+            || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) || pairs?.Failures > 0 || telemetryPairs?.Failures > 0 ? 1 : 0;
 
         // The ingress settings of one set-up: its port, the shared JWT and manifest, its own usage database.
         Dictionary<string, string> Ingress(string mode, int port)
@@ -297,6 +323,22 @@ public sealed class Program
 
     /// <summary>No usage records, no limits: the baseline of the quota overhead.</summary>
     private static readonly Dictionary<string, string> Bare = new() { ["Usage__Enabled"] = "false" };
+
+    /// <summary>OpenTelemetry's own switch: no metrics, no traces (the gateway's instruments then have no listener).</summary>
+    private static readonly Dictionary<string, string> TelemetryOff = new() { ["OTEL_SDK_DISABLED"] = "true" };
+
+    private static async Task<string> OtlpSinkReceivedAsync(Uri sink)
+    {
+        using var client = new HttpClient();
+        try
+        {
+            return await client.GetStringAsync(new Uri(sink, "received"));
+        }
+        catch (HttpRequestException ex)
+        {
+            return $"(the sink did not answer: {ex.Message})";
+        }
+    }
 
     /// <summary>Usage records on, and rate limits and budgets too high to trigger: what checking them costs.</summary>
     private static readonly Dictionary<string, string> Quotas = new()

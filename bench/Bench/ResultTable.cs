@@ -99,7 +99,7 @@ public static class ResultTable
     }
 
     /// <summary>(g) against (f) side by side, taking turns: the steadier measure of the quota overhead.</summary>
-    public static void PrintQuotaPairs(QuotaPairs.Outcome? outcome)
+    public static void PrintSideBySide(string what, SideBySide.Outcome? outcome)
     {
         if (outcome is null)
         {
@@ -108,7 +108,7 @@ public static class ResultTable
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Quota overhead side by side: (f) and (g) running at once, taking turns of {QuotaPairs.RequestsPerTurn} requests at concurrency {QuotaPairs.Concurrency} ({outcome.Pairs} pairs, order alternating): (g) at {outcome.Ratio:0.00}× the req/s of (f) over all turns; per pair median {outcome.MedianPairRatio:0.00}×, from {outcome.Lowest:0.00}× to {outcome.Highest:0.00}×; {outcome.Failures} failures."));
+            $"{what} side by side: {outcome.Base} and {outcome.With} running at once, taking turns of {SideBySide.RequestsPerTurn} requests at concurrency {SideBySide.Concurrency} ({outcome.Pairs} pairs, order alternating): {outcome.With} at {outcome.Ratio:0.00}× the req/s of {outcome.Base} over all turns; per pair median {outcome.MedianPairRatio:0.00}×, from {outcome.Lowest:0.00}× to {outcome.Highest:0.00}×; {outcome.Failures} failures."));
     }
 
     /// <summary>The streaming table: time to the first event at concurrency 1 and events per second in one long stream, against the direct upstream.</summary>

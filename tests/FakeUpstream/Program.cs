@@ -2,13 +2,24 @@ namespace BrokerGateway.FakeUpstream;
 
 /// <summary>
 /// <c>dotnet run --project tests/FakeUpstream -- --urls http://127.0.0.1:9100 [--no-record] [--fail-every N] [--delay-ms N]</c>:
-/// serves until stopped; with <c>--anthropic</c>, Anthropic's Messages API instead (<see cref="FakeAnthropicServer"/>).
+/// serves until stopped; with <c>--anthropic</c>, Anthropic's Messages API instead (<see cref="FakeAnthropicServer"/>);
+/// with <c>--otlp-sink</c>, a sink for OpenTelemetry's exports (<see cref="OtlpSink"/>).
 /// </summary>
 public sealed class Program
 {
     public static async Task Main(string[] args)
     {
         var url = args.SkipWhile(a => a != "--urls").Skip(1).FirstOrDefault() ?? "http://127.0.0.1:9100";
+        if (args.Contains("--otlp-sink"))
+        {
+            await using var sink = await OtlpSink.StartAsync(url);
+            await Console.Out.WriteLineAsync($"OTLP sink listening on {url}");
+            var done = new TaskCompletionSource();
+            using var stoppingSink = sink.Stopping.Register(done.SetResult);
+            await done.Task;
+            return;
+        }
+
         if (args.Contains("--anthropic"))
         {
             await using var anthropic = await FakeAnthropicServer.StartNewAsync(url, record: !args.Contains("--no-record"));

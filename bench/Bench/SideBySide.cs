@@ -1,0 +1,52 @@
+namespace BrokerGateway.Bench;
+
+/// <summary>
+/// An overhead measured side by side: two gateways, one without the feature (the base) and one
+/// with it, run at the same time, each warmed up, and take turns at concurrency 32 — base, with;
+/// with, base; … — so that a slow spell of the shared machine falls on both alike. The ratio is of
+/// the requests per second summed over all turns; the spread of the per-pair ratios shows the noise.
+/// Used for the quotas ((f) against (g)) and for telemetry ((j) against (k)).
+/// </summary>
+public static class SideBySide
+{
+    public const int Concurrency = 32;
+    public const int RequestsPerTurn = 10_000;
+
+    public sealed record Outcome(string Base, string With, int Pairs, double Ratio, double MedianPairRatio, double Lowest, double Highest, int Failures);
+
+    public static async Task<Outcome> RunAsync(LoadGenerator load, Deployment without, Deployment with, string body, string token, int pairs, TimeSpan warmup)
+    {
+        foreach (var deployment in new[] { without, with })
+        {
+            await deployment.WaitUntilReadyAsync(body, token);
+            await load.WarmUpAsync(deployment.Url, body, token, Concurrency, warmup);
+        }
+
+        var (baseRequests, baseTime, withRequests, withTime, failures) = (0, TimeSpan.Zero, 0, TimeSpan.Zero, 0);
+        var ratios = new List<double>();
+        for (var pair = 0; pair < pairs; pair++)
+        {
+            LoadResult a, b;
+            if (pair % 2 == 0)
+            {
+                a = await load.RunAsync(without.Url, body, token, Concurrency, RequestsPerTurn);
+                b = await load.RunAsync(with.Url, body, token, Concurrency, RequestsPerTurn);
+            }
+            else
+            {
+                b = await load.RunAsync(with.Url, body, token, Concurrency, RequestsPerTurn);
+                a = await load.RunAsync(without.Url, body, token, Concurrency, RequestsPerTurn);
+            }
+
+            ratios.Add(b.RequestsPerSecond / a.RequestsPerSecond);
+            (baseRequests, baseTime) = (baseRequests + a.Requests, baseTime + a.Elapsed);
+            (withRequests, withTime) = (withRequests + b.Requests, withTime + b.Elapsed);
+            failures += a.Failures + b.Failures;
+            await Console.Error.WriteLineAsync($"pair {pair + 1}: {without.Mode} {a.RequestsPerSecond:0} req/s, {with.Mode} {b.RequestsPerSecond:0} req/s, {ratios[^1]:0.00}×");
+        }
+
+        var sorted = ratios.Order().ToList();
+        var ratio = withRequests / withTime.TotalSeconds / (baseRequests / baseTime.TotalSeconds);
+        return new Outcome(without.Mode, with.Mode, pairs, ratio, sorted[(sorted.Count - 1) / 2], sorted[0], sorted[^1], failures);
+    }
+}
