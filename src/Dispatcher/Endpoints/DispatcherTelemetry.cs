@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Telemetry;
@@ -18,7 +19,11 @@ internal sealed class DispatcherTelemetry
     public DispatcherTelemetry(GatewayMetrics metrics, InFlightCalls calls)
     {
         _metrics = metrics;
-        metrics.Meter.CreateObservableGauge("brokergateway.dispatcher.calls", () => calls.Count, "{call}", "Upstream calls this dispatcher has in flight.");
+        metrics.Meter.CreateObservableGauge(
+            "brokergateway.dispatcher.calls",
+            () => calls.PerEndpoint(idleToo: true).Select(e => new Measurement<int>(e.Value, new KeyValuePair<string, object?>("endpoint", e.Key))),
+            "{call}",
+            "Upstream calls this dispatcher has in flight, by endpoint.");
     }
 
     /// <param name="traceParent">The ingress's span, from the message's <see cref="GatewayTelemetry.TraceHeader"/>; none: a trace of its own.</param>

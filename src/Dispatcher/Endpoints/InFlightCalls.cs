@@ -42,9 +42,13 @@ internal sealed class InFlightCalls(TimeProvider time)
     /// <summary>How many attempts are running here now.</summary>
     public int Count => _calls.Count;
 
-    /// <summary>How many attempts are running here now for each endpoint that has any (what heartbeats tell the ingresses).</summary>
-    public IReadOnlyDictionary<string, int> PerEndpoint() =>
-        _perEndpoint.Select(e => (e.Key, Count: Volatile.Read(ref e.Value.Value))).Where(e => e.Count > 0).ToDictionary(e => e.Key, e => e.Count, StringComparer.Ordinal);
+    /// <summary>
+    /// How many attempts are running here now for each endpoint that has any (what heartbeats tell
+    /// the ingresses), or with <paramref name="idleToo"/> for every endpoint that ever had one (what
+    /// the metric shows, so that a series falls to 0 rather than vanishing).
+    /// </summary>
+    public IReadOnlyDictionary<string, int> PerEndpoint(bool idleToo = false) =>
+        _perEndpoint.Select(e => (e.Key, Count: Volatile.Read(ref e.Value.Value))).Where(e => idleToo || e.Count > 0).ToDictionary(e => e.Key, e => e.Count, StringComparer.Ordinal);
 
     /// <summary>Aborts every attempt still running: this dispatcher is stopping and its grace is over.</summary>
     public void CancelAll()
