@@ -186,6 +186,14 @@
     }), 5, 'No batch in progress.');
   }
 
+  /** A point's radius: drawn only where no line passes through it (no value on either side). */
+  function isolated(context) {
+    const data = context.dataset.data;
+    const i = context.dataIndex;
+    const missing = (j) => j < 0 || j >= data.length || data[j] === null;
+    return data[i] !== null && missing(i - 1) && missing(i + 1) ? 3 : 0;
+  }
+
   function drawCharts(traffic) {
     const labels = traffic.minutes.map((m) => new Date(m + ':00Z').toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     const color = (i) => Palette[i % Palette.length];
@@ -197,7 +205,7 @@
       borderWidth: 2,
       borderDash: dashed ? [6, 4] : [],
       // A minute with data between empty ones has no line to draw: its point shows it.
-      pointRadius: 2,
+      pointRadius: isolated,
       spanGaps: true,
       tension: 0.2,
     });
