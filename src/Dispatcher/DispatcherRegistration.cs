@@ -72,6 +72,7 @@ public static class DispatcherRegistration
         builder.Services.AddSingleton<ServedEndpoints>();
         builder.Services.AddSingleton<ConsumedEndpoints>();
         builder.Services.AddSingleton<InFlightCalls>();
+        builder.Services.AddSingleton<PriorityGates>();
         builder.Services.AddSingleton<DispatcherTelemetry>();
         builder.Services.AddMetrics();
         builder.Services.TryAddSingleton<Hosting.Telemetry.GatewayMetrics>();

@@ -33,6 +33,7 @@ internal sealed partial class SubmitCompletionConsumer(
     BrokerConnection broker,
     BusStarted busStarted,
     DispatcherTelemetry telemetry,
+    PriorityGates gates,
     IBus bus,
     TimeProvider time,
     ILogger<SubmitCompletionConsumer> logger) : IConsumer<SubmitCompletion>
@@ -68,7 +69,44 @@ internal sealed partial class SubmitCompletionConsumer(
         }
     }
 
+    /// <summary>
+    /// Standalone with fair share on, a request first waits for one of the queue's calls in its
+    /// order of priority (<see cref="PriorityGate"/>) — until it is taken, or its time to be taken
+    /// runs out; over RabbitMQ the broker has ordered it already.
+    /// </summary>
     private async Task ConsumeAsync(ConsumeContext<SubmitCompletion> context)
+    {
+        if (gates.Find(context.ReceiveContext.InputAddress) is not { } gate)
+        {
+            await RunAsync(context);
+            return;
+        }
+
+        var request = context.Message;
+        IDisposable slot;
+        using (var until = new CancellationTokenSource(Max(request.AcceptBy - time.GetUtcNow(), TimeSpan.Zero), time))
+        using (var waiting = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, until.Token))
+        {
+            try
+            {
+                slot = await gate.EnterAsync(request.Priority ?? 0, waiting.Token);
+            }
+            catch (OperationCanceledException) when (until.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested)
+            {
+                TooLate(request, out _);
+                return;
+            }
+        }
+
+        using (slot)
+        {
+            await RunAsync(context);
+        }
+    }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    private async Task RunAsync(ConsumeContext<SubmitCompletion> context)
     {
         var request = context.Message;
         if (TooLate(request, out var taken))

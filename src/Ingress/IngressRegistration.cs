@@ -9,6 +9,7 @@ using BrokerGateway.Ingress.Batches;
 using BrokerGateway.Ingress.Dashboard;
 using BrokerGateway.Ingress.Database;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Files;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Pipeline;
@@ -55,6 +56,7 @@ public static class IngressRegistration
         builder.AddBatches();
         builder.AddDashboard();
         builder.AddRateLimits();
+        builder.AddFairShare();
         builder.AddStreaming();
         builder.AddRequestRouting();
         builder.AddResponseMemory();
@@ -117,6 +119,7 @@ public static class IngressRegistration
         app.MapWhoAmI();
         app.MapUsage();
         app.MapDashboard();
+        app.MapFairShare();
         app.MapFiles(OpenAiApi.OpenAiPrefix);
         app.MapFiles(OpenAiApi.MetisPrefix);
         app.MapBatches(OpenAiApi.OpenAiPrefix);

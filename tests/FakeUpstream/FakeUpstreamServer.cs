@@ -23,6 +23,9 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     private readonly ConcurrentQueue<ReceivedRequest> _received = new();
     private readonly bool _record;
     private long _count;
+    private SemaphoreSlim? _limit;
+    private int _concurrent;
+    private int _peak;
 
     private FakeUpstreamServer(WebApplication app, bool record)
     {
@@ -40,6 +43,23 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
     public Uri BaseUrl { get; private set; } = null!;
 
     public IReadOnlyList<ReceivedRequest> Received => [.. _received];
+
+    /// <summary>
+    /// The most requests this upstream works on at once, like a GPU server's batch size; those past
+    /// it wait for a turn, first come first served. Null: no limit.
+    /// </summary>
+    public int? MaxConcurrency
+    {
+        get;
+        set
+        {
+            field = value is > 0 ? value : null;
+            _limit = field is { } most ? new SemaphoreSlim(most) : null;
+        }
+    }
+
+    /// <summary>The most requests it has worked on at once since it started, or since <see cref="Clear"/>.</summary>
+    public int PeakConcurrency => Volatile.Read(ref _peak);
 
     /// <summary>Cancelled when the process is asked to stop (SIGTERM, Ctrl+C): the host's console lifetime takes those signals.</summary>
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
@@ -75,9 +95,44 @@ public sealed class FakeUpstreamServer : IAsyncDisposable
         }
     }
 
-    public void Clear() => _received.Clear();
+    public void Clear()
+    {
+        _received.Clear();
+        Volatile.Write(ref _peak, Volatile.Read(ref _concurrent));
+    }
 
     private async Task HandleAsync(HttpContext context)
+    {
+        var limit = _limit;
+        if (limit is not null)
+        {
+            try
+            {
+                await limit.WaitAsync(context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        var now = Interlocked.Increment(ref _concurrent);
+        for (var peak = Volatile.Read(ref _peak); now > peak && Interlocked.CompareExchange(ref _peak, now, peak) != peak; peak = Volatile.Read(ref _peak))
+        {
+        }
+
+        try
+        {
+            await AnswerAsync(context);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _concurrent);
+            limit?.Release();
+        }
+    }
+
+    private async Task AnswerAsync(HttpContext context)
     {
         string body;
         using (var reader = new StreamReader(context.Request.Body, Encoding.UTF8))

@@ -42,6 +42,12 @@ public sealed class Program
             server.Behavior = server.Behavior with { Delay = TimeSpan.FromMilliseconds(int.Parse(delay, System.Globalization.CultureInfo.InvariantCulture)) };
         }
 
+        if (args.SkipWhile(a => a != "--max-concurrency").Skip(1).FirstOrDefault() is { } most)
+        {
+            // An upstream that works on at most this many at once (a GPU server's batch); the rest wait their turn.
+            server.MaxConcurrency = int.Parse(most, System.Globalization.CultureInfo.InvariantCulture);
+        }
+
         await Console.Out.WriteLineAsync($"fake upstream listening on {server.BaseUrl}");
         var stop = new TaskCompletionSource();
         using var registration = server.Stopping.Register(stop.SetResult);

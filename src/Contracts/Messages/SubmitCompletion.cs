@@ -12,6 +12,8 @@ namespace BrokerGateway.Contracts.Messages;
 /// <c>/v1/messages</c>: <c>anthropic-version</c> and <c>anthropic-beta</c>), never a credential.
 /// <see cref="Target"/> is what a follow-up of a stored response names: the response's id, and for
 /// a GET the query the caller gave, already encoded (<c>resp_123?limit=10</c>); its body is empty.
+/// <see cref="Priority"/>, with fair share on, is the request's place in line (higher first, up to
+/// 10): the broker's priority queue and a standalone dispatcher serve waiting requests by it.
 /// </summary>
 public sealed record SubmitCompletion(
     Guid RequestId,
@@ -24,4 +26,5 @@ public sealed record SubmitCompletion(
     StreamRequest? Stream = null,
     TimeSpan? AttemptTimeout = null,
     IReadOnlyDictionary<string, string>? Headers = null,
-    string? Target = null);
+    string? Target = null,
+    byte? Priority = null);

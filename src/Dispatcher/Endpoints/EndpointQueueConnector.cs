@@ -19,12 +19,17 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// <c>max_concurrency</c> reconnects the queue, which waits for the calls in flight on it. The
 /// interactive queue is declared with its bound (<c>RABBITMQ_QUEUE_MAX_LENGTH</c>); a queue that
 /// already exists with another bound stops the dispatcher at start with a message naming the key.
+/// With fair share on (<c>FairShare:Enabled</c>), both queues are RabbitMQ priority queues, and a
+/// queue declared without (or with) priorities before stops it the same way; standalone, where the
+/// in-memory transport has no priorities, the dispatcher takes what waits off the queue and lets
+/// it through its <see cref="PriorityGate"/> in their order.
 /// A queue, once consumed, stays consumed until the process stops; a message for an endpoint no
 /// longer served is answered as not served.
 /// </summary>
 internal sealed partial class EndpointQueueConnector(
     ServedEndpoints served,
     ConsumedEndpoints consumed,
+    PriorityGates gates,
     ManifestStore manifest,
     IReceiveEndpointConnector connector,
     DispatcherAnnouncer announcer,
@@ -40,6 +45,9 @@ internal sealed partial class EndpointQueueConnector(
     private bool _stopped;
 
     private static readonly TimeSpan RetryConnect = TimeSpan.FromSeconds(5);
+
+    /// <summary>How many waiting requests a standalone dispatcher with fair share holds for a queue without a bound.</summary>
+    private const int UnboundedWaiting = 100_000;
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record Consumption(HostReceiveEndpointHandle Interactive, HostReceiveEndpointHandle Batch, int Limit);
@@ -162,7 +170,19 @@ internal sealed partial class EndpointQueueConnector(
     /// </summary>
     private async Task<Consumption> ConnectAsync(string endpointId, int limit, CancellationToken cancellationToken)
     {
-        var arguments = QueueNames.InteractiveQueueArguments(busOptions.Value.QueueMaxLength);
+        var bus = busOptions.Value;
+        var arguments = QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare);
+        var batchArguments = QueueNames.BatchQueueArguments(bus.FairShare);
+        var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
+
+        // Standalone with fair share, what waits is taken off the queue into the gate, which orders it.
+        var gated = bus.FairShare && !bus.UsesRabbitMq;
+        if (gated)
+        {
+            gates.Set(QueueNames.ForEndpoint(endpointId), limit);
+            gates.Set(QueueNames.ForEndpointBatch(endpointId), batchLimit);
+        }
+
         HostReceiveEndpointHandle? interactive = null;
         HostReceiveEndpointHandle? batch = null;
         try
@@ -171,27 +191,21 @@ internal sealed partial class EndpointQueueConnector(
             {
                 endpoint.ConfigureConsumeTopology = false;
                 endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-                endpoint.PrefetchCount = limit;
-                endpoint.ConcurrentMessageLimit = limit;
-                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
-                {
-                    foreach (var (key, value) in arguments)
-                    {
-                        rabbit.SetQueueArgument(key, value);
-                    }
-                }
+                endpoint.PrefetchCount = gated ? GatedTake(limit, bus.QueueMaxLength) : limit;
+                endpoint.ConcurrentMessageLimit = endpoint.PrefetchCount;
+                SetArguments(endpoint, arguments);
             });
             await interactive.Ready.WaitAsync(cancellationToken);
 
             // Batch lines come on a queue of their own, taken a few at a time, so that a long
             // batch leaves the endpoint's capacity to interactive callers.
-            var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
             batch = connector.ConnectReceiveEndpoint(QueueNames.ForEndpointBatch(endpointId), (context, endpoint) =>
             {
                 endpoint.ConfigureConsumeTopology = false;
                 endpoint.ConfigureConsumer<SubmitCompletionConsumer>(context);
-                endpoint.PrefetchCount = batchLimit;
-                endpoint.ConcurrentMessageLimit = batchLimit;
+                endpoint.PrefetchCount = gated ? GatedTake(batchLimit, 0) : batchLimit;
+                endpoint.ConcurrentMessageLimit = endpoint.PrefetchCount;
+                SetArguments(endpoint, batchArguments);
             });
             await batch.Ready.WaitAsync(cancellationToken);
             return new Consumption(interactive, batch, limit);
@@ -223,29 +237,65 @@ internal sealed partial class EndpointQueueConnector(
     }
 
     /// <summary>
-    /// Declares the endpoint's queue with its bound before MassTransit does: RabbitMQ refuses a
-    /// queue that exists with another bound, and MassTransit would retry that refusal for ever. This
-    /// stops the dispatcher instead, saying which key and which queue.
+    /// Declares the endpoint's two queues with their arguments before MassTransit does: RabbitMQ
+    /// refuses a queue that exists with other arguments (another bound, priorities or none), and
+    /// MassTransit would retry that refusal for ever. This stops the dispatcher instead, saying
+    /// which key and which queue.
     /// </summary>
     private async Task<bool> QueueArgumentsMatchAsync(string endpointId, CancellationToken cancellationToken)
     {
-        if (!busOptions.Value.UsesRabbitMq)
+        var bus = busOptions.Value;
+        if (!bus.UsesRabbitMq)
         {
             return true;
         }
 
-        var queue = QueueNames.ForEndpoint(endpointId);
-        try
+        foreach (var (queue, arguments) in new[]
         {
-            await admin.DeclareAsync(queue, QueueNames.InteractiveQueueArguments(busOptions.Value.QueueMaxLength), cancellationToken);
-            return true;
+            (QueueNames.ForEndpoint(endpointId), QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare)),
+            (QueueNames.ForEndpointBatch(endpointId), QueueNames.BatchQueueArguments(bus.FairShare)),
+        })
+        {
+            try
+            {
+                await admin.DeclareAsync(queue, arguments, cancellationToken);
+            }
+            catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+            {
+                if (ex.ShutdownReason.ReplyText?.Contains("x-max-priority", StringComparison.Ordinal) == true)
+                {
+                    LogPriorityMismatch(logger, BusOptions.FairShareKey, bus.FairShare, queue);
+                }
+                else
+                {
+                    LogQueueMismatch(logger, BusOptions.QueueMaxLengthKey, bus.QueueMaxLength, queue);
+                }
+
+                Environment.ExitCode = ConfigurationErrors.ExitCode;
+                lifetime.StopApplication();
+                return false;
+            }
         }
-        catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
+
+        return true;
+    }
+
+    /// <summary>
+    /// How many requests a standalone dispatcher with fair share takes off a queue at once: its
+    /// calls and as many as may wait (the queue's bound), so that those waiting are ordered by its
+    /// gate rather than by the in-memory queue, which knows no priorities.
+    /// </summary>
+    private static int GatedTake(int limit, int maxLength) =>
+        (int)Math.Min(limit + (long)(maxLength > 0 ? maxLength : UnboundedWaiting), int.MaxValue);
+
+    private static void SetArguments(IReceiveEndpointConfigurator endpoint, IReadOnlyDictionary<string, object?> arguments)
+    {
+        if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbit)
         {
-            LogQueueMismatch(logger, BusOptions.QueueMaxLengthKey, busOptions.Value.QueueMaxLength, queue);
-            Environment.ExitCode = ConfigurationErrors.ExitCode;
-            lifetime.StopApplication();
-            return false;
+            foreach (var (key, value) in arguments)
+            {
+                rabbit.SetQueueArgument(key, value);
+            }
         }
     }
 
@@ -263,4 +313,7 @@ internal sealed partial class EndpointQueueConnector(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists with another bound than {Value}. Give every dispatcher the same value, or delete the queue while no request waits in it (rabbitmqctl delete_queue {Queue}) so that it is declared again")]
     private static partial void LogQueueMismatch(ILogger logger, string key, int value, string queue);
+
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists with priorities set otherwise than {Value} asks. Give every dispatcher the same value; to change it, stop the queue's dispatchers and delete the queue once no request waits in it (rabbitmqctl delete_queue {Queue}; for a batch queue, after its lines are done), so that it is declared again")]
+    private static partial void LogPriorityMismatch(ILogger logger, string key, bool value, string queue);
 }

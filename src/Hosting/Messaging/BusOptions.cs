@@ -14,6 +14,9 @@ public sealed class BusOptions : IReportsUnconvertible
     /// <summary>Configuration key of the most requests that may wait in one endpoint's interactive queue.</summary>
     public const string QueueMaxLengthKey = "RABBITMQ_QUEUE_MAX_LENGTH";
 
+    /// <summary>Configuration key of fair-share queueing, which every service reads: the ingress orders, the dispatchers' queues obey.</summary>
+    public const string FairShareKey = "FairShare:Enabled";
+
     /// <summary><c>amqp://user:password@host:5672/vhost</c>, or null for the in-memory transport.</summary>
     [ConfigurationKeyName(RabbitMqUrlKey)]
     public string? RabbitMqUrl { get; set; }
@@ -26,6 +29,15 @@ public sealed class BusOptions : IReportsUnconvertible
     /// </summary>
     [ConfigurationKeyName(QueueMaxLengthKey)]
     public int QueueMaxLength { get; set; } = 10_000;
+
+    /// <summary>
+    /// Fair-share queueing: requests waiting for an endpoint are served in the order of their
+    /// priority, which the ingress gives each from its account's fair-share standing. Over RabbitMQ
+    /// the endpoint queues are declared as priority queues (<c>x-max-priority</c>), standalone each
+    /// dispatcher orders what waits for its calls. Off: first come, first served.
+    /// </summary>
+    [ConfigurationKeyName(FairShareKey)]
+    public bool FairShare { get; set; }
 
     public ISet<string> Unconvertible { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
@@ -52,6 +64,11 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
         if (options.QueueMaxLength is < 0 or > MaxQueueLength || options.Unconvertible.Contains(BusOptions.QueueMaxLengthKey))
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{BusOptions.QueueMaxLengthKey}: must be a whole number from 0 (no bound) to {MaxQueueLength}"));
+        }
+
+        if (options.Unconvertible.Contains(BusOptions.FairShareKey))
+        {
+            failures.Add($"{BusOptions.FairShareKey}: must be true or false");
         }
 
         if (!options.UsesRabbitMq)

@@ -22,11 +22,35 @@ public static class QueueNames
     public static Uri ExchangeOf(string queue) => new("exchange:" + queue);
 
     /// <summary>
-    /// The arguments of an endpoint's interactive queue: with a bound, RabbitMQ refuses (nacks) a
-    /// request past <paramref name="maxLength"/> waiting ones instead of letting the queue grow.
+    /// The highest priority a request carries on an endpoint's queue with fair share on (RabbitMQ's
+    /// <c>x-max-priority</c>; it recommends at most 10 levels, each costing the broker a sub-queue).
+    /// A message without one counts as 0.
     /// </summary>
-    public static IReadOnlyDictionary<string, object?> InteractiveQueueArguments(int maxLength) =>
-        maxLength > 0
-            ? new Dictionary<string, object?> { ["x-max-length"] = maxLength, ["x-overflow"] = "reject-publish" }
-            : new Dictionary<string, object?>();
+    public const byte MaxPriority = 10;
+
+    /// <summary>
+    /// The arguments of an endpoint's interactive queue: with a bound, RabbitMQ refuses (nacks) a
+    /// request past <paramref name="maxLength"/> waiting ones instead of letting the queue grow; with
+    /// <paramref name="priorities"/> (fair share), it hands out waiting requests highest priority first.
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> InteractiveQueueArguments(int maxLength, bool priorities = false)
+    {
+        var arguments = new Dictionary<string, object?>();
+        if (maxLength > 0)
+        {
+            arguments["x-max-length"] = maxLength;
+            arguments["x-overflow"] = "reject-publish";
+        }
+
+        if (priorities)
+        {
+            arguments["x-max-priority"] = (int)MaxPriority;
+        }
+
+        return arguments;
+    }
+
+    /// <summary>The arguments of an endpoint's batch queue: unbounded (a batch's lines are all sent at once), a priority queue with fair share on.</summary>
+    public static IReadOnlyDictionary<string, object?> BatchQueueArguments(bool priorities) =>
+        priorities ? new Dictionary<string, object?> { ["x-max-priority"] = (int)MaxPriority } : new Dictionary<string, object?>();
 }

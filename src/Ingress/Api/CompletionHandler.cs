@@ -3,6 +3,7 @@ using System.Text;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Pipeline;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
@@ -51,6 +52,7 @@ internal sealed class CompletionHandler(
             StreamIdleTimeout = stream ? TimeSpan.FromSeconds(streaming.Value.IdleTimeoutSeconds) : null,
             Headers = route == UpstreamRoute.Messages ? AnthropicHeaders(context.Request) : null,
             ContinuesResponse = validated.PreviousResponseId,
+            RequestedAccount = FairShareHeaders.RequestedAccount(context.Request),
         };
 
         var sink = stream ? new EventStreamSink(context, responder, timeout) : new JsonAnswerSink(context);

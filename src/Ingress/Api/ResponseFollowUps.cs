@@ -2,6 +2,7 @@ using System.Text;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Pipeline;
 using BrokerGateway.Ingress.Routing;
 using Microsoft.Extensions.Options;
@@ -55,6 +56,7 @@ internal static class ResponseFollowUps
         {
             ContinuesResponse = responseId,
             Target = responseId + Query(context.Request.Query, passed),
+            RequestedAccount = FairShareHeaders.RequestedAccount(context.Request),
         };
 
         var sink = new JsonAnswerSink(context);

@@ -127,5 +127,8 @@ internal static class GatewaySchema
         );
         CREATE INDEX ix_gateway_responses_created ON gateway_responses (created_at);
         """,
+        """
+        ALTER TABLE usage_records ADD COLUMN account TEXT;
+        """,
     ];
 }

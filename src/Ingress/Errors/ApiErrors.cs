@@ -65,6 +65,10 @@ internal static class ApiErrors
     public static ApiError UsageOfOthers() =>
         new(403, "permission_error", "usage_access_denied", "Only members of the gateway's admin groups may see other users' or groups' usage.");
 
+    /// <summary>A caller named, in <c>x-gateway-account</c>, a group it does not belong to.</summary>
+    public static ApiError AccountNotYours(string account) =>
+        new(403, "permission_error", "account_not_allowed", $"You are not a member of '{account}', so you cannot charge your requests to it (x-gateway-account).", "x-gateway-account");
+
     public static ApiError AdminsOnly() =>
         new(403, "permission_error", "admin_only", "Only members of the gateway's admin groups (Auth:AdminGroups) may see the dashboard.");
 

@@ -42,10 +42,19 @@ internal sealed record GatewayRequest(
     /// <summary>For a follow-up of a stored response: its id, and for a GET the caller's query, encoded.</summary>
     public string? Target { get; init; }
 
+    /// <summary>The account the caller named in <c>x-gateway-account</c>, if it named one.</summary>
+    public string? RequestedAccount { get; init; }
+
+    /// <summary>The account the request is charged to, once admitted (see <see cref="FairShare.AccountSelector"/>).</summary>
+    public string? Account { get; init; }
+
+    /// <summary>With fair share on, the request's place in line on the endpoint's queue, from its account's standing when it was admitted.</summary>
+    public byte? Priority { get; init; }
+
     public bool IsStream => StreamIdleTimeout is not null;
 
     /// <summary>The rate limiter's estimate of the tokens the request uses, until the upstream says.</summary>
     public int EstimatedTokens => GatewayRateLimiter.Estimate(BodyBytes);
 
-    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout) { Headers = Headers, Target = Target };
+    public RouteRequest ToRoute() => new(RequestId, Model, Route, Body, Timeout, Policy, StreamIdleTimeout) { Headers = Headers, Target = Target, Priority = Priority };
 }

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Routing;
 using BrokerGateway.Ingress.Streaming;
@@ -12,8 +13,9 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// The one path every completion request takes, interactive or batch, whatever the shape of its
 /// answer:
 /// <list type="number">
-/// <item><b>admit</b> — the caller's token budget, then its rate limit (a request refused for its
-/// budget does not use up the rate limit);</item>
+/// <item><b>admit</b> — the account it is charged to (and, with fair share on, its place in line
+/// from that account's standing), the caller's token budget, then its rate limit (a request refused
+/// for its budget does not use up the rate limit);</item>
 /// <item><b>select</b> — the candidate endpoints for the model and caller, in the order to try;</item>
 /// <item><b>route</b> — over the broker to a dispatcher, with failover, as the request's
 /// <see cref="RequestPolicy"/> says;</item>
@@ -32,8 +34,10 @@ internal sealed partial class RequestPipeline(
     UsageRecorder usage,
     IResponseMemory responses,
     RequestTelemetry telemetry,
+    AccountSelector accounts,
     TimeProvider time,
-    ILogger<RequestPipeline> logger)
+    ILogger<RequestPipeline> logger,
+    FairShareState? fairShare = null)
 {
     /// <summary>
     /// Runs <paramref name="request"/> to its end. <paramref name="callerGone"/> fires when nobody
@@ -45,7 +49,15 @@ internal sealed partial class RequestPipeline(
     {
         using var span = RequestTelemetry.Start(request);
 
-        // Admit.
+        // Admit: charged to which account, and with fair share on, in what place in line.
+        var (account, notYours) = accounts.Select(request.Caller, request.RequestedAccount);
+        if (notYours is not null)
+        {
+            await RefuseAsync(request, sink, RequestStep.Validation, notYours, callerGone);
+            return;
+        }
+
+        request = request with { Account = account, Priority = fairShare?.PriorityOf(account!, request.Caller.Subject) };
         if (await budgets.CheckAsync(request.Caller, callerGone) is { } exhausted)
         {
             await RefuseAsync(request, sink, RequestStep.Budget, exhausted, callerGone);
@@ -280,7 +292,12 @@ internal sealed partial class RequestPipeline(
         usage.Record(new UsageRecord(
             time.GetUtcNow(), request.RequestId, caller.Subject, caller.Groups, request.Model, routed?.EndpointId, RouteNames.Of(request.Route), recorded,
             counted.Prompt, counted.Completion, counted.Total, duration.TotalMilliseconds,
-            upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId));
+            upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId, request.Account));
+        if (fairShare is not null && routed is not null && request.Account is { } account)
+        {
+            fairShare.Charge(account, caller.Subject, counted.Total, upstreamMilliseconds ?? routed.Result?.UpstreamMilliseconds);
+        }
+
         telemetry.Finished(request, recorded, routed, counted, duration, firstEvent);
     }
 

@@ -75,6 +75,12 @@ internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerC
                 // must survive a broker restart, are sent durable.
                 context.Durable = batch;
 
+                // With fair share on, the broker's priority queue serves waiting requests by it.
+                if (attempt.Priority is { } priority)
+                {
+                    context.TrySetPriority(priority);
+                }
+
                 // The request's trace goes with it: the dispatcher's span of the upstream call is its child.
                 if (Activity.Current is { } span)
                 {

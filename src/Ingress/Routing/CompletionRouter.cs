@@ -110,7 +110,7 @@ internal sealed class CompletionRouter(
         var handedOver = false;
         try
         {
-            var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout, request.Headers, request.Target);
+            var message = new SubmitCompletion(requestId, attempt, id, route, body, acceptBy, attemptDeadline, stream, attemptTimeout, request.Headers, request.Target, request.Priority);
             switch (await sender.SendAsync(entry, message, waiting, acceptBy - now, policy.UsesBatchQueue))
             {
                 case SendOutcome.QueueFull:

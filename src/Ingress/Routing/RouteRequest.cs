@@ -10,4 +10,7 @@ internal sealed record RouteRequest(Guid RequestId, string Model, UpstreamRoute 
 
     /// <summary>For a follow-up of a stored response: its id, and for a GET the caller's query (<see cref="SubmitCompletion.Target"/>).</summary>
     public string? Target { get; init; }
+
+    /// <summary>With fair share on, the request's place in line on the endpoint's queue (<see cref="SubmitCompletion.Priority"/>).</summary>
+    public byte? Priority { get; init; }
 }

@@ -17,7 +17,7 @@ internal sealed class SqlUsageStore(IDatabase database) : IUsageStore
     private static readonly string[] Columns =
     [
         "time_utc", "day", "request_id", "user_id", "groups", "model", "endpoint_id", "route", "status",
-        "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed", "batch_id",
+        "prompt_tokens", "completion_tokens", "total_tokens", "total_ms", "upstream_ms", "attempts", "streamed", "batch_id", "account",
     ];
 
     public bool IsDataError(DbException exception) => database.IsDataError(exception);
@@ -49,6 +49,7 @@ internal sealed class SqlUsageStore(IDatabase database) : IUsageStore
             parameters["attempts"].Value = record.Attempts;
             parameters["streamed"].Value = record.Streamed ? 1 : 0;
             parameters["batch_id"].Value = (object?)record.BatchId ?? DBNull.Value;
+            parameters["account"].Value = (object?)record.Account ?? DBNull.Value;
             await insert.ExecuteNonQueryAsync(cancellationToken);
         }
 

@@ -2,7 +2,8 @@ namespace BrokerGateway.Ingress.Usage;
 
 /// <summary>
 /// One row per request: who, what, where, how it ended, how many tokens, how long — never the
-/// prompt or the completion.
+/// prompt or the completion. <see cref="Account"/> is the group (or the caller's own account) the
+/// request was charged to for fair share.
 /// </summary>
 internal sealed record UsageRecord(
     DateTimeOffset Time,
@@ -20,4 +21,5 @@ internal sealed record UsageRecord(
     double? UpstreamMilliseconds,
     int Attempts,
     bool Streamed,
-    string? BatchId = null);
+    string? BatchId = null,
+    string? Account = null);

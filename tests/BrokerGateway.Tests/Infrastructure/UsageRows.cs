@@ -5,7 +5,7 @@ namespace BrokerGateway.Tests.Infrastructure;
 /// <summary>Reads the usage records straight from an ingress's SQLite file, as an operator would.</summary>
 public static class UsageRows
 {
-    public sealed record Row(string User, string Groups, string Model, string? EndpointId, string Route, int Status, int TotalTokens, int Attempts, double? UpstreamMs, string Everything, bool Streamed = false);
+    public sealed record Row(string User, string Groups, string Model, string? EndpointId, string Route, int Status, int TotalTokens, int Attempts, double? UpstreamMs, string Everything, bool Streamed = false, string? Account = null);
 
     public static IReadOnlyList<Row> Read(string path)
     {
@@ -36,7 +36,8 @@ public static class UsageRows
                     reader.GetInt32(reader.GetOrdinal("attempts")),
                     reader.IsDBNull(reader.GetOrdinal("upstream_ms")) ? null : reader.GetDouble(reader.GetOrdinal("upstream_ms")),
                     everything,
-                    reader.GetInt32(reader.GetOrdinal("streamed")) == 1));
+                    reader.GetInt32(reader.GetOrdinal("streamed")) == 1,
+                    reader.IsDBNull(reader.GetOrdinal("account")) ? null : reader.GetString(reader.GetOrdinal("account"))));
             }
 
             return rows;

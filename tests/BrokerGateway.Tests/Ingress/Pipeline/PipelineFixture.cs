@@ -2,6 +2,7 @@ using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Limits;
 using BrokerGateway.Ingress.Pipeline;
 using BrokerGateway.Ingress.Routing;
@@ -41,6 +42,13 @@ internal sealed class PipelineFixture
 
     public MemoryResponses Responses { get; } = new();
 
+    /// <summary>Fair share's settings; its state (a ledger in memory) is made only if <see cref="FairShareOn"/>.</summary>
+    public FairShareOptions FairShare { get; } = new();
+
+    public bool FairShareOn { get; set; }
+
+    public FairShareState? FairShareState { get; private set; }
+
     private RequestPipeline? _pipeline;
 
     /// <summary>The pipeline, made with the options as they are at the first call; later calls return the same one (its counters kept).</summary>
@@ -55,7 +63,10 @@ internal sealed class PipelineFixture
         Limiter = new GatewayRateLimiter(new MemoryRateCounter(Time), OptionsFactory.Create(RateLimits), Time, NullLogger<GatewayRateLimiter>.Instance);
         var meters = new Microsoft.Extensions.DependencyInjection.ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
         var telemetry = new RequestTelemetry(new BrokerGateway.Hosting.Telemetry.GatewayMetrics(meters), OptionsFactory.Create(new RequestTelemetryOptions()), NullLogger<RequestTelemetry>.Instance);
-        return _pipeline = new RequestPipeline(budgets, Limiter, Selector, Router, Usage, Responses, telemetry, Time, NullLogger<RequestPipeline>.Instance);
+        var fairShare = OptionsFactory.Create(FairShare);
+        FairShareState = FairShareOn ? new FairShareState(new MemoryFairShareLedger(fairShare), fairShare, Time, NullLogger<FairShareState>.Instance) : null;
+        return _pipeline = new RequestPipeline(
+            budgets, Limiter, Selector, Router, Usage, Responses, telemetry, new AccountSelector(fairShare), Time, NullLogger<RequestPipeline>.Instance, FairShareState);
     }
 
     /// <summary>A chat request of <paramref name="bodyBytes"/> bytes (the rate limiter estimates a token for every four).</summary>

@@ -55,6 +55,41 @@ public class RequestPipelineTests
     }
 
     [Fact]
+    public async Task FairShare_TheRequestCarriesItsAccountsPlaceInLine_AndWhatItUsedIsChargedToIt()
+    {
+        _fixture.FairShareOn = true;
+        _fixture.FairShare.Shares["lab"] = 1;
+        _fixture.FairShare.Shares["other"] = 1;
+        var pipeline = _fixture.Build();
+        var state = _fixture.FairShareState!;
+        var request = _fixture.Request();
+        _fixture.Router.Answer = (_, _) => Task.FromResult(new RoutedAnswer(PipelineFixture.Answered(request, 200, PipelineFixture.WithUsage(30, 70)), null, "endpoint-a", 1));
+
+        await pipeline.RunAsync(request, new RecordingSink(), CancellationToken.None);
+        var standing = await state.RefreshAsync(CancellationToken.None);
+        await pipeline.RunAsync(_fixture.Request() with { RequestId = Guid.NewGuid() }, new RecordingSink(), CancellationToken.None);
+
+        // Nothing used yet: first in line. Then 100 tokens charged to 'lab' put it behind 'other'.
+        Assert.Equal([10, standing.PriorityOf("lab", "ada")], _fixture.Router.Routed.Select(r => (int)r.Priority!.Value));
+        Assert.True(standing.PriorityOf("lab", "ada") < standing.PriorityOf("other", "olaf"));
+        Assert.Equal(100, standing.Find("lab")!.Usage);
+        Assert.All(_fixture.Rows(), row => Assert.Equal("lab", row.Account));
+    }
+
+    [Fact]
+    public async Task FairShare_AnAccountNotTheCallers_IsRefusedBeforeAnythingIsCounted()
+    {
+        var pipeline = _fixture.Build();
+        var sink = new RecordingSink();
+
+        await pipeline.RunAsync(_fixture.Request() with { RequestedAccount = "not-mine" }, sink, CancellationToken.None);
+
+        Assert.Equal(["refused at Validation: account_not_allowed"], sink.Events);
+        Assert.Equal(0, _fixture.Selector.Asked);
+        Assert.Equal(403, Assert.Single(_fixture.Rows()).Status);
+    }
+
+    [Fact]
     public async Task TheEstimateIsReplacedByTheTokensTheUpstreamReported()
     {
         _fixture.RateLimits.Users["ada"] = new RateLimit { TokensPerMinute = 1000 };
