@@ -29,7 +29,12 @@ public sealed class OtlpSink : IAsyncDisposable
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
         var sink = new OtlpSink(app);
-        app.MapPost("/v1/{signal:regex(^(traces|metrics|logs)$)}", sink.TakeAsync);
+        // Three routes rather than a regex constraint, which the slim builder does not register.
+        foreach (var signal in (string[])["traces", "metrics", "logs"])
+        {
+            app.MapPost("/v1/" + signal, sink.TakeAsync);
+        }
+
         app.MapGet("/received", () => Results.Text($"{Interlocked.Read(ref sink._exports)} exports, {Interlocked.Read(ref sink._bytes)} bytes"));
         await app.StartAsync();
         return sink;
