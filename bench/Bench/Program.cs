@@ -13,7 +13,7 @@ namespace BrokerGateway.Bench;
 /// RabbitMQ as three processes, and prints one Markdown table with the ratios to (a).
 /// Run it through <c>bench/run.sh</c>, which builds in Release and provides RabbitMQ.
 /// </summary>
-public sealed class Program
+public sealed partial class Program
 {
     private const string Body = """{"model":"bench-model","messages":[{"role":"user","content":"Hello from the benchmark"}],"max_tokens":16}""";
     private const string UpstreamKey = "sk-bench-upstream-key";
@@ -59,6 +59,11 @@ public sealed class Program
             ["OTEL_EXPORTER_OTLP_PROTOCOL"] = "http/protobuf",
             ["OTEL_METRIC_EXPORT_INTERVAL"] = "5000",
         };
+        foreach (var (key, value) in options.TelemetryEnvironment)
+        {
+            telemetryOn[key] = value;
+        }
+
 
         var jwt = new JwtOptions { SigningKey = "benchmark-signing-key-0123456789abcdef-0123456789", Issuer = "bench", Audience = "brokergateway" };
         var token = TokenIssuer.Issue(jwt, "bench", [], TimeSpan.FromHours(2), TimeProvider.System);
@@ -166,6 +171,10 @@ public sealed class Program
             await Console.Error.WriteLineAsync($"telemetry: {scraper.Scrapes} scrapes of /metrics, {scraper.Failures} failed; the OTLP sink received {await OtlpSinkReceivedAsync(otlpSinkUrl)}");
         }
 
+        var neighbours = options.FairShareSeconds > 0 && options.Modes.Contains("rabbitmq")
+            ? await NoisyNeighbourAsync(options, jwt, folder)
+            : null;
+
         var burstRows = new List<BurstRow>();
         if (options.BurstCallers.Count > 0 && (options.Modes.Contains("direct") || options.Modes.Contains("rabbitmq")))
         {
@@ -180,6 +189,7 @@ public sealed class Program
         ResultTable.PrintConcurrentStreams(concurrentRows, ConcurrentEvents, ConcurrentGapMs, options.Rounds);
         ResultTable.PrintBatches(batchRows, options.BatchLines);
         ResultTable.PrintBursts(burstRows, options);
+        ResultTable.PrintNeighbours(neighbours, options);
         return rows.Any(r => r.Result.Failures > 0) || streamRows.Any(r => r.FirstEvent.Failures > 0 || !r.Ok)
             || batchRows.Any(b => b.Result.Status != "completed" || b.Result.Failed > 0 || b.Result.InteractiveFailures > 0) || pairs?.Failures > 0 || telemetryPairs?.Failures > 0 ? 1 : 0;
 
@@ -269,11 +279,11 @@ public sealed class Program
     };
 
     private static async Task<Deployment> DistributedAsync(
-        string name, Dictionary<string, string> ingress, string manifest, int ingressPort)
+        string name, Dictionary<string, string> ingress, string manifest, int ingressPort, Dictionary<string, string>? dispatcherToo = null)
     {
         var broker = await FreshVirtualHostAsync();
         var watcher = Merge(Common, new() { ["RABBITMQ_URL"] = broker, ["METIS_STATUS_URL"] = manifest });
-        var dispatcher = Merge(Merge(Common, Keys), new() { ["RABBITMQ_URL"] = broker });
+        var dispatcher = Merge(Merge(Merge(Common, Keys), dispatcherToo ?? []), new() { ["RABBITMQ_URL"] = broker });
         return await Deployment.DistributedAsync(name, watcher, dispatcher, Merge(ingress, new() { ["RABBITMQ_URL"] = broker }), ingressPort);
     }
 

@@ -189,6 +189,39 @@ public static class ResultTable
         }
     }
 
+    /// <summary>
+    /// The noisy neighbour: B's latency alone and beside A's flood, A's and B's throughput, first
+    /// come first served against fair share; then the split of completed requests with shares 3:1.
+    /// </summary>
+    public static void PrintNeighbours(NeighbourOutcome? outcome, BenchOptions options)
+    {
+        if (outcome is null)
+        {
+            return;
+        }
+
+        var culture = CultureInfo.InvariantCulture;
+        Console.WriteLine();
+        Console.WriteLine(string.Create(culture,
+            $"Noisy neighbour, over RabbitMQ: one endpoint taking {Program.NeighbourCapacity} requests at once, {Program.NeighbourLatencyMs} ms each; B alone at concurrency 2 for {options.FairShareSeconds / 3} s, then A at 64 beside B at 2 for {options.FairShareSeconds} s, equal shares."));
+        Console.WriteLine();
+        Console.WriteLine("| set-up | B p50 alone ms | B p50 beside A ms | ratio | B p99 beside A ms | A req/s | B req/s | total req/s | A's part of what B leaves | failures |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var fifo = outcome.Rows.Count > 0 ? outcome.Rows[0] : null;
+        foreach (var row in outcome.Rows)
+        {
+            var total = row.AFlooding.RequestsPerSecond + row.BBeside.RequestsPerSecond;
+            var fifoTotal = fifo is null ? total : fifo.AFlooding.RequestsPerSecond + fifo.BBeside.RequestsPerSecond;
+            Console.WriteLine(string.Create(culture,
+                $"| {row.Mode} | {row.BAlone.P50:0} | {row.BBeside.P50:0} | {row.BBeside.P50 / row.BAlone.P50:0.00}× | {row.BBeside.P99:0} | {row.AFlooding.RequestsPerSecond:0.0} | {row.BBeside.RequestsPerSecond:0.0} | {total:0.0} ({total / fifoTotal:0.00}× FIFO) | {row.AFlooding.RequestsPerSecond / (fifoTotal - row.BBeside.RequestsPerSecond):0.00} | {row.AFlooding.Failures + row.BBeside.Failures + row.BAlone.Failures} |"));
+        }
+
+        var (three, one) = (outcome.ThreeShares, outcome.OneShare);
+        Console.WriteLine();
+        Console.WriteLine(string.Create(culture,
+            $"Shares 3:1, both flooding at concurrency 64 for {options.FairShareSeconds} s with fair share: A completed {three.Requests}, B {one.Requests}: {(double)three.Requests / Math.Max(1, one.Requests):0.00}:1 (p50 A {three.P50:0} ms, B {one.P50:0} ms; {three.Failures + one.Failures} failures)."));
+    }
+
     /// <summary>The batch table: lines per second for one batch, and the interactive p50 at concurrency 1 idle and while it ran.</summary>
     public static void PrintBatches(IReadOnlyList<(string Mode, BatchResult Result)> rows, int lines)
     {
