@@ -28,8 +28,12 @@ public sealed class NoisyNeighbour : IDisposable
     public static string Body(int delayMs) =>
         $$$"""{"model":"bench-model","messages":[{"role":"user","content":"Hello from a neighbour"}],"max_tokens":16,"fake":{"delay_ms":{{{delayMs}}}}}""";
 
-    /// <summary>Runs every caller at once for <paramref name="duration"/>; what each account saw, by account.</summary>
-    public async Task<Dictionary<string, LoadResult>> RunAsync(Uri url, IReadOnlyList<Caller> callers, string body, TimeSpan duration)
+    /// <summary>
+    /// Runs every caller at once for <paramref name="duration"/>; what each account saw, by account,
+    /// counting only the requests that ended after <paramref name="countFrom"/> (the steady state,
+    /// once the accounts' standing has settled), if given.
+    /// </summary>
+    public async Task<Dictionary<string, LoadResult>> RunAsync(Uri url, IReadOnlyList<Caller> callers, string body, TimeSpan duration, TimeSpan countFrom = default)
     {
         var payload = Encoding.UTF8.GetBytes(body);
         var latencies = callers.ToDictionary(c => c.Account, _ => new List<double>());
@@ -54,6 +58,11 @@ public sealed class NoisyNeighbour : IDisposable
                 }
 
                 var took = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                if (clock.Elapsed < countFrom)
+                {
+                    continue;
+                }
+
                 lock (latencies)
                 {
                     latencies[caller.Account].Add(took);
@@ -63,7 +72,7 @@ public sealed class NoisyNeighbour : IDisposable
         })).ToArray();
         await Task.WhenAll(workers);
         clock.Stop();
-        return callers.ToDictionary(c => c.Account, c => LoadResult.From([.. latencies[c.Account]], failures[c.Account], clock.Elapsed));
+        return callers.ToDictionary(c => c.Account, c => LoadResult.From([.. latencies[c.Account]], failures[c.Account], clock.Elapsed - countFrom));
     }
 
     public void Dispose() => _client.Dispose();

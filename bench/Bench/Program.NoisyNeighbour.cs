@@ -15,7 +15,9 @@ public sealed partial class Program
     /// requests at once (its manifest's <c>max_concurrency</c>, and the fake upstream's own limit),
     /// each answered in <see cref="NeighbourLatencyMs"/>. Account B alone at concurrency 2, then
     /// account A flooding at 64 beside it, with equal shares — first come first served, then fair
-    /// share, each on a gateway of its own; then both flooding with shares 3:1. Each set-up is
+    /// share, each on a gateway of its own; then both flooding with shares 3:1, from a standing
+    /// start, and then again on the same gateway, counting from a third of the time on (when what
+    /// each has waiting in line no longer weighs on the split of what is done). Each set-up is
     /// warmed up with quick requests of a third caller first.
     /// </summary>
     private static async Task<NeighbourOutcome> NoisyNeighbourAsync(BenchOptions options, JwtOptions jwt, string folder)
@@ -73,8 +75,9 @@ public sealed partial class Program
         using (var deployment = await StartAsync("fair share, shares 3:1", true, 3))
         {
             var both = await neighbours.RunAsync(deployment.Url, [new("A", a, 64), new("B", b, 64)], body, duration);
-            await Console.Error.WriteLineAsync($"neighbours, shares 3:1: A {both["A"].Requests}, B {both["B"].Requests} completed");
-            return new NeighbourOutcome(rows, both["A"], both["B"]);
+            var steady = await neighbours.RunAsync(deployment.Url, [new("A", a, 64), new("B", b, 64)], body, duration + (duration / 3), countFrom: duration / 3);
+            await Console.Error.WriteLineAsync($"neighbours, shares 3:1: from the start A {both["A"].Requests}, B {both["B"].Requests}; steady A {steady["A"].Requests}, B {steady["B"].Requests} completed");
+            return new NeighbourOutcome(rows, both["A"], both["B"], steady["A"], steady["B"]);
         }
     }
 }
@@ -83,4 +86,4 @@ public sealed partial class Program
 public sealed record NeighbourRow(string Mode, LoadResult BAlone, LoadResult AFlooding, LoadResult BBeside);
 
 /// <summary>The noisy neighbour's measurements: with one flooding, off and on; and both flooding with shares 3:1.</summary>
-public sealed record NeighbourOutcome(IReadOnlyList<NeighbourRow> Rows, LoadResult ThreeShares, LoadResult OneShare);
+public sealed record NeighbourOutcome(IReadOnlyList<NeighbourRow> Rows, LoadResult ThreeShares, LoadResult OneShare, LoadResult ThreeSharesSteady, LoadResult OneShareSteady);

@@ -216,10 +216,10 @@ public static class ResultTable
                 $"| {row.Mode} | {row.BAlone.P50:0} | {row.BBeside.P50:0} | {row.BBeside.P50 / row.BAlone.P50:0.00}× | {row.BBeside.P99:0} | {row.AFlooding.RequestsPerSecond:0.0} | {row.BBeside.RequestsPerSecond:0.0} | {total:0.0} ({total / fifoTotal:0.00}× FIFO) | {row.AFlooding.RequestsPerSecond / (fifoTotal - row.BBeside.RequestsPerSecond):0.00} | {row.AFlooding.Failures + row.BBeside.Failures + row.BAlone.Failures} |"));
         }
 
-        var (three, one) = (outcome.ThreeShares, outcome.OneShare);
+        var (three, one, threeSteady, oneSteady) = (outcome.ThreeShares, outcome.OneShare, outcome.ThreeSharesSteady, outcome.OneShareSteady);
         Console.WriteLine();
         Console.WriteLine(string.Create(culture,
-            $"Shares 3:1, both flooding at concurrency 64 for {options.FairShareSeconds} s with fair share: A completed {three.Requests}, B {one.Requests}: {(double)three.Requests / Math.Max(1, one.Requests):0.00}:1 (p50 A {three.P50:0} ms, B {one.P50:0} ms; {three.Failures + one.Failures} failures)."));
+            $"Shares 3:1, both flooding at concurrency 64 for {options.FairShareSeconds} s with fair share: from a standing start A completed {three.Requests}, B {one.Requests}: {(double)three.Requests / Math.Max(1, one.Requests):0.00}:1 (p50 A {three.P50:0} ms, B {one.P50:0} ms); then for {options.FairShareSeconds * 4 / 3} s more, counted from {options.FairShareSeconds / 3} s on: A {threeSteady.Requests}, B {oneSteady.Requests}: {(double)threeSteady.Requests / Math.Max(1, oneSteady.Requests):0.00}:1; {three.Failures + one.Failures + threeSteady.Failures + oneSteady.Failures} failures."));
     }
 
     /// <summary>The batch table: lines per second for one batch, and the interactive p50 at concurrency 1 idle and while it ran.</summary>

@@ -22,11 +22,32 @@ internal sealed partial class FairShareState(
     /// <summary>The priority of a request of <paramref name="user"/> charged to <paramref name="account"/>.</summary>
     public byte PriorityOf(string account, string user) => Standing.PriorityOf(account, user);
 
-    /// <summary>Adds what a request used — tokens, or seconds at the upstream, as <c>FairShare:UsageUnit</c> says — to its account, without waiting.</summary>
-    public void Charge(string account, string user, int tokens, double? upstreamMilliseconds)
+    /// <summary>
+    /// A request is sent on: counted in tokens, its estimate (the rate limiter's, from its size) is
+    /// charged to its account at once, so that what an account has waiting in line weighs on the
+    /// place of its next requests. Returns what was charged (0 when usage is counted in seconds,
+    /// which are known only at the end).
+    /// </summary>
+    public int Admit(string account, string user, int estimatedTokens)
     {
-        var amount = options.Value.UsageUnit == FairShareUnit.Seconds ? (upstreamMilliseconds ?? 0) / 1000 : tokens;
-        if (amount > 0)
+        if (options.Value.UsageUnit != FairShareUnit.Tokens || estimatedTokens <= 0)
+        {
+            return 0;
+        }
+
+        _ = ChargeAsync(account, user, estimatedTokens);
+        return estimatedTokens;
+    }
+
+    /// <summary>
+    /// A request has ended: its account is charged what it used — the tokens the upstream reported
+    /// in place of the estimate charged when it was sent, or the seconds it spent at the upstream —
+    /// without waiting.
+    /// </summary>
+    public void Settle(string account, string user, int chargedEstimate, int tokens, double? upstreamMilliseconds)
+    {
+        var amount = options.Value.UsageUnit == FairShareUnit.Seconds ? (upstreamMilliseconds ?? 0) / 1000 : tokens - chargedEstimate;
+        if (amount != 0)
         {
             _ = ChargeAsync(account, user, amount);
         }

@@ -51,6 +51,9 @@ internal sealed record GatewayRequest(
     /// <summary>With fair share on, the request's place in line on the endpoint's queue, from its account's standing when it was admitted.</summary>
     public byte? Priority { get; init; }
 
+    /// <summary>With fair share, the tokens charged to <see cref="Account"/> when the request was sent on, settled when it ends.</summary>
+    public int ChargedEstimate { get; init; }
+
     public bool IsStream => StreamIdleTimeout is not null;
 
     /// <summary>The rate limiter's estimate of the tokens the request uses, until the upstream says.</summary>

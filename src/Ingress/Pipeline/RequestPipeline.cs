@@ -114,7 +114,14 @@ internal sealed partial class RequestPipeline(
             return;
         }
 
-        // Route.
+        // Route. With fair share, what the request is expected to use counts against its account
+        // from now, while it waits: the requests an account already has in line then weigh on the
+        // place in line of its next ones, instead of only once they are done.
+        if (fairShare?.Admit(request.Account!, request.Caller.Subject, request.EstimatedTokens) is { } admitted)
+        {
+            request = request with { ChargedEstimate = admitted };
+        }
+
         var deadline = time.GetUtcNow() + request.Timeout;
         using var ending = CancellationTokenSource.CreateLinkedTokenSource(callerGone, stopping);
         RoutedAnswer answer;
@@ -276,6 +283,11 @@ internal sealed partial class RequestPipeline(
         {
             Record(request, StatusCodes.Status499ClientClosedRequest, routed, tokens);
         }
+        else if (fairShare is not null && request.Account is { } account && request.ChargedEstimate > 0)
+        {
+            // Recorded, and charged, when it runs again.
+            fairShare.Settle(account, request.Caller.Subject, request.ChargedEstimate, 0, null);
+        }
     }
 
     /// <summary>The request's end: its usage row, and what operators see of it (metrics, the access log line, its span's attributes).</summary>
@@ -293,9 +305,9 @@ internal sealed partial class RequestPipeline(
             time.GetUtcNow(), request.RequestId, caller.Subject, caller.Groups, request.Model, routed?.EndpointId, RouteNames.Of(request.Route), recorded,
             counted.Prompt, counted.Completion, counted.Total, duration.TotalMilliseconds,
             upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds, routed?.Attempts ?? 0, request.IsStream, request.BatchId, request.Account));
-        if (fairShare is not null && routed is not null && request.Account is { } account)
+        if (fairShare is not null && request.Account is { } account && (routed is not null || request.ChargedEstimate > 0))
         {
-            fairShare.Charge(account, caller.Subject, counted.Total, upstreamMilliseconds ?? routed.Result?.UpstreamMilliseconds);
+            fairShare.Settle(account, caller.Subject, request.ChargedEstimate, counted.Total, upstreamMilliseconds ?? routed?.Result?.UpstreamMilliseconds);
         }
 
         telemetry.Finished(request, recorded, routed, counted, duration, firstEvent);

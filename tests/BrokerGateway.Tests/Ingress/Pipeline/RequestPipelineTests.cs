@@ -77,6 +77,41 @@ public class RequestPipelineTests
     }
 
     [Fact]
+    public async Task FairShare_WhileARequestWaits_ItsEstimateCounts_ThenWhatItUsedInstead()
+    {
+        _fixture.FairShareOn = true;
+        var pipeline = _fixture.Build();
+        var state = _fixture.FairShareState!;
+        var request = _fixture.Request(bodyBytes: 400);
+        var answer = new TaskCompletionSource<RoutedAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _fixture.Router.Answer = (_, _) => answer.Task;
+
+        var running = pipeline.RunAsync(request, new RecordingSink(), CancellationToken.None);
+        var waiting = await state.RefreshAsync(CancellationToken.None);
+        answer.SetResult(new RoutedAnswer(PipelineFixture.Answered(request, 200, PipelineFixture.WithUsage(3, 4)), null, "endpoint-a", 1));
+        await running;
+        var done = await state.RefreshAsync(CancellationToken.None);
+
+        // 400 bytes: the rate limiter's estimate, 100 tokens, while it waited; then the 7 the upstream reported.
+        Assert.Equal(100, waiting.Find("lab")!.Usage, 6);
+        Assert.Equal(7, done.Find("lab")!.Usage, 6);
+    }
+
+    [Fact]
+    public async Task FairShare_NothingServed_TheEstimateIsTakenBack()
+    {
+        _fixture.FairShareOn = true;
+        var pipeline = _fixture.Build();
+        var request = _fixture.Request();
+        _fixture.Router.Answer = (_, _) => Task.FromResult(new RoutedAnswer(null, ApiErrors.BrokerUnavailable(), "endpoint-a", 1));
+
+        await pipeline.RunAsync(request, new RecordingSink(), CancellationToken.None);
+        var standing = await _fixture.FairShareState!.RefreshAsync(CancellationToken.None);
+
+        Assert.Null(standing.Find("lab"));
+    }
+
+    [Fact]
     public async Task FairShare_AnAccountNotTheCallers_IsRefusedBeforeAnythingIsCounted()
     {
         var pipeline = _fixture.Build();
