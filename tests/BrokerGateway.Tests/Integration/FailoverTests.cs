@@ -58,8 +58,27 @@ public class FailoverTests
     private static StringContent Chat(string extra = "") =>
         Json.Body($$"""{"model":"{{Model}}","messages":[{"role":"user","content":"hello"}]{{extra}}}""");
 
-    private static async Task<HttpResponseMessage> ReadyAsync(HttpClient client) =>
-        await Eventually.Until(() => client.PostAsync("/v1/chat/completions", Chat()), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, what: "both endpoints routed");
+    /// <summary>
+    /// Waits until a request is routed, and until <paramref name="healthy"/> endpoints are consumed
+    /// and healthy (both, unless the test made one unreachable): a request sent while the stack was
+    /// still starting may have cooled one down, which would leave a failover nowhere to go.
+    /// </summary>
+    private static async Task<HttpResponseMessage> ReadyAsync(HttpClient client, int healthy = 2)
+    {
+        var routed = await Eventually.Until(() => client.PostAsync("/v1/chat/completions", Chat()), r => r.StatusCode != HttpStatusCode.ServiceUnavailable, what: "both endpoints routed");
+        await Eventually.Until(
+            async () =>
+            {
+                var listing = await client.GetAsync("/v1/endpoints");
+                return listing.IsSuccessStatusCode
+                    ? (await Json.ReadAsync(listing)).GetProperty("data").EnumerateArray()
+                        .Count(e => e.GetProperty("dispatcher_consuming").GetBoolean() && e.GetProperty("health").GetProperty("state").GetString() == "healthy")
+                    : 0;
+            },
+            ready => ready == healthy,
+            what: $"{healthy} endpoints consumed and healthy");
+        return routed;
+    }
 
     private static string Header(HttpResponseMessage response, string name) => response.Headers.GetValues(name).Single();
 
@@ -135,7 +154,7 @@ public class FailoverTests
         await using var setup = await StartAsync(flakyUrl: "http://127.0.0.1:1/v1");
         var client = setup.Stack.Client();
 
-        var response = await ReadyAsync(client);
+        var response = await ReadyAsync(client, healthy: 1);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("steady-endpoint", Header(response, "x-gateway-endpoint"));
@@ -274,7 +293,7 @@ public class FailoverTests
     {
         await using var setup = await StartAsync(flakyUrl: "http://operator:url-secret@127.0.0.1:1/v1?sig=abc");
         var client = setup.Stack.Client();
-        await ReadyAsync(client);
+        await ReadyAsync(client, healthy: 1);
 
         // Queue depths are read from the broker once a second: wait for the first reading.
         var (status, text) = await Eventually.Until(
