@@ -264,7 +264,7 @@ internal sealed partial class EndpointQueueConnector(
             {
                 if (ex.ShutdownReason.ReplyText?.Contains("x-max-priority", StringComparison.Ordinal) == true)
                 {
-                    LogPriorityMismatch(logger, BusOptions.FairShareKey, bus.FairShare, queue);
+                    LogPriorityMismatch(logger, BusOptions.FairShareKey, queue, bus.FairShare ? "without priorities" : "as a priority queue", bus.FairShare ? "as a priority queue" : "without priorities");
                 }
                 else
                 {
@@ -314,6 +314,6 @@ internal sealed partial class EndpointQueueConnector(
     [LoggerMessage(EventId = 3003, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists with another bound than {Value}. Give every dispatcher the same value, or delete the queue while no request waits in it (rabbitmqctl delete_queue {Queue}) so that it is declared again")]
     private static partial void LogQueueMismatch(ILogger logger, string key, int value, string queue);
 
-    [LoggerMessage(EventId = 3006, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists with priorities set otherwise than {Value} asks. Give every dispatcher the same value; to change it, stop the queue's dispatchers and delete the queue once no request waits in it (rabbitmqctl delete_queue {Queue}; for a batch queue, after its lines are done), so that it is declared again")]
-    private static partial void LogPriorityMismatch(ILogger logger, string key, bool value, string queue);
+    [LoggerMessage(EventId = 3006, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists {Existing}, and this dispatcher would declare it {Wanted}. Give every dispatcher the same value; to change it, stop the queue's dispatchers and delete the queue once no request waits in it (rabbitmqctl delete_queue {Queue}; for a batch queue, after its lines are done), so that it is declared again")]
+    private static partial void LogPriorityMismatch(ILogger logger, string key, string queue, string existing, string wanted);
 }

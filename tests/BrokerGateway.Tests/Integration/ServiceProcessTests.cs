@@ -67,6 +67,26 @@ public class ServiceProcessTests
     }
 
     [SkippableFact]
+    public async Task Dispatcher_WithFairShareOn_WhoseQueuesWereDeclaredWithoutPriorities_StopsNamingTheKey()
+    {
+        await using var broker = await Broker.AcquireAsync();
+        using var manifest = new TestManifest(TestManifest.Entry("fake", "http://127.0.0.1:9/v1", "fair-endpoint", ["fake-model"]));
+        using var gateway = new ProcessGateway(broker.AmqpUrl, manifest.Path);
+        gateway.StartWatcher();
+        const string keys = """{"fair-endpoint": "sk-fair-key-0123456789"}""";
+        var first = gateway.StartDispatcher(keys, new Dictionary<string, string> { ["FairShare__Enabled"] = "false" });
+        await Eventually.Until(() => first.Output.Contains("Consuming the queue of endpoint fair-endpoint", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "the first dispatcher consuming");
+
+        var second = gateway.StartDispatcher(keys, new Dictionary<string, string> { ["FairShare__Enabled"] = "true" });
+
+        Assert.Equal(2, await second.WaitForExitAsync(ExitTimeout));
+        Assert.Contains("Configuration error: FairShare:Enabled: the queue bg-endpoint-fair-endpoint exists without priorities, and this dispatcher would declare it as a priority queue", second.Output, StringComparison.Ordinal);
+        Assert.Contains("rabbitmqctl delete_queue bg-endpoint-fair-endpoint", second.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("sk-fair-key", second.Output + second.Error, StringComparison.Ordinal);
+        Assert.False(first.HasExited);
+    }
+
+    [SkippableFact]
     public async Task ThreeProcessesOverRabbitMq_AnswerLikeStandalone()
     {
         await using var broker = await Broker.AcquireAsync();
