@@ -44,10 +44,10 @@ internal sealed partial class EndpointQueueConnector(
     private readonly SemaphoreSlim _gate = new(1, 1);
     private bool _stopped;
 
-    private static readonly TimeSpan RetryConnect = TimeSpan.FromSeconds(5);
-
     /// <summary>How many waiting requests a standalone dispatcher with fair share holds for a queue without a bound.</summary>
     private const int UnboundedWaiting = 100_000;
+
+    private static readonly TimeSpan RetryConnect = TimeSpan.FromSeconds(5);
     private static readonly TimeSpan RemoveTimeout = TimeSpan.FromSeconds(10);
 
     private sealed record Consumption(HostReceiveEndpointHandle Interactive, HostReceiveEndpointHandle Batch, int Limit);

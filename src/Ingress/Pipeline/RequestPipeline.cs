@@ -117,7 +117,7 @@ internal sealed partial class RequestPipeline(
         // Route. With fair share, what the request is expected to use counts against its account
         // from now, while it waits: the requests an account already has in line then weigh on the
         // place in line of its next ones, instead of only once they are done.
-        if (fairShare?.Admit(request.Account!, request.Caller.Subject, request.EstimatedTokens) is { } admitted)
+        if (fairShare?.Admit(request.Account!, request.Caller.Subject, request.EstimatedTokens) is > 0 and var admitted)
         {
             request = request with { ChargedEstimate = admitted };
         }

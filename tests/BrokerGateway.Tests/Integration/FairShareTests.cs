@@ -36,14 +36,8 @@ public class FairShareTests
     [SkippableFact]
     public async Task OverRabbitMq_UnderABacklog_TheAccountBelowItsShareIsServedBeforeTheOneThatFlooded()
     {
-        await using var stack = await DistributedStack.CreateAsync();
-        stack.Manifest.Write(FairEntry(stack.Upstream, 2), TestManifest.Entry("mock-echo", "mock://echo", "mock-echo", ["mock-gpt"]));
-        await stack.StartWatcherAsync();
-        await stack.StartDispatcherAsync(new(Settings));
-        await stack.StartIngressAsync(new(Settings));
-        await stack.ReadyClientAsync(Model);
-        var ann = stack.Ingress!.CreateClient(TestTokens.Issue("ann", groups: ["proj-a"]));
-        var bea = stack.Ingress.CreateClient(TestTokens.Issue("bea", groups: ["proj-b"]));
+        var (stack, ann, bea) = await StartOverRabbitMqAsync(maxConcurrency: 2);
+        await using var _ = stack;
 
         await FloodThenLateComerAsync(stack.Upstream, ann, bea, untilQueued: waiting => Eventually.Until(
             async () => QueueDepth(await Json.ReadAsync(await ann.GetAsync("/v1/endpoints"))),
@@ -77,16 +71,7 @@ public class FairShareTests
     /// </summary>
     private static async Task FloodThenLateComerAsync(FakeUpstreamServer upstream, HttpClient ann, HttpClient bea, Func<int, Task> untilQueued)
     {
-        for (var i = 0; i < 4; i++)
-        {
-            Assert.Equal(HttpStatusCode.OK, (await ann.PostAsync("/v1/chat/completions", Body("used", 0))).StatusCode);
-        }
-
-        await Eventually.Until(
-            async () => (await Json.ReadAsync(await ann.GetAsync("/v1/fairshare"))).GetProperty("data")[0],
-            account => account.GetProperty("account").GetString() == "proj-a" && account.GetProperty("usage").GetDouble() > 0,
-            what: "proj-a's usage in its standing");
-        upstream.Clear();
+        await UseTheEndpointAsync(upstream, ann);
 
         var flood = Enumerable.Range(0, 20).Select(i => ann.PostAsync("/v1/chat/completions", Body($"A{i}", 500))).ToArray();
         await untilQueued(10);
@@ -106,24 +91,9 @@ public class FairShareTests
     [SkippableFact]
     public async Task OverRabbitMq_WithRoomToSpare_NobodyWaitsForFairness()
     {
-        await using var stack = await DistributedStack.CreateAsync();
-        stack.Manifest.Write(FairEntry(stack.Upstream, 8), TestManifest.Entry("mock-echo", "mock://echo", "mock-echo", ["mock-gpt"]));
-        await stack.StartWatcherAsync();
-        await stack.StartDispatcherAsync(new(Settings));
-        await stack.StartIngressAsync(new(Settings));
-        await stack.ReadyClientAsync(Model);
-        var ann = stack.Ingress!.CreateClient(TestTokens.Issue("ann", groups: ["proj-a"]));
-        var bea = stack.Ingress.CreateClient(TestTokens.Issue("bea", groups: ["proj-b"]));
-        for (var i = 0; i < 4; i++)
-        {
-            await ann.PostAsync("/v1/chat/completions", Body("used", 0));
-        }
-
-        await Eventually.Until(
-            async () => (await Json.ReadAsync(await ann.GetAsync("/v1/fairshare"))).GetProperty("data")[0].GetProperty("usage").GetDouble(),
-            usage => usage > 0,
-            what: "proj-a's usage in its standing");
-        stack.Upstream.Clear();
+        var (stack, ann, bea) = await StartOverRabbitMqAsync(maxConcurrency: 8);
+        await using var _ = stack;
+        await UseTheEndpointAsync(stack.Upstream, ann);
 
         // Six requests of two accounts with different standing, for an endpoint that takes eight at once: all run together.
         var calls = Enumerable.Range(0, 4).Select(i => ann.PostAsync("/v1/chat/completions", Body($"A{i}", 1500)))
@@ -207,6 +177,35 @@ public class FairShareTests
 
         Assert.Equal(account, seen.GetProperty("account").GetString());
         Assert.Equal("ann", Assert.Single(seen.GetProperty("users").EnumerateArray()).GetProperty("user").GetString());
+    }
+
+    /// <summary>Watcher, dispatcher and ingress over RabbitMQ with fair share on, the endpoint taking <paramref name="maxConcurrency"/> at once; clients of proj-a's ann and proj-b's bea.</summary>
+    private static async Task<(DistributedStack Stack, HttpClient Ann, HttpClient Bea)> StartOverRabbitMqAsync(int maxConcurrency)
+    {
+        var stack = await DistributedStack.CreateAsync();
+        stack.Manifest.Write(FairEntry(stack.Upstream, maxConcurrency), TestManifest.Entry("mock-echo", "mock://echo", "mock-echo", ["mock-gpt"]));
+        await stack.StartWatcherAsync();
+        await stack.StartDispatcherAsync(new(Settings));
+        await stack.StartIngressAsync(new(Settings));
+        await stack.ReadyClientAsync(Model);
+        return (stack,
+            stack.Ingress!.CreateClient(TestTokens.Issue("ann", groups: ["proj-a"])),
+            stack.Ingress.CreateClient(TestTokens.Issue("bea", groups: ["proj-b"])));
+    }
+
+    /// <summary>proj-a uses the endpoint a little, until its standing shows it; the upstream then forgets what it saw.</summary>
+    private static async Task UseTheEndpointAsync(FakeUpstreamServer upstream, HttpClient ann)
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await ann.PostAsync("/v1/chat/completions", Body("used", 0))).StatusCode);
+        }
+
+        await Eventually.Until(
+            async () => (await Json.ReadAsync(await ann.GetAsync("/v1/fairshare"))).GetProperty("data")[0],
+            account => account.GetProperty("account").GetString() == "proj-a" && account.GetProperty("usage").GetDouble() > 0,
+            what: "proj-a's usage in its standing");
+        upstream.Clear();
     }
 
     private static uint QueueDepth(JsonElement listing) =>
