@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using BrokerGateway.Contracts.Messages;
+using BrokerGateway.Hosting.Messaging;
 
 namespace BrokerGateway.Ingress.Routing;
 
@@ -7,9 +8,16 @@ namespace BrokerGateway.Ingress.Routing;
 /// Which endpoint queues have a live dispatcher, and how many upstream calls the dispatchers have in
 /// flight for each, learnt from heartbeats. A heartbeat counts from when it arrived here (not the
 /// sender's clock) for as long as it says it is valid; its call counts are as of when it was sent.
+/// An ingress that has just started has not heard the dispatchers' answers to its discovery yet:
+/// for <see cref="DiscoveryGrace"/> after its bus started it does not take silence for absence
+/// (the broker's consumer count still applies), so the first requests after a restart are queued
+/// for the dispatchers that are there instead of being turned away.
 /// </summary>
-internal sealed class DispatcherRegistry(TimeProvider time)
+internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarted)
 {
+    /// <summary>How long after this ingress's bus started a queue nobody has announced yet still counts as served.</summary>
+    public static readonly TimeSpan DiscoveryGrace = TimeSpan.FromSeconds(5);
+
     private readonly ConcurrentDictionary<string, Registration> _dispatchers = new(StringComparer.Ordinal);
 
     public void Record(DispatcherHeartbeat heartbeat) =>
@@ -17,9 +25,15 @@ internal sealed class DispatcherRegistry(TimeProvider time)
 
     public void Remove(string dispatcherId) => _dispatchers.TryRemove(dispatcherId, out _);
 
+    /// <summary>Whether a live dispatcher announces the endpoint's queue, or this ingress is too new to know that none does.</summary>
     public bool IsServed(string endpointId)
     {
         var now = time.GetUtcNow();
+        if (busStarted.StartedAt is not { } started || now - started < DiscoveryGrace)
+        {
+            return true;
+        }
+
         foreach (var registration in _dispatchers.Values)
         {
             if (registration.ValidUntil > now && registration.EndpointIds.Contains(endpointId))

@@ -1,8 +1,11 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Manifest;
+using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Routing;
+using Microsoft.Extensions.Hosting.Internal;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 
@@ -19,10 +22,15 @@ public class EndpointSelectorTests
     private readonly OutstandingRequests _outstanding = new();
     private readonly RoutingOptions _options = new();
     private readonly EndpointQueues _queues;
+    private readonly BusStarted _busStarted;
 
     public EndpointSelectorTests()
     {
-        _dispatchers = new DispatcherRegistry(_time);
+        // An ingress whose bus started long enough ago to have heard every dispatcher's announcement.
+        _busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
+        _busStarted.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _time.Advance(DispatcherRegistry.DiscoveryGrace);
+        _dispatchers = new DispatcherRegistry(_time, _busStarted);
         _health = new EndpointHealth(_time, Options.Create(_options));
         _queues = new EndpointQueues(_time, Options.Create(_options));
     }
@@ -103,6 +111,35 @@ public class EndpointSelectorTests
 
         Assert.Equal("no_dispatcher", error.Code);
         Assert.Contains("(a)", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Select_RightAfterTheBusStarted_AnUnannouncedQueueCountsAsServedUntilTheDiscoveryGraceEnds()
+    {
+        var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
+        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted), _queues, _health, _outstanding, _time, Options.Create(_options));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
+        Assert.Null(selector.Select("m", Caller).Error);
+        await busStarted.StartAsync(CancellationToken.None);
+
+        _time.Advance(DispatcherRegistry.DiscoveryGrace - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(["a"], selector.Select("m", Caller).Candidates.Select(e => e.EndpointId));
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("no_dispatcher", selector.Select("m", Caller).Error!.Code);
+    }
+
+    [Fact]
+    public async Task Select_RightAfterTheBusStarted_TheBrokersCountOfNoConsumerStillTurnsARequestAway()
+    {
+        var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
+        await busStarted.StartAsync(CancellationToken.None);
+        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted), _queues, _health, _outstanding, _time, Options.Create(_options));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
+
+        _queues.Record("a", depth: 0, consumers: 0);
+
+        Assert.Equal("no_dispatcher", selector.Select("m", Caller).Error!.Code);
     }
 
     [Fact]
