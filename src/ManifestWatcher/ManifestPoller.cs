@@ -12,7 +12,8 @@ namespace BrokerGateway.ManifestWatcher;
 /// <summary>
 /// Reads the manifest now and then every <c>METIS_POLL_SECONDS</c>. An unreadable or broken
 /// document keeps the last good manifest; an invalid entry is skipped with a logged reason; a
-/// <see cref="ManifestChanged"/> is published only when the valid entries changed.
+/// <see cref="ManifestChanged"/> is published only when the valid entries changed — and not again
+/// when another watcher has published that change already.
 /// </summary>
 internal sealed partial class ManifestPoller(
     ManifestSource source,
@@ -24,6 +25,7 @@ internal sealed partial class ManifestPoller(
     ILogger<ManifestPoller> logger) : BackgroundService
 {
     private byte[]? _lastHash;
+    private StatusManifest? _ownLast;
     private bool _failing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -46,9 +48,15 @@ internal sealed partial class ManifestPoller(
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    /// <summary>One read of the manifest; returns true when a change was published.</summary>
+    /// <summary>
+    /// One read of the manifest; returns true when a change was published. A change is published
+    /// against the newest manifest known, which another watcher may have published: what it has
+    /// published already is not published again, and a read that began before the newest known was
+    /// read (it may have found the source as it was) publishes nothing.
+    /// </summary>
     public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
+        var readAt = time.GetUtcNow();
         byte[] document;
         try
         {
@@ -86,20 +94,38 @@ internal sealed partial class ManifestPoller(
             LogSkippedEntry(logger, problem.Entry, problem.Field, problem.Reason);
         }
 
-        var diff = ManifestDiff.Between(state.LastGood, result.Manifest);
-        if (state.LastGood is not null && diff.IsEmpty)
+        var latest = state.Latest;
+        if (latest is not null && latest.ReadAt > readAt)
         {
+            // Another watcher read the source after this read began: its manifest stands. This
+            // document is read again at the next poll.
+            return false;
+        }
+
+        var diff = ManifestDiff.Between(latest?.Manifest, result.Manifest);
+        if (latest is not null && diff.IsEmpty)
+        {
+            if (!latest.OwnRead && (_ownLast is null || !ManifestDiff.Between(_ownLast, result.Manifest).IsEmpty))
+            {
+                LogPublishedByPeer(logger, result.Manifest.Entries.Count);
+            }
+
+            _ownLast = result.Manifest;
             _lastHash = hash;
             return false;
         }
 
         // Committed only once published: a failed publish is retried by the next poll.
-        await publisher.Publish(new ManifestChanged(result.Manifest, time.GetUtcNow()), cancellationToken);
-        state.LastGood = result.Manifest;
+        await publisher.Publish(new ManifestChanged(result.Manifest, readAt), cancellationToken);
+        state.TryTake(result.Manifest, readAt, ownRead: true);
+        _ownLast = result.Manifest;
         _lastHash = hash;
         LogChanged(logger, result.Manifest.Entries.Count, result.Problems.Count, diff);
         return true;
     }
+
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Manifest changed ({EntryCount} valid entries), as another watcher has published already")]
+    private static partial void LogPublishedByPeer(ILogger logger, int entryCount);
 
     [LoggerMessage(EventId = 2007, Level = LogLevel.Error, Message = "Manifest poll failed; retrying at the next poll")]
     private static partial void LogPollFailed(ILogger logger, Exception exception);

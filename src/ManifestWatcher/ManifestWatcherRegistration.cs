@@ -10,7 +10,7 @@ namespace BrokerGateway.ManifestWatcher;
 
 public static class ManifestWatcherRegistration
 {
-    /// <summary>Adds the manifest watcher: the poller, its state, and the queue that answers <c>GetCurrentManifest</c>.</summary>
+    /// <summary>Adds the manifest watcher: the poller, its state (which hears what other watchers publish), and the queue that answers <c>GetCurrentManifest</c>.</summary>
     public static IHostApplicationBuilder AddManifestWatcher(this IHostApplicationBuilder builder)
     {
         builder.AddBrokerServices();
@@ -29,8 +29,14 @@ public static class ManifestWatcherRegistration
 
     private sealed class ManifestWatcherBusModule : IGatewayBusModule
     {
-        public void AddConsumers(IBusRegistrationConfigurator bus) =>
+        public void AddConsumers(IBusRegistrationConfigurator bus)
+        {
             bus.AddConsumer<GetCurrentManifestConsumer>();
+            bus.AddConsumer<PeerManifestConsumer>();
+        }
+
+        public void ConfigureInstanceEndpoint(IBusRegistrationContext context, IReceiveEndpointConfigurator endpoint) =>
+            endpoint.ConfigureConsumer<PeerManifestConsumer>(context);
 
         public void ConfigureEndpoints(IBusRegistrationContext context, IBusFactoryConfigurator bus) =>
             bus.ReceiveEndpoint(QueueNames.ManifestWatcher, e => e.ConfigureConsumer<GetCurrentManifestConsumer>(context));

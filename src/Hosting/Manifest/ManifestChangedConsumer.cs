@@ -4,14 +4,23 @@ using Microsoft.Extensions.Logging;
 
 namespace BrokerGateway.Hosting.Manifest;
 
-/// <summary>Keeps this process's manifest copy current; every process receives its own copy of the event.</summary>
+/// <summary>
+/// Keeps this process's manifest copy current; every process receives its own copy of the event.
+/// A manifest read before the one held (a second watcher that has not seen the change yet) is ignored.
+/// </summary>
 public sealed partial class ManifestChangedConsumer(ManifestStore store, ILogger<ManifestChangedConsumer> logger) : IConsumer<ManifestChanged>
 {
     public Task Consume(ConsumeContext<ManifestChanged> context)
     {
-        if (store.Apply(context.Message.Manifest))
+        var message = context.Message;
+        switch (store.Offer(message.Manifest, message.ChangedAt))
         {
-            LogApplied(logger, context.Message.Manifest.Entries.Count);
+            case ManifestOffer.Changed:
+                LogApplied(logger, message.Manifest.Entries.Count);
+                break;
+            case ManifestOffer.Older:
+                LogIgnoredOlder(logger, message.ChangedAt);
+                break;
         }
 
         return Task.CompletedTask;
@@ -19,4 +28,7 @@ public sealed partial class ManifestChangedConsumer(ManifestStore store, ILogger
 
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Manifest updated: {EntryCount} valid entries")]
     private static partial void LogApplied(ILogger logger, int entryCount);
+
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Manifest read at {ReadAt:O} ignored: the one held was read later")]
+    private static partial void LogIgnoredOlder(ILogger logger, DateTimeOffset readAt);
 }

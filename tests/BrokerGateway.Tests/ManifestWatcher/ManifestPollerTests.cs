@@ -1,3 +1,4 @@
+using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.ManifestWatcher;
 using BrokerGateway.Tests.Infrastructure;
@@ -65,6 +66,50 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
+    public async Task PollOnce_AChangeAnotherWatcherHasPublished_IsNotPublishedAgain()
+    {
+        await _poller.PollOnceAsync(CancellationToken.None);
+        var changed = TestManifest.Entry("a", "http://127.0.0.1:9/v1", "a", ["m1"], status: "Maintenance");
+        _manifest.Write(changed);
+
+        // Another watcher read the change first and published it; this one heard it.
+        var state = _host.Services.GetRequiredService<WatcherState>();
+        Assert.True(state.TryTake(ManifestParser.Parse(File.ReadAllBytes(_manifest.Path)).Manifest!, DateTimeOffset.UtcNow, ownRead: false));
+
+        Assert.False(await _poller.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(1, PublishedCount);
+        Assert.Equal(EndpointStatus.Maintenance, state.LastGood!.Entries.Single().Status);
+    }
+
+    [Fact]
+    public async Task PollOnce_AReadThatBeganBeforeTheNewestKnown_PublishesNothingAndIsReadAgain()
+    {
+        await _poller.PollOnceAsync(CancellationToken.None);
+        var state = _host.Services.GetRequiredService<WatcherState>();
+        var peers = new StatusManifest([new ManifestEntry("b", EndpointStatus.Live, "M", "D", ["m2"], "http://127.0.0.1:9/v1", "b")]);
+        var later = DateTimeOffset.UtcNow.AddMinutes(1);
+        state.TryTake(peers, later, ownRead: false);
+        _manifest.Write(TestManifest.Entry("a", "http://127.0.0.1:9/v1", "a", ["m1"], status: "Maintenance"));
+
+        Assert.False(await _poller.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(1, PublishedCount);
+        Assert.Same(peers, state.LastGood);
+        Assert.False(state.TryTake(ManifestParser.Parse(File.ReadAllBytes(_manifest.Path)).Manifest!, later.AddTicks(-1), ownRead: true));
+    }
+
+    [Fact]
+    public async Task PollOnce_PublishesWhenItsReadBegan()
+    {
+        var before = DateTimeOffset.UtcNow;
+
+        await _poller.PollOnceAsync(CancellationToken.None);
+
+        var changedAt = _harness.Published.Select<ManifestChanged>().Single().Context.Message.ChangedAt;
+        Assert.InRange(changedAt, before, DateTimeOffset.UtcNow);
+        Assert.Equal(changedAt, _host.Services.GetRequiredService<WatcherState>().Latest!.ReadAt);
+    }
+
+    [Fact]
     public async Task PollOnce_BrokenJsonAfterAGoodRead_KeepsTheLastGoodManifest()
     {
         await _poller.PollOnceAsync(CancellationToken.None);
@@ -108,6 +153,7 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
         var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest("test"));
 
         Assert.Equal(["a"], response.Message.Manifest!.Entries.Select(e => e.Name));
+        Assert.Equal(_host.Services.GetRequiredService<WatcherState>().Latest!.ReadAt, response.Message.ReadAt);
     }
 
     [Fact]
