@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.FairShare;
 
-/// <summary>The ledger of a single ingress (no <c>REDIS_URL</c>).</summary>
+/// <summary>The ledger of a single ingress (no <c>REDIS_URL</c>); an entry decayed to nothing is dropped when read.</summary>
 internal sealed class MemoryFairShareLedger(IOptions<FairShareOptions> options) : IFairShareLedger
 {
     private readonly Dictionary<(string Account, string User), (double Value, long AtMs)> _entries = [];
@@ -26,10 +26,20 @@ internal sealed class MemoryFairShareLedger(IOptions<FairShareOptions> options) 
         var halfLife = options.Value.HalfLifeMinutes * 60_000;
         lock (_lock)
         {
-            IReadOnlyList<LedgerEntry> entries = _entries
-                .Select(e => new LedgerEntry(e.Key.Account, e.Key.User, UsageDecay.At(e.Value.Value, e.Value.AtMs, nowMs, halfLife)))
-                .ToArray();
-            return Task.FromResult(entries);
+            var entries = new List<LedgerEntry>(_entries.Count);
+            foreach (var ((account, user), (value, atMs)) in _entries)
+            {
+                var usage = UsageDecay.At(value, atMs, nowMs, halfLife);
+                if (UsageDecay.IsForgotten(usage))
+                {
+                    _entries.Remove((account, user));
+                    continue;
+                }
+
+                entries.Add(new LedgerEntry(account, user, usage));
+            }
+
+            return Task.FromResult<IReadOnlyList<LedgerEntry>>(entries);
         }
     }
 }

@@ -7,7 +7,8 @@ namespace BrokerGateway.Ingress.FairShare;
 /// <summary>
 /// The ledger in Redis, shared by every ingress replica: one hash, a field per account and user
 /// holding the usage and when it was last brought up to date. An addition decays the held value to
-/// its time and adds to it in one script, atomically; a reader decays what it reads to its own time.
+/// its time and adds to it in one script, atomically; a reader decays what it reads to its own time,
+/// and drops the fields that have decayed to nothing (unless they were added to meanwhile).
 /// </summary>
 internal sealed class RedisFairShareLedger(IConnectionMultiplexer redis, IOptions<FairShareOptions> options) : IFairShareLedger
 {
@@ -37,6 +38,16 @@ internal sealed class RedisFairShareLedger(IConnectionMultiplexer redis, IOption
         return 1
         """;
 
+    /// <summary>Deletes each field given (name, then the value read) whose value is still the one read.</summary>
+    private const string ForgetScript = """
+        for i = 1, #ARGV, 2 do
+            if redis.call('HGET', KEYS[1], ARGV[i]) == ARGV[i + 1] then
+                redis.call('HDEL', KEYS[1], ARGV[i])
+            end
+        end
+        return 1
+        """;
+
     public async Task AddAsync(string account, string user, double amount, long nowMs, CancellationToken cancellationToken)
     {
         await redis.GetDatabase().ScriptEvaluateAsync(
@@ -50,6 +61,7 @@ internal sealed class RedisFairShareLedger(IConnectionMultiplexer redis, IOption
         var halfLife = options.Value.HalfLifeMinutes * 60_000;
         var fields = await redis.GetDatabase().HashGetAllAsync(Key);
         var entries = new List<LedgerEntry>(fields.Length);
+        var forgotten = new List<RedisValue>();
         foreach (var field in fields)
         {
             var name = (string?)field.Name ?? string.Empty;
@@ -63,7 +75,20 @@ internal sealed class RedisFairShareLedger(IConnectionMultiplexer redis, IOption
                 continue;
             }
 
-            entries.Add(new LedgerEntry(name[..separator], name[(separator + 1)..], UsageDecay.At(usage, atMs, nowMs, halfLife)));
+            var decayed = UsageDecay.At(usage, atMs, nowMs, halfLife);
+            if (UsageDecay.IsForgotten(decayed))
+            {
+                forgotten.Add(field.Name);
+                forgotten.Add(field.Value);
+                continue;
+            }
+
+            entries.Add(new LedgerEntry(name[..separator], name[(separator + 1)..], decayed));
+        }
+
+        if (forgotten.Count > 0)
+        {
+            await redis.GetDatabase().ScriptEvaluateAsync(ForgetScript, [Key], [.. forgotten]);
         }
 
         return entries;

@@ -33,5 +33,19 @@ public class MemoryFairShareLedgerTests
         Assert.Equal(7, entries.Single(e => e.User == "bob").Usage, 6);
     }
 
+    [Fact]
+    public async Task ReadAsync_UsageDecayedToNothing_IsForgottenAndTheOthersKept()
+    {
+        var ledger = new MemoryFairShareLedger(Options.Create(new FairShareOptions { HalfLifeMinutes = 60 }));
+        await ledger.AddAsync("proj-a", "ann", 1_000_000, Start, CancellationToken.None);
+        await ledger.AddAsync("proj-b", "bob", 10, Start + (30 * Hour), CancellationToken.None);
+
+        var entries = await ledger.ReadAsync(Start + (30 * Hour), CancellationToken.None);
+
+        Assert.Equal("bob", Assert.Single(entries).User);
+        await ledger.AddAsync("proj-a", "ann", 5, Start + (30 * Hour), CancellationToken.None);
+        Assert.Equal(5, (await ledger.ReadAsync(Start + (30 * Hour), CancellationToken.None)).Single(e => e.User == "ann").Usage, 6);
+    }
+
     private static double Single(IReadOnlyList<LedgerEntry> entries) => Assert.Single(entries).Usage;
 }

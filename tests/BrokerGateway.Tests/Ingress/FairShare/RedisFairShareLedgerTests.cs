@@ -46,6 +46,23 @@ public class RedisFairShareLedgerTests
         Assert.Equal(1010, entries.Single(e => e.Account == account).Usage, 6);
     }
 
+    [SkippableFact]
+    public async Task ReadAsync_UsageDecayedToNothing_IsDeletedFromRedis_AndTheRestKept()
+    {
+        await using var redis = await ConnectAsync();
+        var ledger = new RedisFairShareLedger(redis, Options.Create(new FairShareOptions { HalfLifeMinutes = 60 }));
+        var account = $"proj-{Guid.NewGuid():N}";
+        await ledger.AddAsync(account, "ann", 1_000_000, Start, CancellationToken.None);
+        await ledger.AddAsync(account, "bob", 1_000_000, Start, CancellationToken.None);
+        await ledger.AddAsync(account, "cid", 10, Start + (30 * Hour), CancellationToken.None);
+
+        var entries = await ledger.ReadAsync(Start + (30 * Hour), CancellationToken.None);
+
+        Assert.Equal(["cid"], entries.Where(e => e.Account == account).Select(e => e.User));
+        var fields = (await redis.GetDatabase().HashKeysAsync(RedisFairShareLedger.Key)).Select(f => f.ToString()).Where(f => f.StartsWith(account, StringComparison.Ordinal)).ToList();
+        Assert.Equal([account + "\u001fcid"], fields);
+    }
+
     internal static async Task<ConnectionMultiplexer> ConnectAsync()
     {
         var url = Environment.GetEnvironmentVariable("BROKERGATEWAY_TESTS_REDIS");
