@@ -1,6 +1,6 @@
 namespace BrokerGateway.Ingress.Batches;
 
-/// <summary>One batch as stored: OpenAI's batch object, plus who owns it.</summary>
+/// <summary>One batch as stored: OpenAI's batch object, plus who owns it and the account its lines are charged to if its creator named one (<c>x-gateway-account</c>).</summary>
 internal sealed record Batch(
     string Id,
     string Owner,
@@ -18,4 +18,5 @@ internal sealed record Batch(
     int Completed,
     int Failed,
     string? OutputFileId,
-    string? ErrorFileId);
+    string? ErrorFileId,
+    string? Account = null);

@@ -36,6 +36,7 @@ internal sealed class BatchLineExecutor(RequestPipeline pipeline, TimeProvider t
             TimeSpan.FromSeconds(options.Value.LineTimeoutSeconds), RequestPolicy.Batch, time.GetTimestamp())
         {
             BatchId = batch.Id,
+            RequestedAccount = batch.Account,
 
             // A Responses line may continue a stored response: it goes where that response is.
             ContinuesResponse = route == UpstreamRoute.Responses ? RequestValidator.Validate(route, bytes).PreviousResponseId : null,

@@ -2,6 +2,7 @@ using System.Text.Json;
 using BrokerGateway.Ingress.Api;
 using BrokerGateway.Ingress.Auth;
 using BrokerGateway.Ingress.Errors;
+using BrokerGateway.Ingress.FairShare;
 using BrokerGateway.Ingress.Files;
 using Microsoft.Extensions.Options;
 
@@ -28,9 +29,17 @@ internal static class BatchesApi
 
     private static async Task<IResult> CreateAsync(
         HttpContext context, IBatchStore batches, IFileStore files, BatchRunner runner, IOptions<BatchOptions> options, IOptions<IngressOptions> ingress,
-        IOptions<JwtOptions> jwt, RequestBodyReader reader, TimeProvider time, CancellationToken cancellationToken)
+        IOptions<JwtOptions> jwt, RequestBodyReader reader, AccountSelector accounts, TimeProvider time, CancellationToken cancellationToken)
     {
         var caller = CallerIdentity.From(context.User, jwt.Value.GroupsClaim);
+
+        // Its lines are charged to the account named now, as sbatch --account names a job's.
+        var account = FairShareHeaders.RequestedAccount(context.Request);
+        if (account is not null && accounts.Select(caller, account).Error is { } notYours)
+        {
+            return notYours.ToResult();
+        }
+
         var (body, readError) = await reader.ReadAsync(context.Request, ingress.Value.MaxRequestBodyBytes, cancellationToken);
         if (readError is not null)
         {
@@ -101,7 +110,7 @@ internal static class BatchesApi
             var now = time.GetUtcNow();
             var batch = new Batch(
                 "batch_" + Guid.NewGuid().ToString("N"), caller.Subject, caller.Groups, endpoint, inputFileId, CompletionWindow, BatchStatus.Validating, metadata, null,
-                now, now.AddSeconds(o.CompletionWindowSeconds), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null);
+                now, now.AddSeconds(o.CompletionWindowSeconds), new Dictionary<string, DateTimeOffset>(), 0, 0, 0, null, null, account);
             await batches.CreateAsync(batch, cancellationToken);
             runner.Wake();
             return Describe(batch);

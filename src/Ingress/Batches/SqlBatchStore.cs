@@ -9,7 +9,7 @@ internal sealed class SqlBatchStore(IDatabase database) : IBatchStore
 {
     private const string Columns =
         "id, owner, groups, endpoint, input_file_id, completion_window, status, metadata, errors, created_at, expires_at, "
-        + "in_progress_at, finalizing_at, completed_at, failed_at, expired_at, cancelling_at, cancelled_at, total, completed, failed, output_file_id, error_file_id";
+        + "in_progress_at, finalizing_at, completed_at, failed_at, expired_at, cancelling_at, cancelled_at, total, completed, failed, output_file_id, error_file_id, account";
 
     private static readonly string[] TimeColumns = ["in_progress_at", "finalizing_at", "completed_at", "failed_at", "expired_at", "cancelling_at", "cancelled_at"];
 
@@ -19,8 +19,8 @@ internal sealed class SqlBatchStore(IDatabase database) : IBatchStore
     {
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var insert = connection.Command("""
-            INSERT INTO gateway_batches (id, owner, groups, endpoint, input_file_id, completion_window, status, metadata, created_at, expires_at, total, completed, failed)
-            VALUES (@id, @owner, @groups, @endpoint, @input, @window, @status, @metadata, @created, @expires, 0, 0, 0)
+            INSERT INTO gateway_batches (id, owner, groups, endpoint, input_file_id, completion_window, status, metadata, created_at, expires_at, total, completed, failed, account)
+            VALUES (@id, @owner, @groups, @endpoint, @input, @window, @status, @metadata, @created, @expires, 0, 0, 0, @account)
             """);
         insert.Parameter("@id", batch.Id);
         insert.Parameter("@owner", batch.Owner);
@@ -32,6 +32,7 @@ internal sealed class SqlBatchStore(IDatabase database) : IBatchStore
         insert.Parameter("@metadata", batch.Metadata);
         insert.Parameter("@created", batch.CreatedAt.ToUnixTimeSeconds());
         insert.Parameter("@expires", batch.ExpiresAt.ToUnixTimeSeconds());
+        insert.Parameter("@account", batch.Account);
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -357,6 +358,6 @@ internal sealed class SqlBatchStore(IDatabase database) : IBatchStore
         return new Batch(
             reader.GetString(0), reader.GetString(1), System.Text.Json.JsonSerializer.Deserialize<string[]>(reader.GetString(2)) ?? [], reader.GetString(3), reader.GetString(4),
             reader.GetString(5), reader.GetString(6), Text(7), Text(8), At(9), At(10), times,
-            reader.GetInt32(18), reader.GetInt32(19), reader.GetInt32(20), Text(21), Text(22));
+            reader.GetInt32(18), reader.GetInt32(19), reader.GetInt32(20), Text(21), Text(22), Text(23));
     }
 }

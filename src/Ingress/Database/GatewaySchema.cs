@@ -5,7 +5,7 @@ namespace BrokerGateway.Ingress.Database;
 /// versions a database has is recorded in <see cref="VersionTable"/> (called <c>usage_schema</c>
 /// before, when the usage store owned it: a database of that time has its versions copied over in
 /// place, and keeps the former table for replicas of the earlier release).
-/// Usage records (1, 3, 4), uploaded files (2), batches (3) and where stored responses are held (5) share it; a version that must be
+/// Usage records (1, 3, 4, 6), uploaded files (2), batches (3, 7) and where stored responses are held (5) share it; a version that must be
 /// filled from rows already there names a <see cref="MigrationFill"/>.
 /// </summary>
 internal static class GatewaySchema
@@ -129,6 +129,9 @@ internal static class GatewaySchema
         """,
         """
         ALTER TABLE usage_records ADD COLUMN account TEXT;
+        """,
+        """
+        ALTER TABLE gateway_batches ADD COLUMN account TEXT;
         """,
     ];
 }

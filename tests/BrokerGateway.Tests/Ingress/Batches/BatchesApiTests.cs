@@ -86,6 +86,31 @@ public sealed class BatchesApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ABatchCreatedNamingAnAccount_ChargesEveryLineToIt_AndAGroupNotTheCallers_IsA403()
+    {
+        var http = _factory.CreateClient(TestTokens.Issue("carol", groups: ["g1", "lab"]));
+        var carol = new BatchUser(http);
+        var file = await carol.UploadAsync([BatchUser.Line("a"), BatchUser.Line("b")]);
+        const string Create = """{"input_file_id":"FILE","endpoint":"/v1/chat/completions","completion_window":"24h"}""";
+
+        using var notHers = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = Json.Body(Create.Replace("FILE", file, StringComparison.Ordinal)) };
+        notHers.Headers.Add("x-gateway-account", "physics");
+        var refused = await http.SendAsync(notHers);
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        Assert.Equal("account_not_allowed", await Json.ErrorCodeAsync(refused));
+
+        using var hers = new HttpRequestMessage(HttpMethod.Post, "/v1/batches") { Content = Json.Body(Create.Replace("FILE", file, StringComparison.Ordinal)) };
+        hers.Headers.Add("x-gateway-account", "lab");
+        var created = await http.SendAsync(hers);
+        Assert.Equal(HttpStatusCode.OK, created.StatusCode);
+        var id = (await Json.ReadAsync(created)).GetProperty("id").GetString()!;
+        await carol.WaitForAsync(id, null, "completed", "failed");
+
+        var rows = await Eventually.Until(() => Task.FromResult(UsageRows.Read(_factory.UsagePath).Where(r => r.Everything.Contains(id, StringComparison.Ordinal)).ToList()), r => r.Count == 2, what: "a usage row per line");
+        Assert.All(rows, r => Assert.Equal("lab", r.Account));
+    }
+
+    [Fact]
     public async Task AnotherUsersBatch_IsNotFound_AndCannotBeCancelled()
     {
         var id = await Client("alice").StartAsync([BatchUser.Line("a")]);

@@ -28,7 +28,7 @@ public class GatewayDatabaseTests
             await database.MigrateAsync([UsageTotals.Fill], CancellationToken.None);
 
             var versions = await ColumnAsync(database, "SELECT version FROM gateway_schema ORDER BY version");
-            Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6 }, versions);
+            Assert.Equal(new long[] { 1, 2, 3, 4, 5, 6, 7 }, versions);
             var former = await ColumnAsync(database, "SELECT version FROM usage_schema ORDER BY version");
             Assert.Equal(new long[] { 1, 2, 3, 4 }, former);
 
