@@ -172,7 +172,7 @@ internal sealed partial class EndpointQueueConnector(
     {
         var bus = busOptions.Value;
         var arguments = QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare);
-        var batchArguments = QueueNames.BatchQueueArguments(bus.FairShare);
+        var batchArguments = QueueNames.BatchQueueArguments(bus.FairShare, bus.QuorumBatchQueues);
         var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
 
         // Standalone with fair share, what waits is taken off the queue into the gate, which orders it.
@@ -253,7 +253,7 @@ internal sealed partial class EndpointQueueConnector(
         foreach (var (queue, arguments) in new[]
         {
             (QueueNames.ForEndpoint(endpointId), QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare)),
-            (QueueNames.ForEndpointBatch(endpointId), QueueNames.BatchQueueArguments(bus.FairShare)),
+            (QueueNames.ForEndpointBatch(endpointId), QueueNames.BatchQueueArguments(bus.FairShare, bus.QuorumBatchQueues)),
         })
         {
             try
@@ -262,7 +262,11 @@ internal sealed partial class EndpointQueueConnector(
             }
             catch (OperationInterruptedException ex) when (ex.ShutdownReason?.ReplyCode == 406)
             {
-                if (ex.ShutdownReason.ReplyText?.Contains("x-max-priority", StringComparison.Ordinal) == true)
+                if (ex.ShutdownReason.ReplyText?.Contains("x-queue-type", StringComparison.Ordinal) == true)
+                {
+                    LogQueueTypeMismatch(logger, BusOptions.QueueTypeKey, queue, bus.QuorumBatchQueues ? BusOptions.QuorumQueues : BusOptions.ClassicQueues);
+                }
+                else if (ex.ShutdownReason.ReplyText?.Contains("x-max-priority", StringComparison.Ordinal) == true)
                 {
                     LogPriorityMismatch(logger, BusOptions.FairShareKey, queue, bus.FairShare ? "without priorities" : "as a priority queue", bus.FairShare ? "as a priority queue" : "without priorities");
                 }
@@ -316,4 +320,7 @@ internal sealed partial class EndpointQueueConnector(
 
     [LoggerMessage(EventId = 3006, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists {Existing}, and this dispatcher would declare it {Wanted}. Give every dispatcher the same value; to change it, stop the queue's dispatchers and delete the queue once no request waits in it (rabbitmqctl delete_queue {Queue}; for a batch queue, after its lines are done), so that it is declared again")]
     private static partial void LogPriorityMismatch(ILogger logger, string key, string queue, string existing, string wanted);
+
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists of another type than {Wanted}, and RabbitMQ does not change a queue's type. Give every dispatcher the same value; to change it, stop the queue's dispatchers, let its batch lines finish (or pause the batches), delete the queue (rabbitmqctl delete_queue {Queue}) and start the dispatchers with the new value, which declare it again")]
+    private static partial void LogQueueTypeMismatch(ILogger logger, string key, string queue, string wanted);
 }

@@ -25,7 +25,7 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
     /// <summary>The queue's state; a queue that does not exist is (0, 0); null when the broker cannot be asked.</summary>
     public async Task<QueueInfo?> InspectAsync(string queue, CancellationToken cancellationToken)
     {
-        if (!BusOptions.TryParse(bus.Value.RabbitMqUrl, out var url))
+        if (!BrokerAddress.TryParse(bus.Value.RabbitMqUrl, out var url))
         {
             return null;
         }
@@ -78,7 +78,7 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
     /// </summary>
     public async Task DeclareAsync(string queue, IReadOnlyDictionary<string, object?> arguments, CancellationToken cancellationToken)
     {
-        if (!BusOptions.TryParse(bus.Value.RabbitMqUrl, out var url))
+        if (!BrokerAddress.TryParse(bus.Value.RabbitMqUrl, out var url))
         {
             return;
         }
@@ -111,7 +111,7 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
         }
     }
 
-    private async Task<IChannel> ChannelAsync(Uri url, CancellationToken cancellationToken)
+    private async Task<IChannel> ChannelAsync(BrokerAddress address, CancellationToken cancellationToken)
     {
         if (_connection is not { IsOpen: true })
         {
@@ -125,13 +125,14 @@ public sealed partial class BrokerAdmin(IOptions<BusOptions> bus, ILogger<Broker
 
             var factory = new ConnectionFactory
             {
-                Uri = url,
+                Uri = address.Url,
                 ClientProvidedName = "brokergateway-admin",
                 RequestedConnectionTimeout = TimeSpan.FromSeconds(2),
                 ContinuationTimeout = TimeSpan.FromSeconds(5),
                 AutomaticRecoveryEnabled = false,
             };
-            _connection = await factory.CreateConnectionAsync(cancellationToken);
+            // Of a cluster, whichever node answers.
+            _connection = await factory.CreateConnectionAsync(address.Endpoints(), cancellationToken);
             _channel = null;
         }
 

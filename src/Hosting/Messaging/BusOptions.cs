@@ -14,10 +14,13 @@ public sealed class BusOptions : IReportsUnconvertible
     /// <summary>Configuration key of the most requests that may wait in one endpoint's interactive queue.</summary>
     public const string QueueMaxLengthKey = "RABBITMQ_QUEUE_MAX_LENGTH";
 
+    /// <summary>Configuration key of the type of the durable batch queues: <c>classic</c> or <c>quorum</c>.</summary>
+    public const string QueueTypeKey = "RABBITMQ_QUEUE_TYPE";
+
     /// <summary>Configuration key of fair-share queueing, which every service reads: the ingress orders, the dispatchers' queues obey.</summary>
     public const string FairShareKey = "FairShare:Enabled";
 
-    /// <summary><c>amqp://user:password@host:5672/vhost</c>, or null for the in-memory transport.</summary>
+    /// <summary><c>amqp://user:password@host:5672/vhost</c> — or several nodes of a cluster, comma-separated (see <see cref="BrokerAddress"/>) — or null for the in-memory transport.</summary>
     [ConfigurationKeyName(RabbitMqUrlKey)]
     public string? RabbitMqUrl { get; set; }
 
@@ -39,19 +42,25 @@ public sealed class BusOptions : IReportsUnconvertible
     [ConfigurationKeyName(FairShareKey)]
     public bool FairShare { get; set; }
 
+    /// <summary>
+    /// The type of the endpoints' durable batch queues: <c>classic</c> (a single node holds each), or
+    /// <c>quorum</c> (replicated over the cluster's nodes, so that a node that goes takes no batch
+    /// line with it). The interactive queues stay classic: their requests live seconds and their
+    /// callers wait for them. RabbitMQ refuses to change the type of an existing queue.
+    /// </summary>
+    [ConfigurationKeyName(QueueTypeKey)]
+    public string QueueType { get; set; } = ClassicQueues;
+
+    public const string ClassicQueues = "classic";
+    public const string QuorumQueues = "quorum";
+
+    /// <summary>Whether the batch queues are quorum queues.</summary>
+    public bool QuorumBatchQueues => string.Equals(QueueType, QuorumQueues, StringComparison.OrdinalIgnoreCase);
+
     public ISet<string> Unconvertible { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 
-    /// <summary>An amqp:// or amqps:// URL whose path names at most one virtual host (<c>/</c>, <c>/name</c>, <c>/%2F</c>): what MassTransit and the RabbitMQ client accept.</summary>
-    public static bool TryParse(string? text, out Uri url)
-    {
-        url = null!;
-        return Uri.TryCreate(text, UriKind.Absolute, out var parsed)
-            && (parsed.Scheme == "amqp" || parsed.Scheme == "amqps")
-            && !parsed.AbsolutePath.Trim('/').Contains('/', StringComparison.Ordinal)
-            && (url = parsed) is not null;
-    }
 }
 
 internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions<BusOptions>
@@ -78,9 +87,19 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
                 failures.Add($"{BusOptions.RabbitMqUrlKey}: is required when this service runs in its own process (src/Standalone runs the whole gateway in one process without a broker)");
             }
         }
-        else if (!BusOptions.TryParse(options.RabbitMqUrl, out _))
+        else if (!BrokerAddress.TryParse(options.RabbitMqUrl, out _))
         {
-            failures.Add($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/, with at most one virtual host in its path (/name, or /%2F for the vhost /)");
+            failures.Add($"{BusOptions.RabbitMqUrlKey}: must be an amqp:// or amqps:// URL such as amqp://guest:guest@localhost:5672/, with at most one virtual host in its path (/name, or /%2F for the vhost /); "
+                + "for a cluster, one URL per node separated by commas, the first with the credentials and virtual host, the others the same scheme and only their host and port (amqp://guest:guest@rabbit-1:5672/gw,amqp://rabbit-2:5672)");
+        }
+
+        if (!string.Equals(options.QueueType, BusOptions.ClassicQueues, StringComparison.OrdinalIgnoreCase) && !options.QuorumBatchQueues)
+        {
+            failures.Add($"{BusOptions.QueueTypeKey}: must be classic or quorum");
+        }
+        else if (options.QuorumBatchQueues && options.FairShare)
+        {
+            failures.Add($"{BusOptions.QueueTypeKey}: quorum cannot be combined with {BusOptions.FairShareKey}=true: fair share orders the batch queues by priority, which quorum queues do not offer (keep classic batch queues, or turn fair share off)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

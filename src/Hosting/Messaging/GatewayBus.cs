@@ -49,14 +49,29 @@ public static class GatewayBus
                 bus.UsingRabbitMq((context, cfg) =>
                 {
                     var text = context.GetRequiredService<IOptions<BusOptions>>().Value.RabbitMqUrl;
-                    if (!BusOptions.TryParse(text, out var url))
+                    if (!BrokerAddress.TryParse(text, out var address))
                     {
                         throw new OptionsValidationException(BusOptions.RabbitMqUrlKey, typeof(BusOptions), [$"{BusOptions.RabbitMqUrlKey}: is not an amqp URL"]);
                     }
 
-                    // A broker that vanished without closing the connection is noticed within two
-                    // heartbeats rather than the client's default of two minutes.
-                    cfg.Host(url, h => h.Heartbeat(BrokerHeartbeat));
+                    cfg.Host(address.Url, h =>
+                    {
+                        // A broker that vanished without closing the connection is noticed within two
+                        // heartbeats rather than the client's default of two minutes.
+                        h.Heartbeat(BrokerHeartbeat);
+
+                        // A cluster: connect to whichever node answers, and to another when it goes.
+                        if (address.IsCluster)
+                        {
+                            h.UseCluster(cluster =>
+                            {
+                                foreach (var node in address.Nodes)
+                                {
+                                    cluster.Node(node.ToString());
+                                }
+                            });
+                        }
+                    });
                     if (!ReconnectPolicy.TryApply(cfg))
                     {
                         context.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(GatewayBus)).LogWarning(

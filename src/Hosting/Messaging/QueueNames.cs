@@ -50,7 +50,24 @@ public static class QueueNames
         return arguments;
     }
 
-    /// <summary>The arguments of an endpoint's batch queue: unbounded (a batch's lines are all sent at once), a priority queue with fair share on.</summary>
-    public static IReadOnlyDictionary<string, object?> BatchQueueArguments(bool priorities) =>
-        priorities ? new Dictionary<string, object?> { ["x-max-priority"] = (int)MaxPriority } : new Dictionary<string, object?>();
+    /// <summary>
+    /// The arguments of an endpoint's batch queue: unbounded (a batch's lines are all sent at once),
+    /// a priority queue with fair share on, a quorum queue (replicated over a cluster's nodes) with
+    /// <paramref name="quorum"/> — the two do not go together (see <see cref="BusOptions.QueueType"/>).
+    /// </summary>
+    public static IReadOnlyDictionary<string, object?> BatchQueueArguments(bool priorities, bool quorum = false)
+    {
+        var arguments = new Dictionary<string, object?>();
+        if (priorities)
+        {
+            arguments["x-max-priority"] = (int)MaxPriority;
+        }
+
+        if (quorum)
+        {
+            arguments["x-queue-type"] = BusOptions.QuorumQueues;
+        }
+
+        return arguments;
+    }
 }

@@ -8,11 +8,14 @@ namespace BrokerGateway.Tests.Hosting;
 
 public class ConfigurationErrorsTests
 {
-    private static (bool Valid, string Error) Validate(string? rabbitMqUrl, bool requireBroker, string? queueMaxLength = null, string? acceptanceTimeout = null)
+    private static (bool Valid, string Error) Validate(
+        string? rabbitMqUrl, bool requireBroker, string? queueMaxLength = null, string? acceptanceTimeout = null, string? queueType = null, string? fairShare = null)
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
+            [BusOptions.QueueTypeKey] = queueType,
+            [BusOptions.FairShareKey] = fairShare,
             [BusOptions.RabbitMqUrlKey] = rabbitMqUrl,
             [BusOptions.QueueMaxLengthKey] = queueMaxLength,
             ["Routing:AcceptanceTimeoutSeconds"] = acceptanceTimeout,
@@ -26,6 +29,7 @@ public class ConfigurationErrorsTests
     [Theory]
     [InlineData("http://guest:secret@localhost:5672/")]
     [InlineData("amqp://guest:secret@localhost:5672/gateway/extra")]
+    [InlineData("amqp://guest:secret@rabbit-1:5672/gateway,amqp://rabbit-2:5672/other")]
     public void TryValidate_RabbitMqUrlNotAmqpWithOneVirtualHost_FailsWithOneLineNamingTheKey(string url)
     {
         var (valid, error) = Validate(url, requireBroker: false);
@@ -61,6 +65,7 @@ public class ConfigurationErrorsTests
     [InlineData("amqp://guest:guest@localhost:5672", true)]
     [InlineData("amqps://guest:guest@localhost:5671/gateway", true)]
     [InlineData("amqp://guest:guest@localhost:5672/%2F", true)]
+    [InlineData("amqp://guest:guest@rabbit-1:5672/gw,amqp://rabbit-2:5672,amqp://rabbit-3", true)]
     public void TryValidate_GoodConfiguration_Passes(string? url, bool requireBroker)
     {
         var (valid, error) = Validate(url, requireBroker);
@@ -81,6 +86,25 @@ public class ConfigurationErrorsTests
         Assert.False(valid);
         var line = Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith("Configuration error: RABBITMQ_QUEUE_MAX_LENGTH: must be a whole number", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryValidate_AQueueTypeNeitherClassicNorQuorum_FailsNamingTheKey()
+    {
+        var (valid, error) = Validate("amqp://guest:guest@localhost:5672/", requireBroker: true, queueType: "stream");
+
+        Assert.False(valid);
+        Assert.StartsWith("Configuration error: RABBITMQ_QUEUE_TYPE: must be classic or quorum", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void TryValidate_QuorumQueuesWithFairShare_FailsNamingBothKeys()
+    {
+        var (valid, error) = Validate("amqp://guest:guest@localhost:5672/", requireBroker: true, queueType: "quorum", fairShare: "true");
+
+        Assert.False(valid);
+        Assert.StartsWith("Configuration error: RABBITMQ_QUEUE_TYPE: quorum cannot be combined with FairShare:Enabled=true", error, StringComparison.Ordinal);
+        Assert.True(Validate("amqp://guest:guest@localhost:5672/", requireBroker: true, queueType: "QUORUM").Valid);
     }
 
     [Theory]

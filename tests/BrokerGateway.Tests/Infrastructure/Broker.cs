@@ -14,11 +14,15 @@ public sealed class Broker : IAsyncDisposable
 {
     public const string RequireVariable = "BROKERGATEWAY_TESTS_REQUIRE_BROKER";
     private readonly Func<ValueTask> _release;
+    private readonly HttpClient? _management;
+    private readonly string? _vhost;
 
-    private Broker(string amqpUrl, Func<ValueTask> release)
+    private Broker(string amqpUrl, Func<ValueTask> release, HttpClient? management = null, string? vhost = null)
     {
         AmqpUrl = amqpUrl;
         _release = release;
+        _management = management;
+        _vhost = vhost;
     }
 
     /// <summary>The amqp URL of this test's own virtual host.</summary>
@@ -69,13 +73,26 @@ public sealed class Broker : IAsyncDisposable
         (await client.PutAsync($"/api/permissions/{vhost}/{Uri.EscapeDataString(user)}", permissions)).EnsureSuccessStatusCode();
 
         var url = new UriBuilder(amqp) { Path = "/" + vhost }.Uri.ToString();
-        return new Broker(url, async () =>
-        {
-            using (client)
+        return new Broker(
+            url,
+            async () =>
             {
-                await client.DeleteAsync($"/api/vhosts/{vhost}");
-            }
-        });
+                using (client)
+                {
+                    await client.DeleteAsync($"/api/vhosts/{vhost}");
+                }
+            },
+            client,
+            vhost);
+    }
+
+    /// <summary>What the management API says of a queue of this test's virtual host (its <c>type</c>, <c>arguments</c>, <c>messages</c> …).</summary>
+    public async Task<System.Text.Json.JsonElement> QueueAsync(string name)
+    {
+        Skip.If(_management is null, "the queue's type is read through the management API of the broker RABBITMQ_URL names");
+        var response = await _management!.GetAsync($"/api/queues/{_vhost}/{Uri.EscapeDataString(name)}");
+        response.EnsureSuccessStatusCode();
+        return await Json.ReadAsync(response);
     }
 
     public ValueTask DisposeAsync() => _release();
