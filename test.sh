@@ -5,7 +5,8 @@
 # RabbitMQ node of the fault tests' own, which they stop and start under load; PostgreSQL for the
 # usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
 # the npm clients openai and @anthropic-ai/sdk (with Node.js from Debian if missing) for the SDK tests,
-# Debian's Chromium and ChromeDriver for the dashboard's browser test, checks
+# Debian's Chromium and ChromeDriver for the dashboard's browser test, kubectl and the schema
+# validator's npm packages for the Kubernetes manifests' test, checks
 # formatting, builds, runs every test, prints one summary line, and stops what it started.
 # Nothing is skipped: a test that finds no server fails.
 set -euo pipefail
@@ -16,6 +17,7 @@ cd "$(dirname "$0")"
 . scripts/redis.sh
 . scripts/node.sh
 . scripts/chromium.sh
+. scripts/kubernetes.sh
 summary=""
 finish() {
   stop_fault_rabbitmq
@@ -32,8 +34,9 @@ ensure_postgres
 ensure_redis
 ensure_node_client
 ensure_chromium
+ensure_kubernetes_tools
 
-export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1 BROKERGATEWAY_TESTS_REQUIRE_NODE=1 BROKERGATEWAY_TESTS_REQUIRE_BROWSER=1
+export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1 BROKERGATEWAY_TESTS_REQUIRE_NODE=1 BROKERGATEWAY_TESTS_REQUIRE_BROWSER=1 BROKERGATEWAY_TESTS_REQUIRE_KUBECTL=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet restore BrokerGateway.sln
