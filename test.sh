@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command. On a fresh Debian machine with the .NET SDK it installs RabbitMQ,
 # PostgreSQL and Redis when they are missing, starts them without systemd (RabbitMQ with the
-# management plugin, which the tests use to make a throwaway virtual host each, and a second
-# RabbitMQ node of the fault tests' own, which they stop and start under load; PostgreSQL for the
+# management plugin, which the tests use to make a throwaway virtual host each, a second
+# RabbitMQ node of the fault tests' own, which they stop and start under load, and a cluster of
+# three more nodes of the cluster test's own, one of which it kills; PostgreSQL for the
 # usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
 # the npm clients openai and @anthropic-ai/sdk (with Node.js from Debian if missing) for the SDK tests,
 # Debian's Chromium and ChromeDriver for the dashboard's browser test, kubectl and the schema
@@ -13,6 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 . scripts/rabbitmq.sh
 . scripts/rabbitmq-fault-node.sh
+. scripts/rabbitmq-cluster.sh
 . scripts/postgres.sh
 . scripts/redis.sh
 . scripts/node.sh
@@ -20,6 +22,7 @@ cd "$(dirname "$0")"
 . scripts/kubernetes.sh
 summary=""
 finish() {
+  stop_cluster_rabbitmq
   stop_fault_rabbitmq
   stop_started_rabbitmq
   stop_started_postgres
@@ -30,6 +33,7 @@ finish() {
 trap finish EXIT
 ensure_rabbitmq
 ensure_fault_rabbitmq
+ensure_cluster_rabbitmq
 ensure_postgres
 ensure_redis
 ensure_node_client

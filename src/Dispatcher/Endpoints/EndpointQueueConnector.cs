@@ -171,8 +171,8 @@ internal sealed partial class EndpointQueueConnector(
     private async Task<Consumption> ConnectAsync(string endpointId, int limit, CancellationToken cancellationToken)
     {
         var bus = busOptions.Value;
-        var arguments = QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare);
-        var batchArguments = QueueNames.BatchQueueArguments(bus.FairShare, bus.QuorumBatchQueues);
+        var arguments = QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare, bus.Quorum);
+        var batchArguments = QueueNames.BatchQueueArguments(bus.FairShare, bus.Quorum);
         var batchLimit = Math.Min(options.Value.BatchConcurrency, limit);
 
         // Standalone with fair share, what waits is taken off the queue into the gate, which orders it.
@@ -252,8 +252,8 @@ internal sealed partial class EndpointQueueConnector(
 
         foreach (var (queue, arguments) in new[]
         {
-            (QueueNames.ForEndpoint(endpointId), QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare)),
-            (QueueNames.ForEndpointBatch(endpointId), QueueNames.BatchQueueArguments(bus.FairShare, bus.QuorumBatchQueues)),
+            (QueueNames.ForEndpoint(endpointId), QueueNames.InteractiveQueueArguments(bus.QueueMaxLength, bus.FairShare, bus.Quorum)),
+            (QueueNames.ForEndpointBatch(endpointId), QueueNames.BatchQueueArguments(bus.FairShare, bus.Quorum)),
         })
         {
             try
@@ -264,7 +264,7 @@ internal sealed partial class EndpointQueueConnector(
             {
                 if (ex.ShutdownReason.ReplyText?.Contains("x-queue-type", StringComparison.Ordinal) == true)
                 {
-                    LogQueueTypeMismatch(logger, BusOptions.QueueTypeKey, queue, bus.QuorumBatchQueues ? BusOptions.QuorumQueues : BusOptions.ClassicQueues);
+                    LogQueueTypeMismatch(logger, BusOptions.QueueTypeKey, queue, bus.Quorum ? BusOptions.QuorumQueues : BusOptions.ClassicQueues);
                 }
                 else if (ex.ShutdownReason.ReplyText?.Contains("x-max-priority", StringComparison.Ordinal) == true)
                 {
@@ -321,6 +321,6 @@ internal sealed partial class EndpointQueueConnector(
     [LoggerMessage(EventId = 3006, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists {Existing}, and this dispatcher would declare it {Wanted}. Give every dispatcher the same value; to change it, stop the queue's dispatchers and delete the queue once no request waits in it (rabbitmqctl delete_queue {Queue}; for a batch queue, after its lines are done), so that it is declared again")]
     private static partial void LogPriorityMismatch(ILogger logger, string key, string queue, string existing, string wanted);
 
-    [LoggerMessage(EventId = 3007, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists of another type than {Wanted}, and RabbitMQ does not change a queue's type. Give every dispatcher the same value; to change it, stop the queue's dispatchers, let its batch lines finish (or pause the batches), delete the queue (rabbitmqctl delete_queue {Queue}) and start the dispatchers with the new value, which declare it again")]
+    [LoggerMessage(EventId = 3007, Level = LogLevel.Critical, Message = "Configuration error: {Key}: the queue {Queue} exists of another type than {Wanted}, and RabbitMQ does not change a queue's type. Give every dispatcher the same value; to change it, stop the queue's dispatchers, let it empty (for a batch queue, let the batches finish), delete it (rabbitmqctl delete_queue {Queue}) and start the dispatchers with the new value, which declare it again")]
     private static partial void LogQueueTypeMismatch(ILogger logger, string key, string queue, string wanted);
 }

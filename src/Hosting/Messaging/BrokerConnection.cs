@@ -7,13 +7,14 @@ namespace BrokerGateway.Hosting.Messaging;
 /// Whether this process is connected to the broker now, as its own queue's receive endpoint
 /// reports it: lost when that endpoint completes or faults outside a graceful stop, back when it
 /// is ready again. Those who wait on the broker (an ingress's requests in flight) learn of a loss
-/// at once through <see cref="Lost"/>, and senders refuse at once while it lasts instead of
-/// waiting on a connection that is not there. On the in-memory bus it is never lost.
+/// at once through <see cref="Lost"/>, and senders wait a moment for it to be back
+/// (<see cref="WaitUntilUpAsync"/>) and then refuse, instead of waiting on a connection that is not there. On the in-memory bus it is never lost.
 /// </summary>
 public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProvider time, ILogger<BrokerConnection> logger) : IReceiveEndpointObserver, IDisposable
 {
     private readonly Lock _lock = new();
     private TaskCompletionSource _lost = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private TaskCompletionSource _back = Completed();
     private CancellationTokenSource _losing = new();
     private bool _up = true;
     private bool _stopping;
@@ -60,6 +61,28 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
         }
     }
 
+    /// <summary>
+    /// Waits up to <paramref name="longest"/> for the connection to be back, if it is lost; true
+    /// when it is up. A broker of several nodes takes a moment to reconnect to another one, and a
+    /// request held that long is sent instead of refused.
+    /// </summary>
+    public async Task<bool> WaitUntilUpAsync(TimeSpan longest, CancellationToken cancellationToken)
+    {
+        Task back;
+        lock (_lock)
+        {
+            if (_up)
+            {
+                return true;
+            }
+
+            back = _back.Task;
+        }
+
+        await Task.WhenAny(back, Task.Delay(longest, time, cancellationToken));
+        return IsUp;
+    }
+
     /// <summary>Completes when the connection is next lost; a new task is handed out after each loss.</summary>
     public Task Lost
     {
@@ -98,6 +121,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
                 _up = true;
                 _backAt = time.GetTimestamp();
                 _cameBackAt = time.GetUtcNow();
+                _back.TrySetResult();
             }
 
             var seconds = time.GetElapsedTime(_lostAt).TotalSeconds;
@@ -158,6 +182,7 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
             losing = _losing;
             _lost = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _losing = new CancellationTokenSource();
+            _back = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 
         LogLost(logger, reason);
@@ -173,6 +198,13 @@ public sealed partial class BrokerConnection(InstanceEndpoint instance, TimeProv
         {
             _losing.Dispose();
         }
+    }
+
+    private static TaskCompletionSource Completed()
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        done.TrySetResult();
+        return done;
     }
 
     private bool IsInstance(Uri address) => instance.IsSet && address.AbsolutePath == instance.Address.AbsolutePath;

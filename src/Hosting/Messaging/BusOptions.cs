@@ -14,7 +14,7 @@ public sealed class BusOptions : IReportsUnconvertible
     /// <summary>Configuration key of the most requests that may wait in one endpoint's interactive queue.</summary>
     public const string QueueMaxLengthKey = "RABBITMQ_QUEUE_MAX_LENGTH";
 
-    /// <summary>Configuration key of the type of the durable batch queues: <c>classic</c> or <c>quorum</c>.</summary>
+    /// <summary>Configuration key of the type of the endpoint queues: <c>classic</c> or <c>quorum</c>.</summary>
     public const string QueueTypeKey = "RABBITMQ_QUEUE_TYPE";
 
     /// <summary>Configuration key of fair-share queueing, which every service reads: the ingress orders, the dispatchers' queues obey.</summary>
@@ -43,10 +43,10 @@ public sealed class BusOptions : IReportsUnconvertible
     public bool FairShare { get; set; }
 
     /// <summary>
-    /// The type of the endpoints' durable batch queues: <c>classic</c> (a single node holds each), or
-    /// <c>quorum</c> (replicated over the cluster's nodes, so that a node that goes takes no batch
-    /// line with it). The interactive queues stay classic: their requests live seconds and their
-    /// callers wait for them. RabbitMQ refuses to change the type of an existing queue.
+    /// The type of the endpoints' queues, interactive and batch: <c>classic</c> (a single node
+    /// holds each), or <c>quorum</c> (replicated over the cluster's nodes, available while a
+    /// majority of them runs, so that a node that goes takes neither an endpoint's traffic nor its
+    /// batch lines with it). RabbitMQ refuses to change the type of an existing queue.
     /// </summary>
     [ConfigurationKeyName(QueueTypeKey)]
     public string QueueType { get; set; } = ClassicQueues;
@@ -54,8 +54,8 @@ public sealed class BusOptions : IReportsUnconvertible
     public const string ClassicQueues = "classic";
     public const string QuorumQueues = "quorum";
 
-    /// <summary>Whether the batch queues are quorum queues.</summary>
-    public bool QuorumBatchQueues => string.Equals(QueueType, QuorumQueues, StringComparison.OrdinalIgnoreCase);
+    /// <summary>Whether the endpoint queues are quorum queues.</summary>
+    public bool Quorum => string.Equals(QueueType, QuorumQueues, StringComparison.OrdinalIgnoreCase);
 
     public ISet<string> Unconvertible { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
 
@@ -93,13 +93,13 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
                 + "for a cluster, one URL per node separated by commas, the first with the credentials and virtual host, the others the same scheme and only their host and port (amqp://guest:guest@rabbit-1:5672/gw,amqp://rabbit-2:5672)");
         }
 
-        if (!string.Equals(options.QueueType, BusOptions.ClassicQueues, StringComparison.OrdinalIgnoreCase) && !options.QuorumBatchQueues)
+        if (!string.Equals(options.QueueType, BusOptions.ClassicQueues, StringComparison.OrdinalIgnoreCase) && !options.Quorum)
         {
             failures.Add($"{BusOptions.QueueTypeKey}: must be classic or quorum");
         }
-        else if (options.QuorumBatchQueues && options.FairShare)
+        else if (options.Quorum && options.FairShare)
         {
-            failures.Add($"{BusOptions.QueueTypeKey}: quorum cannot be combined with {BusOptions.FairShareKey}=true: fair share orders the batch queues by priority, which quorum queues do not offer (keep classic batch queues, or turn fair share off)");
+            failures.Add($"{BusOptions.QueueTypeKey}: quorum cannot be combined with {BusOptions.FairShareKey}=true: fair share orders the endpoint queues by priority, which quorum queues do not offer (keep classic batch queues, or turn fair share off)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -31,9 +31,10 @@ public static class QueueNames
     /// <summary>
     /// The arguments of an endpoint's interactive queue: with a bound, RabbitMQ refuses (nacks) a
     /// request past <paramref name="maxLength"/> waiting ones instead of letting the queue grow; with
-    /// <paramref name="priorities"/> (fair share), it hands out waiting requests highest priority first.
+    /// <paramref name="priorities"/> (fair share), it hands out waiting requests highest priority first;
+    /// with <paramref name="quorum"/>, it is a quorum queue, replicated over a cluster's nodes.
     /// </summary>
-    public static IReadOnlyDictionary<string, object?> InteractiveQueueArguments(int maxLength, bool priorities = false)
+    public static IReadOnlyDictionary<string, object?> InteractiveQueueArguments(int maxLength, bool priorities = false, bool quorum = false)
     {
         var arguments = new Dictionary<string, object?>();
         if (maxLength > 0)
@@ -45,6 +46,11 @@ public static class QueueNames
         if (priorities)
         {
             arguments["x-max-priority"] = (int)MaxPriority;
+        }
+
+        if (quorum)
+        {
+            arguments["x-queue-type"] = BusOptions.QuorumQueues;
         }
 
         return arguments;

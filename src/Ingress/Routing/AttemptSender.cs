@@ -36,6 +36,13 @@ internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerC
     /// <summary>The longest a send may take on a connection that seems alive before the caller is told the broker is unavailable.</summary>
     public static readonly TimeSpan SendTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// How long a request waits for a lost connection to come back before the caller is told the
+    /// broker is unavailable: long enough for a reconnection to another node of a cluster (under a
+    /// second when one was killed), short enough to answer within 2 s when the broker is away.
+    /// </summary>
+    public static readonly TimeSpan ReconnectWait = TimeSpan.FromSeconds(1.5);
+
     private readonly ConcurrentDictionary<string, Task<ISendEndpoint>> _endpoints = new(StringComparer.Ordinal);
 
     public async Task<SendOutcome> SendAsync(ManifestEntry entry, SubmitCompletion attempt, PendingAttempt waiting, TimeSpan timeToLive, bool batch = false)
@@ -44,7 +51,16 @@ internal sealed class AttemptSender(IBus bus, InstanceEndpoint instance, BrokerC
         var losing = broker.Losing;
         if (!broker.IsUp)
         {
-            return SendOutcome.BrokerUnavailable;
+            if (!await broker.WaitUntilUpAsync(ReconnectWait, CancellationToken.None))
+            {
+                return SendOutcome.BrokerUnavailable;
+            }
+
+            losing = broker.Losing;
+            if (!broker.IsUp)
+            {
+                return SendOutcome.BrokerUnavailable;
+            }
         }
 
         // On the in-memory bus the queue has no bound of its own: this ingress (the only one) counts.

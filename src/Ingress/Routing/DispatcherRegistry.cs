@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using BrokerGateway.Contracts.Messages;
 using BrokerGateway.Hosting.Messaging;
+using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.Ingress.Routing;
 
@@ -8,12 +9,13 @@ namespace BrokerGateway.Ingress.Routing;
 /// Which endpoint queues have a live dispatcher, and how many upstream calls the dispatchers have in
 /// flight for each, learnt from heartbeats. A heartbeat counts from when it arrived here (not the
 /// sender's clock) for as long as it says it is valid; its call counts are as of when it was sent.
-/// An ingress that has just started has not heard the dispatchers' answers to its discovery yet:
-/// for <see cref="DiscoveryGrace"/> after its bus started it does not take silence for absence
-/// (the broker's consumer count still applies), so the first requests after a restart are queued
-/// for the dispatchers that are there instead of being turned away.
+/// Over RabbitMQ, an ingress that has just started has not heard the dispatchers' answers to its
+/// discovery yet: for <see cref="DiscoveryGrace"/> after its bus started it does not take silence
+/// for absence (the broker's consumer count still applies, and the queue watch ends a wait nobody
+/// takes), so the first requests after a restart are queued for the dispatchers that are there
+/// instead of being turned away. Standalone, the dispatcher is in the same process: no grace.
 /// </summary>
-internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarted)
+internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarted, IOptions<BusOptions> bus)
 {
     /// <summary>How long after this ingress's bus started a queue nobody has announced yet still counts as served.</summary>
     public static readonly TimeSpan DiscoveryGrace = TimeSpan.FromSeconds(5);
@@ -29,7 +31,7 @@ internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarte
     public bool IsServed(string endpointId)
     {
         var now = time.GetUtcNow();
-        if (busStarted.StartedAt is not { } started || now - started < DiscoveryGrace)
+        if (bus.Value.UsesRabbitMq && (busStarted.StartedAt is not { } started || now - started < DiscoveryGrace))
         {
             return true;
         }

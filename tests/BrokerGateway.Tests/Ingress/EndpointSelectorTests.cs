@@ -30,10 +30,12 @@ public class EndpointSelectorTests
         _busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
         _busStarted.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _time.Advance(DispatcherRegistry.DiscoveryGrace);
-        _dispatchers = new DispatcherRegistry(_time, _busStarted);
+        _dispatchers = new DispatcherRegistry(_time, _busStarted, OverRabbitMq);
         _health = new EndpointHealth(_time, Options.Create(_options));
         _queues = new EndpointQueues(_time, Options.Create(_options));
     }
+
+    private static readonly IOptions<BusOptions> OverRabbitMq = Options.Create(new BusOptions { RabbitMqUrl = "amqp://guest:guest@localhost:5672/" });
 
     private EndpointSelector Selector() => new(_manifest, _dispatchers, _queues, _health, _outstanding, _time, Options.Create(_options));
 
@@ -114,12 +116,14 @@ public class EndpointSelectorTests
     }
 
     [Fact]
-    public async Task Select_RightAfterTheBusStarted_AnUnannouncedQueueCountsAsServedUntilTheDiscoveryGraceEnds()
+    public async Task Select_OverRabbitMqRightAfterTheBusStarted_AnUnannouncedQueueCountsAsServedUntilTheDiscoveryGraceEnds_StandaloneNot()
     {
         var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
-        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted), _queues, _health, _outstanding, _time, Options.Create(_options));
+        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted, OverRabbitMq), _queues, _health, _outstanding, _time, Options.Create(_options));
+        var standalone = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted, Options.Create(new BusOptions())), _queues, _health, _outstanding, _time, Options.Create(_options));
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
         Assert.Null(selector.Select("m", Caller).Error);
+        Assert.Equal("no_dispatcher", standalone.Select("m", Caller).Error!.Code);
         await busStarted.StartAsync(CancellationToken.None);
 
         _time.Advance(DispatcherRegistry.DiscoveryGrace - TimeSpan.FromMilliseconds(1));
@@ -134,7 +138,7 @@ public class EndpointSelectorTests
     {
         var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
         await busStarted.StartAsync(CancellationToken.None);
-        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted), _queues, _health, _outstanding, _time, Options.Create(_options));
+        var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted, OverRabbitMq), _queues, _health, _outstanding, _time, Options.Create(_options));
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
 
         _queues.Record("a", depth: 0, consumers: 0);

@@ -6,13 +6,13 @@ namespace BrokerGateway.Tests.Integration;
 
 /// <summary>
 /// <c>RABBITMQ_URL</c> naming several nodes, and quorum batch queues, over a real RabbitMQ: every
-/// service connects to the node that answers when the first named does not, and a batch runs
-/// through a quorum queue.
+/// service connects to the node that answers when the first named does not, and requests and a
+/// batch run through quorum queues.
 /// </summary>
 public sealed class BrokerClusterUrlTests
 {
     [SkippableFact]
-    public async Task SeveralNodesNamed_TheFirstDown_EveryServiceUsesTheOneThatAnswers_AndABatchRunsThroughAQuorumQueue()
+    public async Task SeveralNodesNamed_TheFirstDown_EveryServiceUsesTheOneThatAnswers_AndRequestsAndABatchRunThroughQuorumQueues()
     {
         await using var stack = await DistributedStack.CreateAsync();
         var live = new Uri(stack.Broker.AmqpUrl);
@@ -36,6 +36,6 @@ public sealed class BrokerClusterUrlTests
         Assert.Equal(Enumerable.Range(0, 20).Select(i => $"line-{i}").Order(), output.Select(l => l.GetProperty("custom_id").GetString()!).Order());
         var queue = await stack.Broker.QueueAsync(QueueNames.ForEndpointBatch("fake-endpoint"));
         Assert.Equal("quorum", queue.GetProperty("type").GetString());
-        Assert.Equal("classic", (await stack.Broker.QueueAsync(QueueNames.ForEndpoint("fake-endpoint"))).GetProperty("type").GetString());
+        Assert.Equal("quorum", (await stack.Broker.QueueAsync(QueueNames.ForEndpoint("fake-endpoint"))).GetProperty("type").GetString());
     }
 }

@@ -52,7 +52,7 @@ public class UsageTotalsTests
             // The database as the release before the totals left it: records, no totals (nor what came after), schema version 3.
             await using (var connection = await database.OpenAsync(CancellationToken.None))
             {
-                await using var downgrade = connection.Command("DROP TABLE usage_totals; DROP TABLE gateway_responses; ALTER TABLE usage_records DROP COLUMN account; DELETE FROM gateway_schema WHERE version >= 4;");
+                await using var downgrade = connection.Command("DROP TABLE usage_totals; DROP TABLE gateway_responses; ALTER TABLE usage_records DROP COLUMN account; ALTER TABLE gateway_batches DROP COLUMN account; DELETE FROM gateway_schema WHERE version >= 4;");
                 await downgrade.ExecuteNonQueryAsync();
             }
 
