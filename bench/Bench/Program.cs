@@ -93,6 +93,7 @@ public sealed partial class Program
                 "standalone-anthropic" => await Deployment.StandaloneAsync("(h) standalone, OpenAI chat to an Anthropic upstream (translated)",
                     Merge(Merge(ingress, Keys), new() { ["METIS_STATUS_URL"] = anthropicManifest }), ingressPort),
                 "rabbitmq" => await DistributedAsync("(c) gateway over RabbitMQ, 3 processes", ingress, manifest, ingressPort),
+                "rabbitmq-quorum" => await DistributedAsync("(l) over RabbitMQ, quorum queues", ingress, manifest, ingressPort, new() { ["RABBITMQ_QUEUE_TYPE"] = "quorum" }),
                 "healthy-pair" => await DistributedAsync("(d) over RabbitMQ, 2 healthy endpoints", ingress, pairManifest, ingressPort),
                 "flaky-pair" => await DistributedAsync("(e) over RabbitMQ, 1 of 2 endpoints fails half", ingress, pairManifest, ingressPort),
                 _ => throw new ArgumentException($"unknown mode '{mode}'"),
