@@ -6,7 +6,7 @@
 # three more nodes of the cluster test's own, one of which it kills; PostgreSQL for the
 # usage records, a throwaway database each; Redis for rate limits shared by two ingresses), installs
 # the npm clients openai and @anthropic-ai/sdk (with Node.js from Debian if missing) for the SDK tests,
-# Debian's Chromium and ChromeDriver for the dashboard's browser test, kubectl and the schema
+# Debian's Chromium and ChromeDriver for the dashboard's browser test, kustomize and the schema
 # validator's npm packages for the Kubernetes manifests' test, checks
 # formatting, builds, runs every test, prints one summary line, and stops what it started.
 # Nothing is skipped: a test that finds no server fails.
@@ -40,7 +40,7 @@ ensure_node_client
 ensure_chromium
 ensure_kubernetes_tools
 
-export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1 BROKERGATEWAY_TESTS_REQUIRE_NODE=1 BROKERGATEWAY_TESTS_REQUIRE_BROWSER=1 BROKERGATEWAY_TESTS_REQUIRE_KUBECTL=1
+export BROKERGATEWAY_TESTS_REQUIRE_BROKER=1 BROKERGATEWAY_TESTS_REQUIRE_NODE=1 BROKERGATEWAY_TESTS_REQUIRE_BROWSER=1 BROKERGATEWAY_TESTS_REQUIRE_KUSTOMIZE=1
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 dotnet restore BrokerGateway.sln

@@ -18,10 +18,10 @@ stop_cluster_rabbitmq() {
 }
 
 ensure_cluster_rabbitmq() {
-  local running=0
-  for n in 1 2 3; do
-    if as_root rabbitmqctl -q -n "bgc$n@$cluster_host" status >/dev/null 2>&1; then running=$((running + 1)); fi
-  done
+  # Three nodes left running by an earlier run are used again only if they still form one cluster.
+  local running
+  running=$(as_root rabbitmqctl -q -n "bgc1@$cluster_host" cluster_status --formatter json 2>/dev/null \
+    | grep -o '"running_nodes":\[[^]]*\]' | grep -o 'bgc[123]@' | sort -u | wc -l || true)
   if [ "$running" != 3 ]; then
     # Some of them left over from an earlier run: start afresh.
     for n in 3 2 1; do as_root rabbitmqctl -q -n "bgc$n@$cluster_host" stop >/dev/null 2>&1 || true; done
@@ -30,12 +30,17 @@ ensure_cluster_rabbitmq() {
     for n in 1 2 3; do as_root scripts/rabbitmq-cluster-node.sh start "$n"; done
     cluster_started=1
     for n in 1 2 3; do as_root scripts/rabbitmq-cluster-node.sh await "$n"; done
-    # Joining logs warnings and errors of the joining itself (feature flags, connection tables): not ours to show.
+    # Joining logs warnings and errors of its own (feature flags, connection tables), shown only if it fails.
+    local out
     for n in 2 3; do
-      as_root rabbitmqctl -q -n "bgc$n@$cluster_host" stop_app >/dev/null 2>&1
-      as_root rabbitmqctl -q -n "bgc$n@$cluster_host" reset >/dev/null 2>&1
-      as_root rabbitmqctl -q -n "bgc$n@$cluster_host" join_cluster "bgc1@$cluster_host" >/dev/null 2>&1
-      as_root rabbitmqctl -q -n "bgc$n@$cluster_host" start_app >/dev/null 2>&1
+      for step in stop_app reset "join_cluster bgc1@$cluster_host" start_app; do
+        # shellcheck disable=SC2086 # the step is a command and its argument
+        if ! out=$(as_root rabbitmqctl -q -n "bgc$n@$cluster_host" $step 2>&1); then
+          echo "rabbitmq-cluster.sh: rabbitmqctl -n bgc$n@$cluster_host $step failed:" >&2
+          echo "$out" >&2
+          return 1
+        fi
+      done
     done
   fi
   export BROKERGATEWAY_TESTS_CLUSTER_NODES="bgc1@$cluster_host,bgc2@$cluster_host,bgc3@$cluster_host"

@@ -17,6 +17,9 @@ public readonly record struct BrokerNode(string Host, int Port)
 /// </summary>
 public sealed record BrokerAddress(Uri Url, IReadOnlyList<BrokerNode> Nodes)
 {
+    /// <summary>The nodes, without the credentials: what may be shown or logged.</summary>
+    public override string ToString() => $"{Url.Scheme}://{string.Join(',', Nodes)}{Url.AbsolutePath}";
+
     /// <summary>Whether the broker is a cluster of several nodes.</summary>
     public bool IsCluster => Nodes.Count > 1;
 

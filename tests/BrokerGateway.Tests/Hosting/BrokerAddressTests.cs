@@ -26,6 +26,8 @@ public class BrokerAddressTests
         Assert.Equal("gw:secret", cluster.Url.UserInfo);
         Assert.Equal("/gateway", cluster.Url.AbsolutePath);
         Assert.Equal(["rabbit-1:5672", "rabbit-2:5672", "rabbit-3:5673"], cluster.Endpoints().Select(e => $"{e.HostName}:{e.Port}"));
+        Assert.Equal("amqp://rabbit-1:5672,rabbit-2:5672,rabbit-3:5673/gateway", cluster.ToString());
+        Assert.DoesNotContain("secret", $"{cluster}", StringComparison.Ordinal);
     }
 
     [Theory]

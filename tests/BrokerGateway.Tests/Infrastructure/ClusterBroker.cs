@@ -56,7 +56,8 @@ public sealed class ClusterBroker : IAsyncDisposable
     public async Task<int> LeaderOfAsync(string queue)
     {
         var leader = (await QueuesAsync()).Single(q => q.GetProperty("name").GetString() == queue).GetProperty("leader").GetString();
-        return _nodes.ToList().IndexOf(leader!) + 1;
+        var number = _nodes.ToList().IndexOf(leader!) + 1;
+        return number > 0 ? number : throw new InvalidOperationException($"the leader of {queue}, {leader}, is none of the cluster's nodes ({string.Join(", ", _nodes)})");
     }
 
     /// <summary>Each queue of this test's virtual host: name, type, leader, members online, messages.</summary>
