@@ -26,6 +26,7 @@ internal sealed partial class ManifestPoller(
 {
     private byte[]? _lastHash;
     private StatusManifest? _ownLast;
+    private byte[]? _olderHash;
     private bool _failing;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,18 +50,20 @@ internal sealed partial class ManifestPoller(
     }
 
     /// <summary>
-    /// One read of the manifest; returns true when a change was published. A change is published
-    /// against the newest manifest known, which another watcher may have published: what it has
-    /// published already is not published again, and a read that began before the newest known was
-    /// read (it may have found the source as it was) publishes nothing.
+    /// One read of the manifest; returns true when a change was published. A manifest's version is
+    /// when its source last modified it, if the source says (a file's modification time, HTTP
+    /// <c>Last-Modified</c>), else when the read began. A change is published against the newest
+    /// manifest known, which another watcher may have published: what it has published already is
+    /// not published again, and a manifest older than the newest known (a copy that lags, such as
+    /// a ConfigMap one node's kubelet has not updated yet) publishes nothing.
     /// </summary>
     public async Task<bool> PollOnceAsync(CancellationToken cancellationToken)
     {
         var readAt = time.GetUtcNow();
-        byte[] document;
+        ManifestDocument fetched;
         try
         {
-            document = await source.FetchAsync(cancellationToken);
+            fetched = await source.FetchAsync(cancellationToken);
         }
         catch (ManifestUnavailableException ex)
         {
@@ -75,6 +78,8 @@ internal sealed partial class ManifestPoller(
             _failing = false;
         }
 
+        var document = fetched.Bytes;
+        var version = fetched.ModifiedAt ?? readAt;
         var hash = SHA256.HashData(document);
         if (_lastHash is not null && hash.AsSpan().SequenceEqual(_lastHash))
         {
@@ -95,10 +100,16 @@ internal sealed partial class ManifestPoller(
         }
 
         var latest = state.Latest;
-        if (latest is not null && latest.ReadAt > readAt)
+        if (latest is not null && latest.Version > version)
         {
-            // Another watcher read the source after this read began: its manifest stands. This
-            // document is read again at the next poll.
+            // A newer manifest is in force: this copy lags (or was put back with an older time). It
+            // is read again at the next poll, and said once.
+            if (!ManifestDiff.Between(latest.Manifest, result.Manifest).IsEmpty && (_olderHash is null || !hash.AsSpan().SequenceEqual(_olderHash)))
+            {
+                _olderHash = hash;
+                LogOlderThanInForce(logger, version, latest.Version);
+            }
+
             return false;
         }
 
@@ -116,13 +127,16 @@ internal sealed partial class ManifestPoller(
         }
 
         // Committed only once published: a failed publish is retried by the next poll.
-        await publisher.Publish(new ManifestChanged(result.Manifest, readAt), cancellationToken);
-        state.TryTake(result.Manifest, readAt, ownRead: true);
+        await publisher.Publish(new ManifestChanged(result.Manifest, version), cancellationToken);
+        state.TryTake(result.Manifest, version, ownRead: true);
         _ownLast = result.Manifest;
         _lastHash = hash;
         LogChanged(logger, result.Manifest.Entries.Count, result.Problems.Count, diff);
         return true;
     }
+
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Warning, Message = "Manifest not published: the source's copy was modified at {ModifiedAt:O}, before the manifest in force ({InForce:O}); a copy that lags catches up by itself, one put back with its old time needs a new one (touch it)")]
+    private static partial void LogOlderThanInForce(ILogger logger, DateTimeOffset modifiedAt, DateTimeOffset inForce);
 
     [LoggerMessage(EventId = 2008, Level = LogLevel.Information, Message = "Manifest changed ({EntryCount} valid entries), as another watcher has published already")]
     private static partial void LogPublishedByPeer(ILogger logger, int entryCount);

@@ -2,13 +2,16 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.ManifestWatcher;
 
+/// <summary>The manifest's bytes, and when the source says it was last modified (a file's modification time, HTTP <c>Last-Modified</c>), if it says.</summary>
+internal sealed record ManifestDocument(byte[] Bytes, DateTimeOffset? ModifiedAt);
+
 /// <summary>Reads the manifest's bytes from an http(s) URL or a file.</summary>
 internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<ManifestSourceOptions> options)
 {
     public const string HttpClientName = "manifest";
     private const int MaxBytes = 16 * 1024 * 1024;
 
-    public async Task<byte[]> FetchAsync(CancellationToken cancellationToken)
+    public async Task<ManifestDocument> FetchAsync(CancellationToken cancellationToken)
     {
         var location = options.Value.StatusUrl;
         var safe = options.Value.SafeDescription;
@@ -26,7 +29,13 @@ internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<Ma
                 throw new ManifestUnavailableException($"manifest file {safe} is larger than {MaxBytes} bytes");
             }
 
-            return await File.ReadAllBytesAsync(path, cancellationToken);
+            // The modification time of the file read, from the same handle (a ConfigMap's file is a
+            // link that the kubelet moves to a new file on an update).
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.Asynchronous);
+            var modified = new DateTimeOffset(File.GetLastWriteTimeUtc(stream.SafeFileHandle), TimeSpan.Zero);
+            using var bytes = new MemoryStream();
+            await stream.CopyToAsync(bytes, cancellationToken);
+            return new ManifestDocument(bytes.ToArray(), modified);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -34,7 +43,7 @@ internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<Ma
         }
     }
 
-    private async Task<byte[]> FetchHttpAsync(Uri uri, string safe, CancellationToken cancellationToken)
+    private async Task<ManifestDocument> FetchHttpAsync(Uri uri, string safe, CancellationToken cancellationToken)
     {
         var client = httpClients.CreateClient(HttpClientName);
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
@@ -57,7 +66,7 @@ internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<Ma
                 throw new ManifestUnavailableException($"manifest {safe} is larger than {MaxBytes} bytes");
             }
 
-            return await response.Content.ReadAsByteArrayAsync(cancellationToken);
+            return new ManifestDocument(await response.Content.ReadAsByteArrayAsync(cancellationToken), response.Content.Headers.LastModified);
         }
         catch (HttpRequestException ex)
         {

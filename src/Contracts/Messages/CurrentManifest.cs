@@ -4,7 +4,7 @@ namespace BrokerGateway.Contracts.Messages;
 
 /// <summary>
 /// The watcher's answer to <see cref="GetCurrentManifest"/>; <see cref="Manifest"/> is null until a
-/// first manifest was read. <see cref="ReadAt"/>: when the read that found it began (as
-/// <see cref="ManifestChanged.ChangedAt"/>); null from a watcher of an earlier version.
+/// first manifest was read. <see cref="Version"/>: its version (as <see cref="ManifestChanged.ChangedAt"/>);
+/// null from a watcher of an earlier version.
 /// </summary>
-public sealed record CurrentManifest(StatusManifest? Manifest, DateTimeOffset? ReadAt = null);
+public sealed record CurrentManifest(StatusManifest? Manifest, DateTimeOffset? Version = null);

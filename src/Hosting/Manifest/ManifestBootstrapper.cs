@@ -60,7 +60,7 @@ public sealed partial class ManifestBootstrapper(
             var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest(Environment.MachineName), cancellationToken);
             if (response.Message.Manifest is { } manifest)
             {
-                if (store.ApplyIfEmpty(manifest, response.Message.ReadAt))
+                if (store.ApplyIfEmpty(manifest, response.Message.Version))
                 {
                     LogReceived(logger, manifest.Entries.Count);
                 }

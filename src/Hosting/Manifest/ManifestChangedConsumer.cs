@@ -6,7 +6,7 @@ namespace BrokerGateway.Hosting.Manifest;
 
 /// <summary>
 /// Keeps this process's manifest copy current; every process receives its own copy of the event.
-/// A manifest read before the one held (a second watcher that has not seen the change yet) is ignored.
+/// A manifest older than the one held (from a second watcher whose copy of the source lags) is ignored.
 /// </summary>
 public sealed partial class ManifestChangedConsumer(ManifestStore store, ILogger<ManifestChangedConsumer> logger) : IConsumer<ManifestChanged>
 {
@@ -29,6 +29,6 @@ public sealed partial class ManifestChangedConsumer(ManifestStore store, ILogger
     [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Manifest updated: {EntryCount} valid entries")]
     private static partial void LogApplied(ILogger logger, int entryCount);
 
-    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Manifest read at {ReadAt:O} ignored: the one held was read later")]
-    private static partial void LogIgnoredOlder(ILogger logger, DateTimeOffset readAt);
+    [LoggerMessage(EventId = 1102, Level = LogLevel.Debug, Message = "Manifest of {Version:O} ignored: the one held is newer")]
+    private static partial void LogIgnoredOlder(ILogger logger, DateTimeOffset version);
 }

@@ -9,6 +9,6 @@ public enum ManifestOffer
     /// <summary>It is in force now, the same as the one before.</summary>
     Same,
 
-    /// <summary>Ignored: it was read before the one held.</summary>
+    /// <summary>Ignored: it is older than the one held.</summary>
     Older,
 }

@@ -5,16 +5,16 @@ namespace BrokerGateway.Hosting.Manifest;
 /// <summary>
 /// This process's copy of the status manifest, replaced whole on each change. Reads are lock-free:
 /// every request reads <see cref="Current"/> once and works on that snapshot. A manifest comes with
-/// when the watcher's read that found it began; one read earlier than the manifest held (from a
-/// second watcher that has not seen the change yet, or a late answer) is ignored, so that two
-/// watchers never make the manifest flap.
+/// its version (when its source last modified it, else when the watcher read it); one older than
+/// the manifest held (from a second watcher whose copy of the source lags, or a late answer) is
+/// ignored, so that two watchers never make the manifest flap.
 /// </summary>
 public sealed class ManifestStore
 {
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _lock = new();
     private StatusManifest? _current;
-    private DateTimeOffset? _readAt;
+    private DateTimeOffset? _version;
 
     /// <summary>Raised after the manifest was replaced, with the new one.</summary>
     public event Action<StatusManifest>? Changed;
@@ -29,7 +29,7 @@ public sealed class ManifestStore
     /// Takes a manifest only if none has arrived yet: an answer to a start-up request must not
     /// overwrite a newer <c>ManifestChanged</c> that overtook it.
     /// </summary>
-    public bool ApplyIfEmpty(StatusManifest manifest, DateTimeOffset? readAt = null)
+    public bool ApplyIfEmpty(StatusManifest manifest, DateTimeOffset? version = null)
     {
         lock (_lock)
         {
@@ -39,7 +39,7 @@ public sealed class ManifestStore
             }
 
             Volatile.Write(ref _current, manifest);
-            _readAt = readAt;
+            _version = version;
         }
 
         _loaded.TrySetResult();
@@ -49,24 +49,24 @@ public sealed class ManifestStore
 
     /// <summary>
     /// Replaces the manifest; returns false (and raises nothing) when it is the same as the one held,
-    /// or when it was read before the one held (<paramref name="readAt"/>, if known, is earlier).
+    /// or when it is older than the one held (<paramref name="version"/>, if known, is earlier).
     /// </summary>
-    public bool Apply(StatusManifest manifest, DateTimeOffset? readAt = null) => Offer(manifest, readAt) == ManifestOffer.Changed;
+    public bool Apply(StatusManifest manifest, DateTimeOffset? version = null) => Offer(manifest, version) == ManifestOffer.Changed;
 
-    /// <summary>What became of a manifest offered with when it was read: see <see cref="ManifestOffer"/>.</summary>
-    public ManifestOffer Offer(StatusManifest manifest, DateTimeOffset? readAt)
+    /// <summary>What became of a manifest offered with its version: see <see cref="ManifestOffer"/>.</summary>
+    public ManifestOffer Offer(StatusManifest manifest, DateTimeOffset? version)
     {
         StatusManifest? previous;
         lock (_lock)
         {
-            if (readAt is { } offered && _readAt is { } held && offered < held)
+            if (version is { } offered && _version is { } held && offered < held)
             {
                 return ManifestOffer.Older;
             }
 
             previous = _current;
             Volatile.Write(ref _current, manifest);
-            _readAt = readAt ?? _readAt;
+            _version = version ?? _version;
         }
 
         _loaded.TrySetResult();

@@ -10,10 +10,11 @@ namespace BrokerGateway.Ingress.Routing;
 /// flight for each, learnt from heartbeats. A heartbeat counts from when it arrived here (not the
 /// sender's clock) for as long as it says it is valid; its call counts are as of when it was sent.
 /// Over RabbitMQ, an ingress that has just started has not heard the dispatchers' answers to its
-/// discovery yet: for <see cref="DiscoveryGrace"/> after its bus started it does not take silence
-/// for absence (the broker's consumer count still applies, and the queue watch ends a wait nobody
-/// takes), so the first requests after a restart are queued for the dispatchers that are there
-/// instead of being turned away. Standalone, the dispatcher is in the same process: no grace.
+/// discovery yet: until it hears from any dispatcher, for at most <see cref="DiscoveryGrace"/>
+/// after its bus started, it does not take silence for absence (the broker's consumer count still
+/// applies, and the queue watch ends a wait nobody takes), so the first requests after a restart
+/// are queued for the dispatchers that are there instead of being turned away. Standalone, the
+/// dispatcher is in the same process: no grace.
 /// </summary>
 internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarted, IOptions<BusOptions> bus)
 {
@@ -21,17 +22,25 @@ internal sealed class DispatcherRegistry(TimeProvider time, BusStarted busStarte
     public static readonly TimeSpan DiscoveryGrace = TimeSpan.FromSeconds(5);
 
     private readonly ConcurrentDictionary<string, Registration> _dispatchers = new(StringComparer.Ordinal);
+    private volatile bool _heard;
 
-    public void Record(DispatcherHeartbeat heartbeat) =>
+    public void Record(DispatcherHeartbeat heartbeat)
+    {
         _dispatchers[heartbeat.DispatcherId] = new Registration(heartbeat.EndpointIds.ToHashSet(StringComparer.Ordinal), time.GetUtcNow() + heartbeat.ValidFor, heartbeat.Calls);
+        _heard = true;
+    }
 
-    public void Remove(string dispatcherId) => _dispatchers.TryRemove(dispatcherId, out _);
+    public void Remove(string dispatcherId)
+    {
+        _dispatchers.TryRemove(dispatcherId, out _);
+        _heard = true;
+    }
 
-    /// <summary>Whether a live dispatcher announces the endpoint's queue, or this ingress is too new to know that none does.</summary>
+    /// <summary>Whether a live dispatcher announces the endpoint's queue, or this ingress is too new to know that none does (it has heard from no dispatcher yet).</summary>
     public bool IsServed(string endpointId)
     {
         var now = time.GetUtcNow();
-        if (bus.Value.UsesRabbitMq && (busStarted.StartedAt is not { } started || now - started < DiscoveryGrace))
+        if (!_heard && bus.Value.UsesRabbitMq && (busStarted.StartedAt is not { } started || now - started < DiscoveryGrace))
         {
             return true;
         }

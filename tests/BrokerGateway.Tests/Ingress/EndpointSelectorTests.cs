@@ -134,6 +134,22 @@ public class EndpointSelectorTests
     }
 
     [Fact]
+    public async Task Select_OverRabbitMqRightAfterTheBusStarted_OnceADispatcherIsHeard_SilenceIsAbsenceAgain()
+    {
+        var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);
+        await busStarted.StartAsync(CancellationToken.None);
+        var registry = new DispatcherRegistry(_time, busStarted, OverRabbitMq);
+        var selector = new EndpointSelector(_manifest, registry, _queues, _health, _outstanding, _time, Options.Create(_options));
+        _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
+        Assert.Null(selector.Select("m", Caller).Error);
+
+        // A dispatcher that drains announces no queue: the ingress has heard, and nobody serves "a".
+        registry.Record(new DispatcherHeartbeat("d1", [], _time.GetUtcNow(), TimeSpan.FromSeconds(30)));
+
+        Assert.Equal("no_dispatcher", selector.Select("m", Caller).Error!.Code);
+    }
+
+    [Fact]
     public async Task Select_RightAfterTheBusStarted_TheBrokersCountOfNoConsumerStillTurnsARequestAway()
     {
         var busStarted = new BusStarted(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance), _time);

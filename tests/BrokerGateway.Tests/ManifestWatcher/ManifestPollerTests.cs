@@ -82,7 +82,7 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task PollOnce_AReadThatBeganBeforeTheNewestKnown_PublishesNothingAndIsReadAgain()
+    public async Task PollOnce_AManifestOlderThanTheNewestKnown_PublishesNothingAndIsReadAgain()
     {
         await _poller.PollOnceAsync(CancellationToken.None);
         var state = _host.Services.GetRequiredService<WatcherState>();
@@ -98,15 +98,38 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task PollOnce_PublishesWhenItsReadBegan()
+    public async Task PollOnce_AFile_PublishesItsModificationTimeAsTheVersion()
     {
-        var before = DateTimeOffset.UtcNow;
+        var modified = new DateTimeOffset(2026, 12, 1, 8, 30, 0, TimeSpan.Zero);
+        File.SetLastWriteTimeUtc(_manifest.Path, modified.UtcDateTime);
 
         await _poller.PollOnceAsync(CancellationToken.None);
 
         var changedAt = _harness.Published.Select<ManifestChanged>().Single().Context.Message.ChangedAt;
-        Assert.InRange(changedAt, before, DateTimeOffset.UtcNow);
-        Assert.Equal(changedAt, _host.Services.GetRequiredService<WatcherState>().Latest!.ReadAt);
+        Assert.Equal(modified, changedAt);
+        Assert.Equal(modified, _host.Services.GetRequiredService<WatcherState>().Latest!.Version);
+    }
+
+    [Fact]
+    public async Task PollOnce_ACopyThatLags_IsNotPublishedOverTheNewerManifest_AndIsWhenItCatchesUp()
+    {
+        // Another watcher published a change made at noon; this watcher's copy is still the 11 o'clock one.
+        var noon = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        var state = _host.Services.GetRequiredService<WatcherState>();
+        _manifest.Write(TestManifest.Entry("a", "http://127.0.0.1:9/v1", "a", ["m1"], status: "Maintenance"));
+        var changed = ManifestParser.Parse(File.ReadAllBytes(_manifest.Path)).Manifest!;
+        state.TryTake(changed, noon, ownRead: false);
+        _manifest.Write(TestManifest.Entry("a", "http://127.0.0.1:9/v1", "a", ["m1"]));
+        File.SetLastWriteTimeUtc(_manifest.Path, noon.AddHours(-1).UtcDateTime);
+
+        Assert.False(await _poller.PollOnceAsync(CancellationToken.None));
+        Assert.Same(changed, state.LastGood);
+
+        // The copy catches up: the same change, nothing to publish.
+        _manifest.Write(TestManifest.Entry("a", "http://127.0.0.1:9/v1", "a", ["m1"], status: "Maintenance"));
+        File.SetLastWriteTimeUtc(_manifest.Path, noon.AddSeconds(3).UtcDateTime);
+        Assert.False(await _poller.PollOnceAsync(CancellationToken.None));
+        Assert.Equal(0, PublishedCount);
     }
 
     [Fact]
@@ -153,7 +176,7 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
         var response = await client.GetResponse<CurrentManifest>(new GetCurrentManifest("test"));
 
         Assert.Equal(["a"], response.Message.Manifest!.Entries.Select(e => e.Name));
-        Assert.Equal(_host.Services.GetRequiredService<WatcherState>().Latest!.ReadAt, response.Message.ReadAt);
+        Assert.Equal(_host.Services.GetRequiredService<WatcherState>().Latest!.Version, response.Message.Version);
     }
 
     [Fact]
@@ -165,18 +188,25 @@ public sealed class ManifestPollerTests : IAsyncLifetime, IDisposable
     }
 
     [Fact]
-    public async Task PollOnce_HttpSource_ReadsTheManifestOverHttp()
+    public async Task PollOnce_HttpSource_ReadsTheManifestOverHttp_VersionedByLastModified()
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         await using var server = builder.Build();
-        server.MapGet("/status.json", () => Results.Text(File.ReadAllText(_manifest.Path), "application/json"));
+        var modified = new DateTimeOffset(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
+        server.MapGet("/status.json", (HttpContext context) =>
+        {
+            context.Response.GetTypedHeaders().LastModified = modified;
+            return Results.Text(File.ReadAllText(_manifest.Path), "application/json");
+        });
         await server.StartAsync();
         await DisposeAsync();
         await StartAsync(server.Urls.First() + "/status.json");
 
         Assert.True(await _poller.PollOnceAsync(CancellationToken.None));
-        Assert.Equal(["a"], _harness.Published.Select<ManifestChanged>().Single().Context.Message.Manifest.Entries.Select(e => e.Name));
+        var published = _harness.Published.Select<ManifestChanged>().Single().Context.Message;
+        Assert.Equal(["a"], published.Manifest.Entries.Select(e => e.Name));
+        Assert.Equal(modified, published.ChangedAt);
     }
 
     public async Task DisposeAsync()
