@@ -29,11 +29,12 @@ internal sealed class EndpointQueues(TimeProvider time, IOptions<RoutingOptions>
     public bool IsUnconsumed(string endpointId) => Queue(endpointId) is { Consumers: 0 };
 
     /// <summary>
-    /// Whether the broker found no consumer on the endpoint's queue at two readings in a row: sure
-    /// enough to end the waits of requests queued there (one reading may fall into a dispatcher's
-    /// reconnection).
+    /// Whether the broker found no consumer on the endpoint's queue at three readings in a row (two
+    /// seconds at the default check): sure enough to end the waits of requests queued there and to
+    /// send it no more. Fewer may fall into the dispatchers' reconnection — to another node of a
+    /// cluster when theirs was killed, about a second and a half.
     /// </summary>
-    public bool IsSurelyUnconsumed(string endpointId) => Queue(endpointId) is { Consumers: 0, Unconsumed: >= 2 };
+    public bool IsSurelyUnconsumed(string endpointId) => Queue(endpointId) is { Consumers: 0, Unconsumed: >= 3 };
 
     /// <summary>Whether the endpoint's queue holds requests no dispatcher has taken yet (all of its dispatchers are busy).</summary>
     public bool HasBacklog(string endpointId) => Queue(endpointId) is { Depth: > 0 };

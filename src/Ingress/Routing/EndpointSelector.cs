@@ -65,7 +65,9 @@ internal sealed class EndpointSelector(
                 : ApiErrors.ModelOffline(model));
         }
 
-        var served = live.Where(e => dispatchers.IsServed(e.EndpointId) && !queues.IsUnconsumed(e.EndpointId)).ToArray();
+        // A queue the broker has just found without consumer may be between its dispatchers'
+        // reconnections: it goes last rather than out, until the broker is sure.
+        var served = live.Where(e => dispatchers.IsServed(e.EndpointId) && !queues.IsSurelyUnconsumed(e.EndpointId)).ToArray();
         if (served.Length == 0)
         {
             return RouteDecision.Refuse(ApiErrors.NoDispatcher(model, live.Select(e => e.EndpointId)));
@@ -80,8 +82,13 @@ internal sealed class EndpointSelector(
         }
 
         var ordered = Order(model, healthy);
-        return RouteDecision.To(ordered.Any(e => queues.HasBacklog(e.EndpointId))
-            ? [.. ordered.Where(e => !queues.HasBacklog(e.EndpointId)), .. ordered.Where(e => queues.HasBacklog(e.EndpointId))]
+        if (ordered.Any(e => queues.HasBacklog(e.EndpointId)))
+        {
+            ordered = [.. ordered.Where(e => !queues.HasBacklog(e.EndpointId)), .. ordered.Where(e => queues.HasBacklog(e.EndpointId))];
+        }
+
+        return RouteDecision.To(ordered.Any(e => queues.IsUnconsumed(e.EndpointId))
+            ? [.. ordered.Where(e => !queues.IsUnconsumed(e.EndpointId)), .. ordered.Where(e => queues.IsUnconsumed(e.EndpointId))]
             : ordered);
     }
 

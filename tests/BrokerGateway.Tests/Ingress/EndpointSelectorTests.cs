@@ -157,7 +157,7 @@ public class EndpointSelectorTests
         var selector = new EndpointSelector(_manifest, new DispatcherRegistry(_time, busStarted, OverRabbitMq), _queues, _health, _outstanding, _time, Options.Create(_options));
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
 
-        _queues.Record("a", depth: 0, consumers: 0);
+        Unconsumed("a");
 
         Assert.Equal("no_dispatcher", selector.Select("m", Caller).Error!.Code);
     }
@@ -186,18 +186,34 @@ public class EndpointSelectorTests
     }
 
     [Fact]
-    public void Select_TheBrokerSaysNobodyConsumesTheQueue_IsNotServedThoughAHeartbeatSaysSo()
+    public void Select_TheBrokerSaysNobodyConsumesTheQueue_GoesLastAtOnce_AndOutOnceItIsSure()
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"]), Entry("b", EndpointStatus.Live, ["m"])]));
         Serve("a", "b");
-
-        // The dispatcher of "a" died: its heartbeat is still valid, but the broker counts no consumer.
-        _queues.Record("a", depth: 3, consumers: 0);
         _queues.Record("b", depth: 0, consumers: 1);
 
+        // No consumer on "a" at one reading: its dispatchers may be reconnecting; it goes after "b".
+        _queues.Record("a", depth: 0, consumers: 0);
+        var selector = Selector();
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.Equal(["b", "a"], selector.Select("m", Caller).Candidates.Select(e => e.EndpointId));
+        }
+
+        // Three readings in a row: its dispatcher died (its heartbeat still valid): it is out.
+        Unconsumed("a");
         Assert.Equal(["b"], Selector().Select("m", Caller).Candidates.Select(e => e.EndpointId));
-        _queues.Record("b", depth: 0, consumers: 0);
+        Unconsumed("b");
         Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
+    }
+
+    /// <summary>The broker finds no consumer on the endpoint's queue at enough readings in a row to be sure.</summary>
+    private void Unconsumed(string endpointId)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            _queues.Record(endpointId, depth: 0, consumers: 0);
+        }
     }
 
     [Fact]
@@ -205,7 +221,7 @@ public class EndpointSelectorTests
     {
         _manifest.Apply(new StatusManifest([Entry("a", EndpointStatus.Live, ["m"])]));
         Serve("a");
-        _queues.Record("a", depth: 0, consumers: 0);
+        Unconsumed("a");
         Assert.Equal("no_dispatcher", Selector().Select("m", Caller).Error!.Code);
 
         _time.Advance(TimeSpan.FromMilliseconds(3 * _options.QueueCheckMilliseconds + 1));
