@@ -121,7 +121,8 @@ public sealed class LoadRun : IAsyncDisposable
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
             {
-                return new Outcome(index, sentAt, clock.Elapsed, 0, null, null, null, $"{ex.GetType().Name}: {ex.Message}");
+                var cause = ex.InnerException is { } inner ? $" ({inner.GetType().Name}: {inner.Message})" : "";
+                return new Outcome(index, sentAt, clock.Elapsed, 0, null, null, null, $"{ex.GetType().Name}: {ex.Message}{cause}");
             }
         }
 
