@@ -58,6 +58,8 @@ public static class DispatcherRegistration
                 // A call given up on (the caller left, a stream cut off) closes its connection at
                 // once, so the upstream stops generating; it is not read on to reuse the connection.
                 MaxResponseDrainSize = 0,
+
+                ActivityHeadersPropagator = new Upstream.CallSpanPropagator(System.Diagnostics.DistributedContextPropagator.Current),
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();

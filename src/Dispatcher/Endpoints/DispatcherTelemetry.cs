@@ -8,9 +8,9 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
 /// What a dispatcher tells operators of its upstream calls: a span per attempt (a child of the
-/// ingress's, which MassTransit carried over the broker; HttpClient's span of the call itself, and
-/// the <c>traceparent</c> the upstream receives, are its children), the duration of each call by
-/// endpoint and status, and the calls in flight. Nothing of the body, and never the key.
+/// ingress's, whose context came over the broker in the message's header), which is the span of the
+/// upstream call — the <c>traceparent</c> the upstream receives is its own —, the duration of each
+/// call by endpoint and status, and the calls in flight. Nothing of the body, and never the key.
 /// </summary>
 internal sealed class DispatcherTelemetry
 {
@@ -43,6 +43,7 @@ internal sealed class DispatcherTelemetry
             if (entry is not null && Uri.TryCreate(entry.Url, UriKind.Absolute, out var url))
             {
                 activity.SetTag("server.address", url.Host);
+                activity.SetTag("server.port", url.Port);
             }
         }
 

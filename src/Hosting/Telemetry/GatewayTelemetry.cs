@@ -22,6 +22,9 @@ public static class GatewayTelemetry
     public static readonly string[] FrameworkMeters =
     [
         "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Http.Connections",
-        "System.Net.Http", "System.Runtime", "MassTransit",
+        "System.Net.Http", "System.Runtime",
     ];
+
+    /// <summary>MassTransit's meter, published over RabbitMQ.</summary>
+    public const string MassTransitMeter = "MassTransit";
 }

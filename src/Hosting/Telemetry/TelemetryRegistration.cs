@@ -14,11 +14,11 @@ public static class TelemetryRegistration
 {
     /// <summary>
     /// OpenTelemetry for a service: the gateway's meter and spans, the framework's meters (ASP.NET
-    /// Core, Kestrel, HttpClient, the runtime) and MassTransit's, for Prometheus to scrape and — when
+    /// Core, Kestrel, HttpClient, the runtime) and, over RabbitMQ, MassTransit's, for Prometheus to scrape and — when
     /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set — pushed by OTLP. Spans are always made, exported or
     /// not, so that a caller's <c>traceparent</c> reaches the upstream through the broker: the
     /// ingress puts it into each message's headers (<see cref="GatewayTelemetry.TraceHeader"/>), the
-    /// dispatcher's span continues it, HttpClient sends it on. Scrapes and health probes make no spans.
+    /// dispatcher's span of the call continues it, HttpClient sends it on. Scrapes and health probes make no spans.
     /// </summary>
     public static IHostApplicationBuilder AddGatewayTelemetry(this IHostApplicationBuilder builder, string service)
     {
@@ -39,6 +39,15 @@ public static class TelemetryRegistration
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(GatewayTelemetry.Name).AddMeter(GatewayTelemetry.FrameworkMeters).AddPrometheusExporter();
+
+                // MassTransit's meter where it carries messages between processes: over RabbitMQ its
+                // receive, consume and send counts per queue are the broker hop's. Standalone they would
+                // count in-memory handoffs inside one process — the gateway's own metrics already count
+                // those requests — at several measurements per message.
+                if (!string.IsNullOrWhiteSpace(builder.Configuration[Messaging.BusOptions.RabbitMqUrlKey]))
+                {
+                    metrics.AddMeter(GatewayTelemetry.MassTransitMeter);
+                }
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();
@@ -46,9 +55,12 @@ public static class TelemetryRegistration
             })
             .WithTracing(tracing =>
             {
+                // Two spans per request: ASP.NET Core's at the ingress, with the GenAI attributes, and
+                // the dispatcher's of the upstream call. HttpClient makes none of its own (a third, as
+                // long as the call's, doubled the export): without a listener it still sends the
+                // current span's traceparent upstream, and its meter still times every call.
                 tracing.AddSource(GatewayTelemetry.Name)
-                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path))
-                    .AddHttpClientInstrumentation();
+                    .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path));
                 if (otlp)
                 {
                     tracing.AddOtlpExporter();

@@ -16,11 +16,20 @@ namespace BrokerGateway.Ingress.Pipeline;
 /// </summary>
 internal sealed partial class RequestTelemetry(GatewayMetrics metrics, IOptions<RequestTelemetryOptions> options, ILogger<RequestTelemetry> logger)
 {
-    /// <summary>The request's span, a child of the caller's (ASP.NET Core continues a <c>traceparent</c>); MassTransit carries it to the dispatcher.</summary>
-    public static Activity? Start(GatewayRequest request)
+    /// <summary>The operation name ASP.NET Core gives the span of each HTTP request it serves.</summary>
+    private const string ServerSpan = "Microsoft.AspNetCore.Hosting.HttpRequestIn";
+
+    /// <summary>
+    /// The request's span, which carries its GenAI attributes: the span ASP.NET Core made for the
+    /// HTTP request (a child of the caller's <c>traceparent</c>) — one span per request at the
+    /// ingress, not a second one inside it — or, where there is none (a batch line), one of the
+    /// gateway's own. Its context goes with each attempt to the dispatcher.
+    /// </summary>
+    public static RequestSpan Start(GatewayRequest request)
     {
         var operation = GatewayMetrics.Operation(RouteNames.Of(request.Route));
-        var activity = GatewayTelemetry.Source.StartActivity(request.Model.Length > 0 ? $"{operation} {request.Model}" : operation, ActivityKind.Internal);
+        var server = Activity.Current is { OperationName: ServerSpan } current ? current : null;
+        var activity = server ?? GatewayTelemetry.Source.StartActivity(request.Model.Length > 0 ? $"{operation} {request.Model}" : operation, ActivityKind.Internal);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("gen_ai.operation.name", operation);
@@ -30,7 +39,7 @@ internal sealed partial class RequestTelemetry(GatewayMetrics metrics, IOptions<
             activity.SetTag("brokergateway.policy", request.Policy.Name);
         }
 
-        return activity;
+        return new RequestSpan(activity, Owned: server is null);
     }
 
     public void Refused(RequestStep step, ApiError error)
@@ -87,7 +96,7 @@ internal sealed partial class RequestTelemetry(GatewayMetrics metrics, IOptions<
             metrics.QueueWait.Record(queued / 1000, new TagList { { "endpoint", queuedAt } });
         }
 
-        if (Activity.Current is { IsAllDataRequested: true } activity && activity.Source == GatewayTelemetry.Source)
+        if (Activity.Current is { IsAllDataRequested: true } activity && (activity.Source == GatewayTelemetry.Source || activity.OperationName == ServerSpan))
         {
             activity.SetTag("gen_ai.request.model", model);
             activity.SetTag("gen_ai.usage.input_tokens", tokens.Prompt);

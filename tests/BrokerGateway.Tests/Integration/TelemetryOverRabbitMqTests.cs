@@ -73,6 +73,7 @@ public class TelemetryOverRabbitMqTests
         var dispatcherMetrics = await probe.GetStringAsync($"http://127.0.0.1:{dispatcherPort}/metrics");
         Assert.Contains("brokergateway_upstream_duration_seconds_count{", dispatcherMetrics, StringComparison.Ordinal);
         Assert.Contains("endpoint=\"claude-endpoint\"", dispatcherMetrics, StringComparison.Ordinal);
+        Assert.Contains("messaging_masstransit_receive", dispatcherMetrics, StringComparison.Ordinal);
 
         // The calls in flight by endpoint: none now that every answer is in, and the series still there.
         Assert.Matches("(?m)^brokergateway_dispatcher_calls\\{[^}]*endpoint=\"claude-endpoint\"[^}]*\\} 0$", dispatcherMetrics);

@@ -51,6 +51,7 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.True(Lines(metrics, "brokergateway_attempts_total{", "endpoint=\"claude-telemetry\"").Sum(Value) >= 2);
         Assert.Contains("http_server_request_duration_seconds", metrics, StringComparison.Ordinal);
         Assert.Contains("dotnet_gc_", metrics, StringComparison.Ordinal);
+        Assert.DoesNotContain("messaging_masstransit_", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-ant-telemetry", metrics, StringComparison.Ordinal);
         Assert.DoesNotContain(token, metrics, StringComparison.Ordinal);
         Assert.DoesNotContain("count me", metrics, StringComparison.Ordinal);
@@ -72,6 +73,50 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         var sent = Assert.Single(_anthropic.Received, r => r.Body.Contains("trace me", StringComparison.Ordinal));
         Assert.Matches($"^00-{trace}-[0-9a-f]{{16}}-01$", sent.Header("traceparent"));
+    }
+
+    [Fact]
+    public async Task ARequest_IsTwoSpans_TheIngressesWithItsGenAiAttributes_AndTheUpstreamCall_WhichTheUpstreamContinues()
+    {
+        var trace = ActivityTraceId.CreateRandom();
+        var spans = new System.Collections.Concurrent.ConcurrentQueue<Activity>();
+        using var listener = new ActivityListener
+        {
+            // Not System.Net.Http's source: listening to it would make HttpClient spans the gateway does not make.
+            ShouldListenTo = source => source.Name is "Microsoft.AspNetCore" or "BrokerGateway",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = span =>
+            {
+                if (span.TraceId == trace)
+                {
+                    spans.Enqueue(span);
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+        var client = _gateway.CreateClient(TestTokens.Issue());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body("""{"model":"claude-telemetry-model","messages":[{"role":"user","content":"two spans"}]}"""),
+        };
+        request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+
+        var answered = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
+        // The fake upstream is an ASP.NET Core server in this process too: its span is the third of the trace.
+        await Eventually.Until(() => spans.Count >= 3, TimeSpan.FromSeconds(10), "the request's spans ended");
+        var ingress = Assert.Single(spans, s => s.DisplayName == "POST /v1/chat/completions");
+        var call = Assert.Single(spans, s => s.Kind == ActivityKind.Client);
+        var atUpstream = Assert.Single(spans, s => s != ingress && s.Kind == ActivityKind.Server);
+        Assert.Equal(3, spans.Count);
+        Assert.Equal(call.SpanId, atUpstream.ParentSpanId);
+        Assert.Equal(("chat", "claude-telemetry-model", "claude-telemetry"),
+            (ingress.GetTagItem("gen_ai.operation.name"), ingress.GetTagItem("gen_ai.request.model"), ingress.GetTagItem("brokergateway.endpoint")));
+        Assert.True(ingress.GetTagItem("gen_ai.usage.output_tokens") is int output && output > 0);
+        Assert.Equal(("call claude-telemetry", ingress.SpanId), (call.DisplayName, call.ParentSpanId));
+        var sent = Assert.Single(_anthropic.Received, r => r.Body.Contains("two spans", StringComparison.Ordinal));
+        Assert.Equal($"00-{trace}-{call.SpanId}-01", sent.Header("traceparent"));
     }
 
     [Fact]
