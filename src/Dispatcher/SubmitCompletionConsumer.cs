@@ -162,8 +162,9 @@ internal sealed partial class SubmitCompletionConsumer(
         var attempt = AttemptAsync(request, context, call.Token);
 
         // A quick answer is its own acknowledgement; only a call still running after a moment is
-        // acknowledged separately, which saves a message per request on the broker.
-        if (!attempt.IsCompleted && await Task.WhenAny(attempt, Task.Delay(AcknowledgeAfter, time, CancellationToken.None)) != attempt)
+        // acknowledged separately, which saves a message per request on the broker. A dispatcher
+        // that is stopping acknowledges at once (see InFlightCalls.AcknowledgeAtOnce).
+        if (!attempt.IsCompleted && await Task.WhenAny(attempt, Task.Delay(AcknowledgeAfter, time, CancellationToken.None), calls.AcknowledgeAtOnce) != attempt)
         {
             var accepted = new CompletionAccepted(request.RequestId, request.Attempt, announcer.DispatcherId, instance.Address, time.GetElapsedTime(started).TotalMilliseconds);
             if (!await AnswerAsync(context, accepted))
@@ -180,6 +181,8 @@ internal sealed partial class SubmitCompletionConsumer(
 
                 return;
             }
+
+            call.MarkAcknowledged();
         }
 
         CompletionResult result;

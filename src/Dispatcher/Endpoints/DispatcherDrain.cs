@@ -6,8 +6,8 @@ using Microsoft.Extensions.Options;
 namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
-/// A graceful stop (SIGTERM) of a dispatcher over RabbitMQ, before the bus stops: it tells the
-/// ingresses it takes no more requests, stops consuming (what is still queued goes to the other
+/// A graceful stop (SIGTERM) of a dispatcher over RabbitMQ, before the bus stops: it has every call
+/// in flight acknowledged to its ingress, tells the ingresses it takes no more requests, stops consuming (what is still queued goes to the other
 /// dispatchers), lets the calls in flight finish for up to <c>DISPATCHER_DRAIN_SECONDS</c>, aborts
 /// what is left — each such request is answered as failed, so its ingress tries another endpoint
 /// at once — and says goodbye. Standalone the ingress stops first and its requests are done by the
@@ -40,6 +40,15 @@ internal sealed partial class DispatcherDrain(
         drain.CancelAfter(grace);
         try
         {
+            // First every call in flight tells its ingress it is taken: an ingress that heard of the
+            // drain before that would send it elsewhere as well, and it would run twice upstream.
+            calls.AcknowledgeAll();
+            using (var acknowledging = CancellationTokenSource.CreateLinkedTokenSource(drain.Token))
+            {
+                acknowledging.CancelAfter(LastAnswers);
+                await WhileAsync(() => calls.Unacknowledged > 0, acknowledging.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+
             await announcer.DrainAsync(drain.Token);
             await queues.StopConsumingAsync(drain.Token);
             await WhileCallsRunAsync(drain.Token);
@@ -71,9 +80,11 @@ internal sealed partial class DispatcherDrain(
     }
 
     /// <summary>Returns when no call runs any more (the calls end on their own; this only looks).</summary>
-    private async Task WhileCallsRunAsync(CancellationToken cancellationToken)
+    private Task WhileCallsRunAsync(CancellationToken cancellationToken) => WhileAsync(() => calls.Count > 0, cancellationToken);
+
+    private async Task WhileAsync(Func<bool> condition, CancellationToken cancellationToken)
     {
-        while (calls.Count > 0)
+        while (condition())
         {
             await Task.Delay(Poll, time, cancellationToken);
         }

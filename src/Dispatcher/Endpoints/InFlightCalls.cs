@@ -50,6 +50,21 @@ internal sealed class InFlightCalls(TimeProvider time)
     public IReadOnlyDictionary<string, int> PerEndpoint(bool idleToo = false) =>
         _perEndpoint.Select(e => (e.Key, Count: Volatile.Read(ref e.Value.Value))).Where(e => idleToo || e.Count > 0).ToDictionary(e => e.Key, e => e.Count, StringComparer.Ordinal);
 
+    private readonly TaskCompletionSource _acknowledgeAtOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// Completes when this dispatcher starts to stop: from then on every call is acknowledged at
+    /// once rather than after a moment, so that no ingress, hearing this dispatcher drain, takes a
+    /// call it is running for one still queued and sends it elsewhere too.
+    /// </summary>
+    public Task AcknowledgeAtOnce => _acknowledgeAtOnce.Task;
+
+    /// <summary>How many calls running here have not told their ingress yet that they were taken.</summary>
+    public int Unacknowledged => _calls.Values.Count(c => !c.Acknowledged);
+
+    /// <summary>Has every call, running or to come, acknowledged at once (see <see cref="AcknowledgeAtOnce"/>).</summary>
+    public void AcknowledgeAll() => _acknowledgeAtOnce.TrySetResult();
+
     /// <summary>Aborts every attempt still running: this dispatcher is stopping and its grace is over.</summary>
     public void CancelAll()
     {
@@ -129,6 +144,11 @@ internal sealed class InFlightCalls(TimeProvider time)
         private int _disposed;
 
         public CancellationToken Token => source.Token;
+
+        /// <summary>Whether its ingress has been told that the call was taken (by a <c>CompletionAccepted</c>, or by its answer).</summary>
+        public bool Acknowledged { get; private set; }
+
+        public void MarkAcknowledged() => Acknowledged = true;
 
         /// <summary>Whether the call was aborted because the dispatcher stopped, not because the ingress asked.</summary>
         public bool StoppedByDrain { get; internal set; }
