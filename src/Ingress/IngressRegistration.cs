@@ -66,10 +66,11 @@ public static class IngressRegistration
         // A graceful stop first lets requests in flight finish (up to the grace), then drains the
         // usage records and stops the bus: the host must wait for all of it.
         builder.Services.AddSingleton<IngressDrain>();
+        builder.Services.AddHostedService<IngressShutdownDelay>();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<IngressOptions>>((host, ingress) =>
         {
-            var grace = OptionsBinding.ValueOrDefault(ingress).ShutdownGraceSeconds;
-            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, grace + 30));
+            var stop = OptionsBinding.ValueOrDefault(ingress);
+            host.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(host.ShutdownTimeout.TotalSeconds, stop.ShutdownDelaySeconds + stop.ShutdownGraceSeconds + 30));
         });
 
         alongside?.Invoke(builder);
@@ -83,6 +84,7 @@ public static class IngressRegistration
     public static WebApplication UseIngress(this WebApplication app)
     {
         app.UseRequestIds();
+        app.UseStoppingIngress();
         var bodyLog = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger<RequestBodyReader>();
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {

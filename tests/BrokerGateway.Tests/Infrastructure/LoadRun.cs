@@ -19,7 +19,9 @@ public sealed record Outcome(int Index, DateTimeOffset SentAt, TimeSpan Took, in
 /// one after the other until the run is stopped (or has sent <c>limit</c>), recording for each what
 /// the caller saw — status, error code, the endpoint that answered, the request id, or the failure
 /// if no answer came at all. Requests go to the ingresses in turn; a connection refused before any
-/// byte (an ingress restarting) is sent to the next one, as a load balancer does.
+/// byte (an ingress restarting) is sent to the next one, as a load balancer does. With
+/// <c>followReadiness</c> it also asks each ingress's <c>/health/ready</c> ten times a second, as a
+/// load balancer's health check does, and sends nothing to one that is not ready while another is.
 /// </summary>
 public sealed class LoadRun : IAsyncDisposable
 {
@@ -29,10 +31,15 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly List<HttpClient> _clients;
     private readonly Func<int, string> _body;
     private readonly int? _limit;
+    private readonly IReadOnlyList<Uri> _ingresses;
+    private readonly bool[] _notReady;
+    private Task? _readinessWatch;
     private int _next = -1;
 
     private LoadRun(IReadOnlyList<Uri> ingresses, Func<int, string> body, int? limit, TimeSpan timeout)
     {
+        _ingresses = ingresses;
+        _notReady = new bool[ingresses.Count];
         _clients = ingresses.Select(u => ProcessGateway.Client(u, timeout)).ToList();
         _body = body;
         _limit = limit;
@@ -40,9 +47,14 @@ public sealed class LoadRun : IAsyncDisposable
 
     public IReadOnlyList<Outcome> Outcomes => [.. _outcomes.OrderBy(o => o.Index)];
 
-    public static LoadRun Start(IReadOnlyList<Uri> ingresses, int concurrency, Func<int, string> body, int? limit = null, TimeSpan? timeout = null)
+    public static LoadRun Start(IReadOnlyList<Uri> ingresses, int concurrency, Func<int, string> body, int? limit = null, TimeSpan? timeout = null, bool followReadiness = false)
     {
         var run = new LoadRun(ingresses, body, limit, timeout ?? TimeSpan.FromSeconds(60));
+        if (followReadiness)
+        {
+            run._readinessWatch = Task.Run(run.WatchReadinessAsync);
+        }
+
         for (var i = 0; i < concurrency; i++)
         {
             run._workers.Add(Task.Run(run.WorkAsync));
@@ -60,7 +72,44 @@ public sealed class LoadRun : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await Task.WhenAll(_workers);
+        if (_readinessWatch is not null)
+        {
+            await _readinessWatch;
+        }
+
         return Outcomes;
+    }
+
+    private async Task WatchReadinessAsync()
+    {
+        using var probe = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+        while (!_stop.IsCancellationRequested)
+        {
+            for (var i = 0; i < _ingresses.Count; i++)
+            {
+                bool ready;
+                try
+                {
+                    using var answer = await probe.GetAsync(new Uri(_ingresses[i], "/health/ready"), _stop.Token);
+                    ready = answer.IsSuccessStatusCode;
+                }
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+                {
+                    ready = false;
+                }
+
+                Volatile.Write(ref _notReady[i], !ready);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), _stop.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
+
+    /// <summary>The ingresses in turn from this request's, those ready first (all of them without a readiness watch).</summary>
+    private IEnumerable<int> Rotation(int index)
+    {
+        var turn = Enumerable.Range(0, _clients.Count).Select(tried => (index + tried) % _clients.Count).ToList();
+        return turn.Where(i => !Volatile.Read(ref _notReady[i])).Concat(turn.Where(i => Volatile.Read(ref _notReady[i])));
     }
 
     /// <summary>Waits for a run with a limit to have sent and seen answered every request.</summary>
@@ -89,9 +138,9 @@ public sealed class LoadRun : IAsyncDisposable
         var sentAt = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         string? failure = null;
-        for (var tried = 0; tried < _clients.Count; tried++)
+        foreach (var next in Rotation(index))
         {
-            var client = _clients[(index + tried) % _clients.Count];
+            var client = _clients[next];
             try
             {
                 using var response = await client.PostAsync("/v1/chat/completions", Json.Body(_body(index)));

@@ -291,14 +291,19 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         const string keys = """{"rolling-endpoint": "sk-rolling-key-0123456789"}""";
         var watcher = gateway.StartWatcher();
         var dispatchers = new[] { gateway.StartDispatcher(keys), gateway.StartDispatcher(keys) };
-        var ingresses = new[] { gateway.StartIngress(), gateway.StartIngress() };
+        // A second of serving on at each ingress's stop, not ready and answering Connection: close:
+        // the load balancer takes it out before it stops listening, and no caller's request meets a
+        // connection as it is closed.
+        var stopping = new Dictionary<string, string> { ["Gateway__ShutdownDelaySeconds"] = "1" };
+        var ingresses = new[] { gateway.StartIngress(stopping), gateway.StartIngress(stopping) };
         foreach (var ingress in ingresses)
         {
             await gateway.WaitUntilServingAsync(ingress.Url, Model);
         }
 
         await WaitForDispatchersAsync(ingresses[0].Url, "rolling-endpoint", 2);
-        await using var load = LoadRun.Start(ingresses.Select(i => i.Url).ToList(), concurrency: 16, i => Chat(i, delayMs: 200));
+        // The callers' load balancer follows the ingresses' readiness, as one in front of them does.
+        await using var load = LoadRun.Start(ingresses.Select(i => i.Url).ToList(), concurrency: 16, i => Chat(i, delayMs: 200), followReadiness: true);
         await load.WaitForAsync(100);
 
         // One at a time, as an orchestrator does: SIGTERM, wait for the exit, start the new one, wait until it is ready.
@@ -314,7 +319,7 @@ public sealed partial class FaultTests(ITestOutputHelper output)
         for (var i = 0; i < ingresses.Length; i++)
         {
             await StopGracefullyAsync(ingresses[i].Process);
-            ingresses[i] = gateway.StartIngress(port: ingresses[i].Url.Port);
+            ingresses[i] = gateway.StartIngress(stopping, port: ingresses[i].Url.Port);
             await gateway.WaitUntilServingAsync(ingresses[i].Url, Model);
         }
 

@@ -5,8 +5,8 @@ using BrokerGateway.Tests.Infrastructure;
 namespace BrokerGateway.Tests.Integration;
 
 /// <summary>
-/// Graceful stops (SIGTERM) of OS processes: an ingress lets its requests finish within its grace
-/// and answers the rest 503 <c>gateway_stopping</c>; a dispatcher stops taking requests, finishes
+/// Graceful stops (SIGTERM) of OS processes: an ingress serves on through its delay, if it has one,
+/// lets its requests finish within its grace and answers the rest 503 <c>gateway_stopping</c>; a dispatcher stops taking requests, finishes
 /// its calls within its drain, and what is left is tried on another endpoint.
 /// </summary>
 [Collection(FaultCollection.Name)]
@@ -38,6 +38,34 @@ public sealed class ShutdownTests
         Assert.NotNull(cut.Headers.RetryAfter);
         Assert.Equal(0, await ingress.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.True(DateTimeOffset.UtcNow - stopped < TimeSpan.FromSeconds(15), "the ingress took its grace, not the slow request's time");
+    }
+
+    [Fact]
+    public async Task AnIngressWithAShutdownDelay_ServesOnThroughIt_ClosingEachConnection_AndIsNotReady()
+    {
+        await using var upstream = await FakeUpstreamServer.StartAsync();
+        using var manifest = new TestManifest(TestManifest.Entry("fake", upstream.BaseUrl.ToString(), "fake-endpoint", ["fake-model"]));
+        using var gateway = new ProcessGateway(null, manifest.Path);
+        var ingress = gateway.StartIngress(new Dictionary<string, string> { ["Gateway__ShutdownDelaySeconds"] = "6" }, apiTokens: """{"fake-endpoint": "sk-delay-key-0123456789"}""");
+        await gateway.WaitUntilServingAsync(ingress.Url, "fake-model");
+        using var client = ProcessGateway.Client(ingress.Url);
+        var before = await client.PostAsync("/v1/chat/completions", Json.Body(Chat("fake-model", 0)));
+        Assert.NotEqual(true, before.Headers.ConnectionClose);
+
+        var stopped = DateTimeOffset.UtcNow;
+        ingress.Process.Terminate();
+        var ready = await Eventually.Until(
+            async () => (await client.GetAsync("/health/ready")).StatusCode,
+            status => status == HttpStatusCode.ServiceUnavailable,
+            TimeSpan.FromSeconds(5),
+            "not ready once told to stop");
+        var during = await client.PostAsync("/v1/chat/completions", Json.Body(Chat("fake-model", 0)));
+
+        Assert.True(DateTimeOffset.UtcNow - stopped < TimeSpan.FromSeconds(6), "the answers came within the delay");
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, HttpStatusCode.OK, true), (ready, during.StatusCode, during.Headers.ConnectionClose));
+        Assert.Equal(0, await ingress.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(DateTimeOffset.UtcNow - stopped >= TimeSpan.FromSeconds(6), "the ingress listened through its delay");
+        Assert.Contains("taking requests for 6 s more", ingress.Process.Output, StringComparison.Ordinal);
     }
 
     [SkippableFact]
