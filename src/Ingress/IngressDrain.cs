@@ -5,8 +5,8 @@ namespace BrokerGateway.Ingress;
 /// <summary>
 /// The grace of a graceful stop (SIGTERM): once the ingress stops listening — at once, or after
 /// <c>Gateway:ShutdownDelaySeconds</c> (see <see cref="IngressShutdownDelay"/>) — the requests in
-/// flight get <c>Gateway:ShutdownGraceSeconds</c> to finish. Then <see cref="Expired"/> fires: what is still running is answered 503 <c>gateway_stopping</c>
-/// (a stream ends with that error event), with <c>Retry-After</c>, so a client or load balancer
+/// flight get <c>Gateway:ShutdownGraceSeconds</c> to finish. Then <see cref="Expired"/> fires: what
+/// is still running is answered 503 <c>gateway_stopping</c> (a stream ends with that error event), with <c>Retry-After</c>, so a client or load balancer
 /// sends it to another replica — rather than having its connection cut at the host's shutdown timeout.
 /// </summary>
 internal sealed class IngressDrain : IDisposable

@@ -63,8 +63,8 @@ public static class IngressRegistration
         builder.AddRequestPipeline();
         builder.AddOpenAiApi();
 
-        // A graceful stop first lets requests in flight finish (up to the grace), then drains the
-        // usage records and stops the bus: the host must wait for all of it.
+        // A graceful stop first serves on for the delay (if any), then lets requests in flight finish
+        // (up to the grace), then drains the usage records and stops the bus: the host must wait for all of it.
         builder.Services.AddSingleton<IngressDrain>();
         builder.Services.AddHostedService<IngressShutdownDelay>();
         builder.Services.AddOptions<HostOptions>().Configure<IOptions<IngressOptions>>((host, ingress) =>

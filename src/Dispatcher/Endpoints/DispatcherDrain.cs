@@ -7,8 +7,8 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 
 /// <summary>
 /// A graceful stop (SIGTERM) of a dispatcher over RabbitMQ, before the bus stops: it has every call
-/// in flight acknowledged to its ingress, tells the ingresses it takes no more requests, stops consuming (what is still queued goes to the other
-/// dispatchers), lets the calls in flight finish for up to <c>DISPATCHER_DRAIN_SECONDS</c>, aborts
+/// in flight acknowledged to its ingress, tells the ingresses it takes no more requests, stops
+/// consuming (what is still queued goes to the other dispatchers), lets the calls in flight finish for up to <c>DISPATCHER_DRAIN_SECONDS</c>, aborts
 /// what is left — each such request is answered as failed, so its ingress tries another endpoint
 /// at once — and says goodbye. Standalone the ingress stops first and its requests are done by the
 /// time the in-process dispatcher stops, so nothing needs draining there.

@@ -14,8 +14,8 @@ public static class TelemetryRegistration
 {
     /// <summary>
     /// OpenTelemetry for a service: the gateway's meter and spans, the framework's meters (ASP.NET
-    /// Core, Kestrel, HttpClient, the runtime) and, over RabbitMQ, MassTransit's, for Prometheus to scrape and — when
-    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set — pushed by OTLP. Spans are always made, exported or
+    /// Core, Kestrel, HttpClient, the runtime) and, over RabbitMQ, MassTransit's, for Prometheus to
+    /// scrape and — when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set — pushed by OTLP. Spans are always made, exported or
     /// not, so that a caller's <c>traceparent</c> reaches the upstream through the broker: the
     /// ingress puts it into each message's headers (<see cref="GatewayTelemetry.TraceHeader"/>), the
     /// dispatcher's span of the call continues it, HttpClient sends it on. Scrapes and health probes make no spans.
@@ -48,6 +48,7 @@ public static class TelemetryRegistration
                 {
                     metrics.AddMeter(GatewayTelemetry.MassTransitMeter);
                 }
+
                 if (otlp)
                 {
                     metrics.AddOtlpExporter();
