@@ -1,12 +1,9 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
-using BrokerGateway.Dispatcher;
 using BrokerGateway.FakeUpstream;
-using BrokerGateway.Hosting.Manifest;
 using BrokerGateway.Hosting.Messaging;
 using MassTransit;
 using MassTransit.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -19,7 +16,7 @@ namespace BrokerGateway.Tests.Dispatcher;
 /// </summary>
 public sealed class ReconnectedDispatcherTests : IAsyncLifetime
 {
-    private static readonly Uri DispatcherInstance = new("loopback://localhost/dispatcher-instance");
+    private static readonly Uri DispatcherInstance = DispatcherHarness.Instance;
     private readonly ShiftedClock _clock = new() { Shift = TimeSpan.FromHours(-1) };
     private FakeUpstreamServer _upstream = null!;
     private IHost _host = null!;
@@ -28,23 +25,10 @@ public sealed class ReconnectedDispatcherTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstreamServer.StartAsync();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = """{"keyed": "sk-test-key-for-keyed"}""" });
-        builder.AddDispatcher();
-        builder.Services.AddSingleton<TimeProvider>(_clock);
-        var instance = new InstanceEndpoint();
-        instance.Set(DispatcherInstance);
-        builder.Services.AddSingleton(instance);
-        builder.Services.AddMassTransitTestHarness(x =>
-        {
-            x.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>();
-            x.AddConsumer<NobodyWaits>().Endpoint(e => e.Name = "test-ingress");
-        });
-        _host = builder.Build();
-        _host.Services.GetRequiredService<ManifestStore>().Apply(new StatusManifest(
-            [new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed")]));
-        _harness = _host.Services.GetTestHarness();
-        await _harness.Start();
+        (_host, _harness) = await DispatcherHarness.StartAsync("""{"keyed": "sk-test-key-for-keyed"}""",
+            [new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed")],
+            _clock,
+            x => x.AddConsumer<NobodyWaits>().Endpoint(e => e.Name = "test-ingress"));
 
         // The host's services are not started by the harness: the bus is said to have started now, an hour ago by the dispatcher's clock.
         await _host.Services.GetRequiredService<BusStarted>().StartAsync(CancellationToken.None);

@@ -1,14 +1,9 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
-using BrokerGateway.Dispatcher;
 using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.FakeUpstream;
-using BrokerGateway.Hosting.Manifest;
-using BrokerGateway.Hosting.Messaging;
 using BrokerGateway.Tests.Infrastructure;
-using MassTransit;
 using MassTransit.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
@@ -29,19 +24,8 @@ public sealed class SubmitCompletionConsumerStoppingTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstreamServer.StartAsync();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = """{"keyed": "sk-stopping-key-0123456789"}""" });
-        builder.Services.AddSingleton<TimeProvider>(_time);
-        builder.AddDispatcher();
-        var instance = new InstanceEndpoint();
-        instance.Set(new Uri("loopback://localhost/dispatcher-instance"));
-        builder.Services.AddSingleton(instance);
-        builder.Services.AddMassTransitTestHarness(x => x.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>());
-        _host = builder.Build();
-        _host.Services.GetRequiredService<ManifestStore>().Apply(new StatusManifest(
-            [new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed")]));
-        _harness = _host.Services.GetTestHarness();
-        await _harness.Start();
+        (_host, _harness) = await DispatcherHarness.StartAsync("""{"keyed": "sk-stopping-key-0123456789"}""",
+            [new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed")], _time);
     }
 
     [Fact]

@@ -1,13 +1,8 @@
 using BrokerGateway.Contracts.Manifest;
 using BrokerGateway.Contracts.Messages;
-using BrokerGateway.Dispatcher;
 using BrokerGateway.Dispatcher.Endpoints;
 using BrokerGateway.FakeUpstream;
-using BrokerGateway.Hosting.Manifest;
-using BrokerGateway.Hosting.Messaging;
-using MassTransit;
 using MassTransit.Testing;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
@@ -24,23 +19,13 @@ public sealed class SubmitCompletionConsumerTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _upstream = await FakeUpstreamServer.StartAsync();
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = Environments.Development });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { ["METIS_API_TOKENS"] = $$"""{"keyed": "{{Key}}", "unreachable": "{{Key}}"}""" });
-        builder.AddDispatcher();
-        var instance = new InstanceEndpoint();
-        instance.Set(new Uri("loopback://localhost/dispatcher-instance"));
-        builder.Services.AddSingleton(instance);
-        builder.Services.AddMassTransitTestHarness(x => x.AddConsumer<SubmitCompletionConsumer, SubmitCompletionConsumerDefinition>());
-        _host = builder.Build();
-        _host.Services.GetRequiredService<ManifestStore>().Apply(new StatusManifest(
+        (_host, _harness) = await DispatcherHarness.StartAsync($$"""{"keyed": "{{Key}}", "unreachable": "{{Key}}"}""",
         [
             new ManifestEntry("keyed", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyed"),
             new ManifestEntry("keyless", EndpointStatus.Live, "M", "D", ["m"], _upstream.BaseUrl.ToString().TrimEnd('/'), "keyless"),
             new ManifestEntry("unreachable", EndpointStatus.Live, "M", "D", ["m"], "http://127.0.0.1:1/v1", "unreachable"),
             new ManifestEntry("mock", EndpointStatus.Live, "M", "D", ["mock-gpt"], "mock://echo", "mock"),
-        ]));
-        _harness = _host.Services.GetTestHarness();
-        await _harness.Start();
+        ]);
     }
 
     private async Task<CompletionResult> SendAsync(string endpointId, string body, UpstreamRoute route = UpstreamRoute.ChatCompletions, TimeSpan? deadline = null)
