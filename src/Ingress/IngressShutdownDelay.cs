@@ -11,9 +11,9 @@ namespace BrokerGateway.Ingress;
 /// and an orchestrator's endpoints lag the SIGTERM by a second or so. Runs before the web server
 /// stops; with no delay it does nothing.
 /// </summary>
-internal sealed partial class IngressShutdownDelay(IOptions<IngressOptions> options, ILogger<IngressShutdownDelay> logger) : IHostedLifecycleService
+internal sealed partial class IngressShutdownDelay(IOptions<IngressOptions> options, ILogger<IngressShutdownDelay> logger) : Hosting.StoppingStep
 {
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    public override async Task StoppingAsync(CancellationToken cancellationToken)
     {
         var seconds = options.Value.ShutdownDelaySeconds;
         if (seconds == 0)
@@ -31,16 +31,6 @@ internal sealed partial class IngressShutdownDelay(IOptions<IngressOptions> opti
             // The host's own shutdown timeout: stop now.
         }
     }
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 1901, Level = LogLevel.Information, Message = "Stopping: taking requests for {Seconds} s more, answering Connection: close and not ready, before no longer listening")]
     private static partial void LogDelaying(ILogger logger, int seconds);

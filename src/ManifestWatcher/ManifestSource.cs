@@ -2,9 +2,6 @@ using Microsoft.Extensions.Options;
 
 namespace BrokerGateway.ManifestWatcher;
 
-/// <summary>The manifest's bytes, and when the source says it was last modified (a file's modification time, HTTP <c>Last-Modified</c>), if it says.</summary>
-internal sealed record ManifestDocument(byte[] Bytes, DateTimeOffset? ModifiedAt);
-
 /// <summary>Reads the manifest's bytes from an http(s) URL or a file.</summary>
 internal sealed class ManifestSource(IHttpClientFactory httpClients, IOptions<ManifestSourceOptions> options)
 {

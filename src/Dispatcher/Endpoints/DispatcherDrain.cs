@@ -20,14 +20,14 @@ internal sealed partial class DispatcherDrain(
     IOptions<DispatcherOptions> options,
     IOptions<BusOptions> bus,
     TimeProvider time,
-    ILogger<DispatcherDrain> logger) : IHostedLifecycleService
+    ILogger<DispatcherDrain> logger) : Hosting.StoppingStep
 {
     /// <summary>How long the requests aborted at the end of the grace get to send their answers.</summary>
     private static readonly TimeSpan LastAnswers = TimeSpan.FromSeconds(2);
 
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(50);
 
-    public async Task StoppingAsync(CancellationToken cancellationToken)
+    public override async Task StoppingAsync(CancellationToken cancellationToken)
     {
         if (!bus.Value.UsesRabbitMq)
         {
@@ -89,16 +89,6 @@ internal sealed partial class DispatcherDrain(
             await Task.Delay(Poll, time, cancellationToken);
         }
     }
-
-    public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     [LoggerMessage(EventId = 3301, Level = LogLevel.Warning, Message = "{Count} calls still running after the drain grace of {Seconds} s: aborted, their ingresses try elsewhere")]
     private static partial void LogAborting(ILogger logger, int count, int seconds);

@@ -21,6 +21,7 @@ internal sealed class InFlightCalls(TimeProvider time)
     private readonly ConcurrentDictionary<(Guid, int), DateTimeOffset> _cancelledEarly = new();
     private readonly ConcurrentDictionary<string, StrongBox<int>> _perEndpoint = new(StringComparer.Ordinal);
     private long _prunedAt;
+    private readonly TaskCompletionSource _acknowledgeAtOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Starts tracking an attempt; its token is cancelled by <see cref="Cancel"/> or when <paramref name="stopping"/> or <paramref name="lost"/> is.</summary>
     public Call Begin(Guid requestId, int attempt, string endpointId, CancellationToken stopping, CancellationToken lost = default)
@@ -49,8 +50,6 @@ internal sealed class InFlightCalls(TimeProvider time)
     /// </summary>
     public IReadOnlyDictionary<string, int> PerEndpoint(bool idleToo = false) =>
         _perEndpoint.Select(e => (e.Key, Count: Volatile.Read(ref e.Value.Value))).Where(e => idleToo || e.Count > 0).ToDictionary(e => e.Key, e => e.Count, StringComparer.Ordinal);
-
-    private readonly TaskCompletionSource _acknowledgeAtOnce = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
     /// Completes when this dispatcher starts to stop: from then on every call is acknowledged at

@@ -99,7 +99,7 @@ internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions
         }
         else if (options.Quorum && options.FairShare)
         {
-            failures.Add($"{BusOptions.QueueTypeKey}: quorum cannot be combined with {BusOptions.FairShareKey}=true: fair share orders the endpoint queues by priority, which quorum queues do not offer (keep classic batch queues, or turn fair share off)");
+            failures.Add($"{BusOptions.QueueTypeKey}: quorum cannot be combined with {BusOptions.FairShareKey}=true: fair share orders the endpoint queues by priority, which quorum queues do not offer (keep classic queues, or turn fair share off)");
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
