@@ -61,14 +61,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     public async Task ACallersTrace_IsContinuedToTheUpstream()
     {
         var trace = ActivityTraceId.CreateRandom();
-        var client = _gateway.CreateClient(TestTokens.Issue());
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = Json.Body("""{"model":"claude-telemetry-model","messages":[{"role":"user","content":"trace me"}]}"""),
-        };
-        request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
-
-        var answered = await client.SendAsync(request);
+        var answered = await ChatInTraceAsync(trace, "trace me");
 
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         var sent = Assert.Single(_anthropic.Received, r => r.Body.Contains("trace me", StringComparison.Ordinal));
@@ -94,14 +87,7 @@ public sealed class TelemetryTests : IAsyncLifetime
             },
         };
         ActivitySource.AddActivityListener(listener);
-        var client = _gateway.CreateClient(TestTokens.Issue());
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = Json.Body("""{"model":"claude-telemetry-model","messages":[{"role":"user","content":"two spans"}]}"""),
-        };
-        request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
-
-        var answered = await client.SendAsync(request);
+        var answered = await ChatInTraceAsync(trace, "two spans");
 
         Assert.Equal(HttpStatusCode.OK, answered.StatusCode);
         // The fake upstream is an ASP.NET Core server in this process too: its span is the third of the trace.
@@ -145,6 +131,18 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.ServiceUnavailable), (live.StatusCode, ready.StatusCode));
         var report = await Json.ReadAsync(ready);
         Assert.Equal(("unhealthy", "unhealthy"), (report.GetProperty("status").GetString(), report.GetProperty("checks").GetProperty("manifest").GetProperty("status").GetString()));
+    }
+
+    /// <summary>A chat request whose caller's span is in <paramref name="trace"/> (a <c>traceparent</c> header).</summary>
+    private async Task<HttpResponseMessage> ChatInTraceAsync(ActivityTraceId trace, string content)
+    {
+        var client = _gateway.CreateClient(TestTokens.Issue());
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = Json.Body($$"""{"model":"claude-telemetry-model","messages":[{"role":"user","content":"{{content}}"}]}"""),
+        };
+        request.Headers.Add("traceparent", $"00-{trace}-{ActivitySpanId.CreateRandom()}-01");
+        return await client.SendAsync(request);
     }
 
     private static List<string> Lines(string metrics, string prefix, string label) =>
