@@ -25,7 +25,7 @@ public static class DispatcherRegistration
         services.AddOptions<DispatcherOptions>()
             .Configure<IConfiguration>((options, configuration) =>
             {
-                if (string.IsNullOrWhiteSpace(configuration[BusOptions.RabbitMqUrlKey]))
+                if (!BusOptions.UsesRabbitMqIn(configuration))
                 {
                     options.Concurrency = DispatcherOptions.InMemoryConcurrency;
                 }

@@ -13,7 +13,7 @@ public static class StandaloneRegistration
     /// </summary>
     public static WebApplicationBuilder AddStandalone(this WebApplicationBuilder builder)
     {
-        if (!string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]))
+        if (BusOptions.UsesRabbitMqIn(builder.Configuration))
         {
             return builder.AddIngress();
         }

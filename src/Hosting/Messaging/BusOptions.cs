@@ -61,6 +61,9 @@ public sealed class BusOptions : IReportsUnconvertible
 
     public bool UsesRabbitMq => !string.IsNullOrWhiteSpace(RabbitMqUrl);
 
+    /// <summary>Whether <paramref name="configuration"/> puts the services on RabbitMQ (<c>RABBITMQ_URL</c> set), for choices made before the options are bound.</summary>
+    public static bool UsesRabbitMqIn(IConfiguration configuration) => !string.IsNullOrWhiteSpace(configuration[RabbitMqUrlKey]);
+
 }
 
 internal sealed class BusOptionsValidator(bool requireBroker) : IValidateOptions<BusOptions>

@@ -29,7 +29,7 @@ public static class GatewayBus
     /// </summary>
     public static IHostApplicationBuilder AddGatewayBus(this IHostApplicationBuilder builder, bool requireBroker = false)
     {
-        var usesRabbitMq = !string.IsNullOrWhiteSpace(builder.Configuration[BusOptions.RabbitMqUrlKey]);
+        var usesRabbitMq = BusOptions.UsesRabbitMqIn(builder.Configuration);
         builder.Services.AddSingleton<IValidateOptions<BusOptions>>(new BusOptionsValidator(requireBroker));
         builder.AddBrokerServices();
         var modules = Modules(builder).ToArray();

@@ -44,7 +44,7 @@ public static class TelemetryRegistration
                 // receive, consume and send counts per queue are the broker hop's. Standalone they would
                 // count in-memory handoffs inside one process — the gateway's own metrics already count
                 // those requests — at several measurements per message.
-                if (!string.IsNullOrWhiteSpace(builder.Configuration[Messaging.BusOptions.RabbitMqUrlKey]))
+                if (Messaging.BusOptions.UsesRabbitMqIn(builder.Configuration))
                 {
                     metrics.AddMeter(GatewayTelemetry.MassTransitMeter);
                 }
