@@ -48,7 +48,8 @@ public sealed partial class Program
             + $"\"url\": \"http://127.0.0.1:{anthropicPort}/v1\", \"endpoint_id\": \"bench-endpoint\", \"api\": \"anthropic\", "
             + $"\"headers\": {{\"{FakeAnthropicServer.EventsHeader}\": \"{anthropicEvents}\"}}}}}}");
 
-        // The telemetry scenario: a local OTLP sink, which (k) exports its traces and metrics to.
+        // The telemetry scenario: a local OTLP sink, which (k) exports its traces to; its metrics are
+        // scraped at /metrics (the default; --telemetry-env OTEL_METRICS_EXPORTER=prometheus,otlp pushes them too).
         var otlpSinkUrl = new Uri($"http://127.0.0.1:{ServiceProcess.FreePort()}/");
         using var otlpSink = options.Modes.Contains("standalone-telemetry")
             ? ServiceProcess.Start("FakeUpstream", new Dictionary<string, string>(), "tests", "--urls", otlpSinkUrl.ToString().TrimEnd('/'), "--otlp-sink")
@@ -88,7 +89,7 @@ public sealed partial class Program
                 "standalone" => await Deployment.StandaloneAsync(Merge(ingress, Keys), ingressPort),
                 "standalone-bare" => await Deployment.StandaloneAsync("(f) standalone, usage records and limits off", Merge(Merge(ingress, Keys), Bare), ingressPort),
                 "standalone-quotas" => await Deployment.StandaloneAsync("(g) standalone, usage records and limits on", Merge(Merge(ingress, Keys), Quotas), ingressPort),
-                "standalone-telemetry" => await Deployment.StandaloneAsync("(k) standalone, metrics and traces exported to a local OTLP sink",
+                "standalone-telemetry" => await Deployment.StandaloneAsync("(k) standalone, traces exported to a local OTLP sink, metrics scraped",
                     Merge(Merge(ingress, Keys), telemetryOn), ingressPort),
                 "standalone-anthropic" => await Deployment.StandaloneAsync("(h) standalone, OpenAI chat to an Anthropic upstream (translated)",
                     Merge(Merge(ingress, Keys), new() { ["METIS_STATUS_URL"] = anthropicManifest }), ingressPort),
@@ -185,7 +186,7 @@ public sealed partial class Program
         ResultTable.Print(rows, options.Rounds);
         ResultTable.PrintTranslation(rows, streamRows);
         ResultTable.PrintSideBySide("Quota overhead", pairs);
-        ResultTable.PrintSideBySide("Telemetry overhead (metrics and traces exported to a local OTLP sink, /metrics scraped every 5 s)", telemetryPairs);
+        ResultTable.PrintSideBySide("Telemetry overhead (traces exported to a local OTLP sink, /metrics scraped every 5 s)", telemetryPairs);
         ResultTable.PrintStreams(streamRows, options.StreamEvents);
         ResultTable.PrintConcurrentStreams(concurrentRows, ConcurrentEvents, ConcurrentGapMs, options.Rounds);
         ResultTable.PrintBatches(batchRows, options.BatchLines);

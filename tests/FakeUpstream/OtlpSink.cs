@@ -15,10 +15,17 @@ namespace BrokerGateway.FakeUpstream;
 public sealed class OtlpSink : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _bySignal = new(StringComparer.Ordinal);
     private long _exports;
     private long _bytes;
 
-    private OtlpSink(WebApplication app) => _app = app;
+    private OtlpSink(WebApplication app, string url) => (_app, Url) = (app, url);
+
+    /// <summary>The sink's address, for <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>.</summary>
+    public string Url { get; }
+
+    /// <summary>How many exports of <paramref name="signal"/> (<c>traces</c>, <c>metrics</c>, <c>logs</c>) came.</summary>
+    public int Exports(string signal) => _bySignal.GetValueOrDefault(signal);
 
     public CancellationToken Stopping => _app.Lifetime.ApplicationStopping;
 
@@ -28,7 +35,7 @@ public sealed class OtlpSink : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
         var app = builder.Build();
-        var sink = new OtlpSink(app);
+        var sink = new OtlpSink(app, url);
         // Three routes rather than a regex constraint, which the slim builder does not register.
         foreach (var signal in (string[])["traces", "metrics", "logs"])
         {
@@ -52,6 +59,7 @@ public sealed class OtlpSink : IAsyncDisposable
 
         Interlocked.Increment(ref _exports);
         Interlocked.Add(ref _bytes, length);
+        _bySignal.AddOrUpdate(request.Path.Value![(request.Path.Value!.LastIndexOf('/') + 1)..], 1, (_, count) => count + 1);
 
         // An empty ExportTrace/Metrics/LogsServiceResponse: nothing rejected.
         return Results.Bytes([], "application/x-protobuf");

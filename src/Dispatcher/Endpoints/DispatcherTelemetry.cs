@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BrokerGateway.Contracts.Manifest;
@@ -14,6 +15,10 @@ namespace BrokerGateway.Dispatcher.Endpoints;
 /// </summary>
 internal sealed class DispatcherTelemetry
 {
+    /// <summary>Per endpoint and per upstream URL, made once: the manifest names a bounded set of each.</summary>
+    private static readonly ConcurrentDictionary<string, string> SpanNames = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, (string Host, object Port)?> Servers = new(StringComparer.Ordinal);
+
     private readonly GatewayMetrics _metrics;
 
     public DispatcherTelemetry(GatewayMetrics metrics, InFlightCalls calls)
@@ -29,9 +34,15 @@ internal sealed class DispatcherTelemetry
     /// <param name="traceParent">The ingress's span, from the message's <see cref="GatewayTelemetry.TraceHeader"/>; none: a trace of its own.</param>
     public static Activity? StartCall(SubmitCompletion request, ManifestEntry? entry, string? traceParent)
     {
+        if (!GatewayTelemetry.Source.HasListeners())
+        {
+            return null;
+        }
+
+        var name = SpanNames.GetOrAdd(request.EndpointId, static id => $"call {id}");
         var activity = traceParent is not null && ActivityContext.TryParse(traceParent, null, isRemote: true, out var parent)
-            ? GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client, parent)
-            : GatewayTelemetry.Source.StartActivity($"call {request.EndpointId}", ActivityKind.Client);
+            ? GatewayTelemetry.Source.StartActivity(name, ActivityKind.Client, parent)
+            : GatewayTelemetry.Source.StartActivity(name, ActivityKind.Client);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("gen_ai.provider.name", entry is null ? null : Provider(entry));
@@ -40,10 +51,10 @@ internal sealed class DispatcherTelemetry
             activity.SetTag("brokergateway.attempt", request.Attempt);
             activity.SetTag("brokergateway.route", request.Route.ToString());
             activity.SetTag("brokergateway.stream", request.Stream is not null);
-            if (entry is not null && Uri.TryCreate(entry.Url, UriKind.Absolute, out var url))
+            if (entry is not null && Servers.GetOrAdd(entry.Url, Server) is { } server)
             {
-                activity.SetTag("server.address", url.Host);
-                activity.SetTag("server.port", url.Port);
+                activity.SetTag("server.address", server.Host);
+                activity.SetTag("server.port", server.Port);
             }
         }
 
@@ -68,6 +79,10 @@ internal sealed class DispatcherTelemetry
             }
         }
     }
+
+    /// <summary>The host and port of an upstream URL (boxed once: a tag's value is an object).</summary>
+    private static (string Host, object Port)? Server(string url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var parsed) ? (parsed.Host, parsed.Port) : null;
 
     /// <summary>The GenAI conventions' provider name for an entry's dialect.</summary>
     private static string Provider(ManifestEntry entry) => entry.IsMock ? "brokergateway.mock" : entry.Api switch

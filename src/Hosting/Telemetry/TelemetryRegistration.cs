@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -15,7 +16,8 @@ public static class TelemetryRegistration
     /// <summary>
     /// OpenTelemetry for a service: the gateway's meter and spans, the framework's meters (ASP.NET
     /// Core, Kestrel, HttpClient, the runtime) and, over RabbitMQ, MassTransit's, for Prometheus to
-    /// scrape and — when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set — pushed by OTLP. Spans are always made, exported or
+    /// scrape (and pushed by OTLP too where <c>OTEL_METRICS_EXPORTER</c> lists <c>otlp</c>); spans
+    /// pushed by OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set. Spans are always made, exported or
     /// not, so that a caller's <c>traceparent</c> reaches the upstream through the broker: the
     /// ingress puts it into each message's headers (<see cref="GatewayTelemetry.TraceHeader"/>), the
     /// dispatcher's span of the call continues it, HttpClient sends it on. Scrapes and health probes make no spans.
@@ -32,6 +34,13 @@ public static class TelemetryRegistration
         var options = new TelemetryOptions();
         builder.Configuration.Bind(options);
         var otlp = !string.IsNullOrWhiteSpace(options.OtlpEndpoint);
+        builder.Services.AddOptions<TelemetryOptions>().Bind(builder.Configuration).ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TelemetryOptions>, TelemetryOptionsValidator>();
+
+        // ASP.NET Core 10 can put the HTTP semantic conventions' attributes on its request span itself
+        // (off by default until 11); OpenTelemetry's instrumentation then leaves them to it instead of
+        // adding them again from a diagnostic event on every request.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Hosting.SuppressActivityOpenTelemetryData", false);
         builder.Services.AddSingleton<GatewayMetrics>();
         builder.Services.AddGatewayHealthChecks();
         builder.Services.AddOpenTelemetry()
@@ -49,7 +58,7 @@ public static class TelemetryRegistration
                     metrics.AddMeter(GatewayTelemetry.MassTransitMeter);
                 }
 
-                if (otlp)
+                if (options.PushesMetrics)
                 {
                     metrics.AddOtlpExporter();
                 }

@@ -100,6 +100,9 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(("chat", "claude-telemetry-model", "claude-telemetry"),
             (ingress.GetTagItem("gen_ai.operation.name"), ingress.GetTagItem("gen_ai.request.model"), ingress.GetTagItem("brokergateway.endpoint")));
         Assert.True(ingress.GetTagItem("gen_ai.usage.output_tokens") is int output && output > 0);
+        // The HTTP conventions' attributes, which ASP.NET Core puts on its span itself.
+        Assert.Equal(("POST", "/v1/chat/completions", "/v1/chat/completions"),
+            (ingress.GetTagItem("http.request.method"), ingress.GetTagItem("url.path"), ingress.GetTagItem("http.route")));
         Assert.Equal(("call claude-telemetry", ingress.SpanId), (call.DisplayName, call.ParentSpanId));
         var sent = Assert.Single(_anthropic.Received, r => r.Body.Contains("two spans", StringComparison.Ordinal));
         Assert.Equal($"00-{trace}-{call.SpanId}-01", sent.Header("traceparent"));
