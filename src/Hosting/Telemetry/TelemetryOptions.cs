@@ -18,9 +18,10 @@ public sealed class TelemetryOptions
 
     /// <summary>
     /// OpenTelemetry's variable for where metrics go, a comma-separated list of <c>prometheus</c>
-    /// and <c>otlp</c>. Default <c>prometheus</c>: served at <c>/metrics</c> for a scraper, not also
-    /// pushed — each exporter aggregates every measurement again, on the request's own thread.
-    /// <c>/metrics</c> is served whatever the list says (the probes and the benchmark read it).
+    /// and <c>otlp</c> (or <c>none</c>). Default <c>prometheus</c>: served at <c>/metrics</c> for a
+    /// scraper, not also pushed — each exporter aggregates every measurement again, on the request's
+    /// own thread. <c>/metrics</c> is served whatever the list says: it is the gateway's documented
+    /// scrape target, beside the health probes on a dispatcher's and the watcher's port.
     /// </summary>
     [ConfigurationKeyName(MetricsExportersKey)]
     public string? MetricsExporters { get; set; }
@@ -35,13 +36,13 @@ public sealed class TelemetryOptions
 /// <summary>Stops a service at start when <c>OTEL_METRICS_EXPORTER</c> names an exporter the gateway has not got.</summary>
 internal sealed class TelemetryOptionsValidator : IValidateOptions<TelemetryOptions>
 {
-    private static readonly string[] Known = ["prometheus", "otlp"];
+    private static readonly string[] Known = ["prometheus", "otlp", "none"];
 
     public ValidateOptionsResult Validate(string? name, TelemetryOptions options)
     {
         var unknown = options.ExporterNames().Where(exporter => !Known.Contains(exporter)).ToList();
         return unknown.Count == 0
             ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail($"{TelemetryOptions.MetricsExportersKey}: '{string.Join(',', unknown)}' is not an exporter here; use prometheus, otlp or both (prometheus,otlp)");
+            : ValidateOptionsResult.Fail($"{TelemetryOptions.MetricsExportersKey}: '{string.Join(',', unknown)}' is not an exporter here; use prometheus, otlp, both (prometheus,otlp) or none");
     }
 }

@@ -21,6 +21,7 @@ public class TelemetryOptionsTests
     [InlineData(null)]
     [InlineData("prometheus")]
     [InlineData("otlp")]
+    [InlineData("none")]
     [InlineData(" Prometheus , OTLP ")]
     public void AnExporterListOfPrometheusAndOtlp_Starts(string? exporters) => Assert.True(Validate(exporters).Valid);
 
