@@ -39,7 +39,7 @@ public sealed class OtlpSink : IAsyncDisposable
         // Three routes rather than a regex constraint, which the slim builder does not register.
         foreach (var signal in (string[])["traces", "metrics", "logs"])
         {
-            app.MapPost("/v1/" + signal, sink.TakeAsync);
+            app.MapPost("/v1/" + signal, (HttpRequest request) => sink.TakeAsync(request, signal));
         }
 
         app.MapGet("/received", () => Results.Text($"{Interlocked.Read(ref sink._exports)} exports, {Interlocked.Read(ref sink._bytes)} bytes"));
@@ -47,7 +47,7 @@ public sealed class OtlpSink : IAsyncDisposable
         return sink;
     }
 
-    private async Task<IResult> TakeAsync(HttpRequest request)
+    private async Task<IResult> TakeAsync(HttpRequest request, string signal)
     {
         var buffer = new byte[16 * 1024];
         long length = 0;
@@ -59,7 +59,7 @@ public sealed class OtlpSink : IAsyncDisposable
 
         Interlocked.Increment(ref _exports);
         Interlocked.Add(ref _bytes, length);
-        _bySignal.AddOrUpdate(request.Path.Value![(request.Path.Value!.LastIndexOf('/') + 1)..], 1, (_, count) => count + 1);
+        _bySignal.AddOrUpdate(signal, 1, (_, count) => count + 1);
 
         // An empty ExportTrace/Metrics/LogsServiceResponse: nothing rejected.
         return Results.Bytes([], "application/x-protobuf");
