@@ -63,8 +63,9 @@ internal sealed partial class SubmitCompletionConsumer(
         catch (OperationCanceledException ex) when (context.CancellationToken.IsCancellationRequested && ex.CancellationToken != context.CancellationToken)
         {
             // The consumer is being stopped (its connection to the broker is closing) while it waited
-            // on something with a token of its own: said as the consumer's cancellation, which
-            // MassTransit logs as such rather than as a fault; the broker hands the message on.
+            // on something with a token of its own: said as the consumer's cancellation, which the
+            // logging leaves out when it reaches RabbitMQ's transport as a T-FAULT (BrokerNoise);
+            // the broker hands the message on.
             throw new OperationCanceledException(ex.Message, ex, context.CancellationToken);
         }
     }

@@ -11,7 +11,10 @@ namespace BrokerGateway.Hosting.Logging;
 /// also an <c>S-FAULT</c>, whose exception is the client's, MassTransit's connection exception or a
 /// channel disposed under the send, depending on where the connection was when it closed), a message whose acknowledgement or answer the closing connection
 /// cut off (<c>Consumer Channel Shutdown</c> or <c>R-FAULT</c>: the broker hands the message on,
-/// and the service has said in one line that it lost the connection), and each failed attempt
+/// and the service has said in one line that it lost the connection), a message whose consumer
+/// was cancelled as the closing connection stopped it (<c>T-FAULT</c> with the consumer's
+/// <see cref="OperationCanceledException"/>: the message was not acknowledged, so the broker hands
+/// it on, and a dispatcher that runs it again says so), and each failed attempt
 /// to reconnect to a broker that is away (<c>Connection Failed</c>, every second or two while it
 /// lasts; <see cref="Messaging.BrokerConnection"/> logs the loss and the return).
 /// </summary>
@@ -31,6 +34,7 @@ internal static class BrokerNoise
                     or MassTransit.RabbitMqConnectionException or ObjectDisposedException))
             || ((text.StartsWith("R-FAULT", StringComparison.Ordinal) || text.StartsWith("Consumer Channel Shutdown", StringComparison.Ordinal))
                 && Chain(e.Exception).Any(x => x is AlreadyClosedException or OperationInterruptedException or IOException))
+            || (text.StartsWith("T-FAULT", StringComparison.Ordinal) && e.Exception is OperationCanceledException)
             || (text.StartsWith("Connection Failed", StringComparison.Ordinal) && Chain(e.Exception).Any(x => x is BrokerUnreachableException or ConnectFailureException));
     }
 

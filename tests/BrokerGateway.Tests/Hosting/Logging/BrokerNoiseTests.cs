@@ -40,6 +40,25 @@ public class BrokerNoiseTests
     }
 
     [Fact]
+    public void IsNoise_AConsumerCancelledAsTheConnectionClosed_IsFilteredOut()
+    {
+        // Seen in the broker fault test: the upstream call's read cancelled with the consumer, which
+        // rethrows the cancellation as its own; the unacknowledged message goes to another consumer.
+        var cancelled = new OperationCanceledException("The operation was canceled.", new TaskCanceledException("The operation was canceled.", new IOException("Unable to read data from the transport connection: Operation canceled.")));
+
+        Assert.True(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "T-FAULT {InputAddress} {MessageId}", cancelled)));
+    }
+
+    [Fact]
+    public void IsNoise_ATransportFaultOfAnotherKind_IsKept()
+    {
+        // Only the consumer's own cancellation is the closing connection's: any other fault, even one
+        // with a cancellation inside it, says something an operator must see.
+        Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "T-FAULT {InputAddress} {MessageId}", new InvalidOperationException("deserialize"))));
+        Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "T-FAULT {InputAddress} {MessageId}", new IOException("read", new OperationCanceledException()))));
+    }
+
+    [Fact]
     public void IsNoise_TheSameExceptionOutsideMassTransit_IsKept()
     {
         var exception = new RabbitMqConnectionException("BasicPublishAsync failed", new ObjectDisposedException("x"));
