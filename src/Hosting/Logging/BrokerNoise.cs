@@ -8,8 +8,10 @@ namespace BrokerGateway.Hosting.Logging;
 /// one line of their own: a request refused because its endpoint's queue is full (a nack, which
 /// MassTransit logs as <c>S-FAULT</c>; the caller gets <c>queue_full</c>), a send the service gave
 /// up on itself or that the broker's closing connection cut off (its caller told, the broker lost:
-/// also an <c>S-FAULT</c>, whose exception is the client's, MassTransit's connection exception or a
-/// channel disposed under the send, depending on where the connection was when it closed), a message whose acknowledgement or answer the closing connection
+/// also an <c>S-FAULT</c>, whose exception is the client's — closed, or interrupted as it tore down a
+/// connection whose peer died; not a channel error the broker raised (403 to 406), which is a real
+/// fault —, MassTransit's connection exception or a channel disposed under
+/// the send, depending on where the connection was when it closed), a message whose acknowledgement or answer the closing connection
 /// cut off (<c>Consumer Channel Shutdown</c> or <c>R-FAULT</c>: the broker hands the message on,
 /// and the service has said in one line that it lost the connection), a message whose consumer
 /// was cancelled as the closing connection stopped it (<c>T-FAULT</c> with the consumer's
@@ -31,7 +33,7 @@ internal static class BrokerNoise
         var text = e.MessageTemplate.Text;
         return (text.StartsWith("S-FAULT", StringComparison.Ordinal)
                 && Chain(e.Exception).Any(x => x is PublishException { IsReturn: false } or OperationCanceledException or AlreadyClosedException
-                    or MassTransit.RabbitMqConnectionException or ObjectDisposedException))
+                    or OperationInterruptedException { ShutdownReason.ReplyCode: not (403 or 404 or 405 or 406) } or MassTransit.RabbitMqConnectionException or ObjectDisposedException))
             || ((text.StartsWith("R-FAULT", StringComparison.Ordinal) || text.StartsWith("Consumer Channel Shutdown", StringComparison.Ordinal))
                 && Chain(e.Exception).Any(x => x is AlreadyClosedException or OperationInterruptedException or IOException))
             || (text.StartsWith("T-FAULT", StringComparison.Ordinal) && e.Exception is OperationCanceledException)

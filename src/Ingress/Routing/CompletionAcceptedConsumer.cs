@@ -6,15 +6,19 @@ namespace BrokerGateway.Ingress.Routing;
 /// <summary>
 /// A dispatcher took an attempt. If nobody waits for it any more — the caller left, or this ingress
 /// already moved on to another endpoint — the dispatcher is told at once to abort it, so one
-/// request never keeps two upstream calls running.
+/// request never keeps two upstream calls running. Said beside the consumer, not awaited by it
+/// (see <see cref="DetachedSends"/>).
 /// </summary>
-internal sealed class CompletionAcceptedConsumer(PendingAttempts pending, AttemptSender sender) : IConsumer<CompletionAccepted>
+internal sealed class CompletionAcceptedConsumer(PendingAttempts pending, DetachedSends sends) : IConsumer<CompletionAccepted>
 {
-    public async Task Consume(ConsumeContext<CompletionAccepted> context)
+    public Task Consume(ConsumeContext<CompletionAccepted> context)
     {
-        if (!pending.Accept(context.Message))
+        var accepted = context.Message;
+        if (!pending.Accept(accepted))
         {
-            await sender.CancelAsync(context.Message, context.CancellationToken);
+            sends.Cancel(accepted.DispatcherAddress, accepted.RequestId, accepted.Attempt);
         }
+
+        return Task.CompletedTask;
     }
 }

@@ -20,6 +20,7 @@ internal static class RoutingRegistration
         builder.Services.AddSingleton<EndpointSelector>();
         builder.Services.AddSingleton<IEndpointSelector>(sp => sp.GetRequiredService<EndpointSelector>());
         builder.Services.AddSingleton<AttemptSender>();
+        builder.Services.AddSingleton<DetachedSends>();
         builder.Services.AddSingleton<CompletionRouter>();
         builder.Services.AddSingleton<ICompletionRouter>(sp => sp.GetRequiredService<CompletionRouter>());
         builder.Services.AddSingleton<EndpointQueues>();

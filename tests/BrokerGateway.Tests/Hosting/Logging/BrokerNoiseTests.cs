@@ -19,6 +19,9 @@ public class BrokerNoiseTests
         new RabbitMqConnectionException("The connection is closed"),
         new AlreadyClosedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 320, "CONNECTION_FORCED")),
         new OperationCanceledException(),
+
+        // The client tore down a connection whose peer died (seen in the cluster test, a node killed).
+        new OperationInterruptedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 491, "ObjectDisposedException on channel")),
     };
 
     [Theory]
@@ -37,6 +40,10 @@ public class BrokerNoiseTests
         // serialized says something an operator must see.
         Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress}", new RabbitMQ.Client.Exceptions.PublishException(1, isReturn: true))));
         Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress}", new InvalidOperationException("serializer"))));
+
+        // A channel error the broker raised: the send itself was wrong, the connection is fine.
+        var notFound = new OperationInterruptedException(new RabbitMQ.Client.Events.ShutdownEventArgs(RabbitMQ.Client.ShutdownInitiator.Peer, 404, "NOT_FOUND - no exchange"));
+        Assert.False(BrokerNoise.IsNoise(Event("MassTransit.ReceiveTransport", "S-FAULT {InputAddress}", notFound)));
     }
 
     [Fact]
