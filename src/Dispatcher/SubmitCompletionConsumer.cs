@@ -51,6 +51,13 @@ internal sealed partial class SubmitCompletionConsumer(
     /// <summary>How long the ingress gets to say whether a message that may have been withdrawn unheard is still wanted.</summary>
     private static readonly TimeSpan StillWantedTimeout = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// How long a message that came while this dispatcher's own queue was coming back (after a lost
+    /// connection) waits for it before its call starts, and an answer for a connection lost a moment
+    /// ago waits before it is given up: reconnecting takes a second or two.
+    /// </summary>
+    private static readonly TimeSpan ReconnectWait = TimeSpan.FromSeconds(5);
+
     /// <summary>The longest the answer may wait for a broker that is away (never past the request's deadline).</summary>
     private static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(10);
 
@@ -154,6 +161,14 @@ internal sealed partial class SubmitCompletionConsumer(
             request = request with { AttemptDeadline = taken + attemptTimeout };
         }
 
+        // A message that comes while this dispatcher's own queue is still coming back after a lost
+        // connection (the endpoint queues' consumers can be back first) waits for it: the connection
+        // works, since the message came over it, and the ingress must be able to cancel the call.
+        if (!broker.IsUp)
+        {
+            await broker.WaitUntilUpAsync(ReconnectWait, context.CancellationToken);
+        }
+
         // A call whose answer can no longer be delivered (the broker connection is lost) is aborted:
         // its ingress has told the caller, and the broker hands the request on if anyone still waits.
         var lost = broker.Losing;
@@ -230,8 +245,10 @@ internal sealed partial class SubmitCompletionConsumer(
         where T : class
     {
         var request = context.Message;
-        if (!broker.IsUp)
+        if (!broker.IsUp && !await broker.WaitUntilUpAsync(ReconnectWait, CancellationToken.None))
         {
+            // Lost, and not back within a moment: the message goes back to the queue with the
+            // connection, and the ingress, if it lost the connection too, has told the caller.
             LogUndelivered(logger, request.RequestId, request.Attempt, typeof(T).Name, "the connection is lost");
             return false;
         }

@@ -50,6 +50,26 @@ public sealed class ReconnectedDispatcherTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARequestTakenWhileTheDispatchersOwnQueueIsComingBack_IsRunOnceItIsBack_AndAnswered()
+    {
+        // After a lost connection the endpoint queues' consumers can be back a moment before the
+        // dispatcher's own queue: a request taken then used to have its acknowledgement given up as
+        // undeliverable, its call aborted, and its message (acknowledged) gone.
+        var broker = _host.Services.GetRequiredService<BrokerConnection>();
+        await broker.Faulted(new EndpointEvent(DispatcherInstance));
+        var requestId = await SubmitAsync("taken-while-reconnecting", ""","fake":{"delay_ms":200}""");
+
+        // The dispatcher's own queue comes back a little later, as a reconnection takes (about a second in the cluster test).
+        await Task.Delay(TimeSpan.FromMilliseconds(300));
+        var back = DateTimeOffset.UtcNow;
+        await broker.Ready(new EndpointEvent(DispatcherInstance));
+
+        Assert.True(await _harness.Sent.Any<CompletionResult>(m => m.Context.Message.RequestId == requestId && m.Context.Message.StatusCode == 200));
+        var call = Assert.Single(_upstream.Received, r => r.Body.Contains("taken-while-reconnecting", StringComparison.Ordinal));
+        Assert.True(call.At >= back, $"the upstream was called {(back - call.At).TotalMilliseconds:0} ms before the dispatcher's queue was back");
+    }
+
+    [Fact]
     public async Task WithoutAReconnection_ARequestSentLongAfterTheBusStarted_RunsWithoutAsking()
     {
         var requestId = await SubmitAsync("never-disconnected");
@@ -58,11 +78,11 @@ public sealed class ReconnectedDispatcherTests : IAsyncLifetime
         Assert.False(await _harness.Consumed.Any<AttemptStillWanted>(m => m.Context.Message.RequestId == requestId));
     }
 
-    private async Task<Guid> SubmitAsync(string content)
+    private async Task<Guid> SubmitAsync(string content, string extra = "")
     {
         var requestId = Guid.NewGuid();
         var now = DateTimeOffset.UtcNow;
-        var body = $$"""{"model":"m","messages":[{"role":"user","content":"{{content}}"}]}""";
+        var body = $$"""{"model":"m","messages":[{"role":"user","content":"{{content}}"}]{{extra}}}""";
         await _harness.Bus.Publish(new SubmitCompletion(requestId, 1, "keyed", UpstreamRoute.ChatCompletions, body, now.AddMinutes(1), now.AddMinutes(1)), context =>
         {
             context.RequestId = requestId;
