@@ -21,6 +21,9 @@ public sealed class Deployment : IDisposable
     /// <summary>The gateway's processes (not the fake upstream), whose memory the table reports.</summary>
     public IReadOnlyList<ServiceProcess> Gateway => _processes;
 
+    /// <summary>The CPU time the gateway's processes have used so far.</summary>
+    public TimeSpan ProcessorTime => _processes.Aggregate(TimeSpan.Zero, (sum, process) => sum + process.ProcessorTime);
+
     public static async Task<Deployment> DirectAsync(Uri upstream)
     {
         var deployment = new Deployment("(a) fake upstream, direct") { Url = new Uri(upstream, "v1/chat/completions") };

@@ -108,7 +108,7 @@ public static class ResultTable
 
         Console.WriteLine();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{what} side by side: {outcome.Base} and {outcome.With} running at once, taking turns of {SideBySide.RequestsPerTurn} requests at concurrency {SideBySide.Concurrency} ({outcome.Pairs} pairs, order alternating): {outcome.With} at {outcome.Ratio:0.00}× the req/s of {outcome.Base} over all turns; per pair median {outcome.MedianPairRatio:0.00}×, from {outcome.Lowest:0.00}× to {outcome.Highest:0.00}×; {outcome.Failures} failures."));
+            $"{what} side by side: {outcome.Base} and {outcome.With} running at once, taking turns of {SideBySide.RequestsPerTurn} requests at concurrency {SideBySide.Concurrency} ({outcome.Pairs} pairs, order alternating): {outcome.With} at {outcome.Ratio:0.00}× the req/s of {outcome.Base} over all turns; per pair median {outcome.MedianPairRatio:0.00}×, from {outcome.Lowest:0.00}× to {outcome.Highest:0.00}×; {outcome.Failures} failures. Gateway CPU per request in its turns: {outcome.BaseCpuMicroseconds:0} µs for {outcome.Base}, {outcome.WithCpuMicroseconds:0} µs for {outcome.With} ({outcome.WithCpuMicroseconds / outcome.BaseCpuMicroseconds:0.00}×)."));
     }
 
     /// <summary>The streaming table: time to the first event at concurrency 1 and events per second in one long stream, against the direct upstream.</summary>

@@ -125,6 +125,16 @@ public sealed class ServiceProcess : IDisposable
         }
     }
 
+    /// <summary>The CPU time the process has used since it started (user and system).</summary>
+    public TimeSpan ProcessorTime
+    {
+        get
+        {
+            _process.Refresh();
+            return _process.TotalProcessorTime;
+        }
+    }
+
     public bool HasExited => _process.HasExited;
 
     public int Id => _process.Id;
