@@ -59,7 +59,8 @@ public static class DispatcherRegistration
                 // once, so the upstream stops generating; it is not read on to reuse the connection.
                 MaxResponseDrainSize = 0,
 
-                ActivityHeadersPropagator = new Upstream.CallSpanPropagator(System.Diagnostics.DistributedContextPropagator.Current),
+                // The call's trace context is put on each request by the dispatcher (see CallSpanPropagation).
+                ActivityHeadersPropagator = null,
             })
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan)
             .RemoveAllLoggers();

@@ -5,22 +5,29 @@ namespace BrokerGateway.Dispatcher.Upstream;
 
 /// <summary>
 /// The trace context the upstream receives: that of the dispatcher's span of the call (see
-/// <c>DispatcherTelemetry.StartCall</c>), not of the span HttpClient makes for each request and
-/// nobody records — so a traced upstream's span hangs under a span the trace has. Otherwise
-/// exactly the process's propagator (W3C <c>traceparent</c>, <c>tracestate</c>, baggage).
+/// <c>DispatcherTelemetry.StartCall</c>), put on each upstream request by the dispatcher itself with
+/// the process's propagator (W3C <c>traceparent</c>, <c>tracestate</c>, baggage) — so a traced
+/// upstream's span hangs under a span the trace has. HttpClient's own propagation is off (the
+/// handler has no <c>ActivityHeadersPropagator</c>): whenever a span is current it starts one more of
+/// its own for every request, with the URL as a tag, that nobody records, only to send its id.
 /// </summary>
-internal sealed class CallSpanPropagator(DistributedContextPropagator inner) : DistributedContextPropagator
+internal static class CallSpanPropagation
 {
-    public override IReadOnlyCollection<string> Fields => inner.Fields;
+    public static void Inject(HttpRequestMessage message)
+    {
+        if (CallSpan(Activity.Current) is not { } span)
+        {
+            return;
+        }
 
-    public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter) =>
-        inner.Inject(CallSpan(activity), carrier, setter);
-
-    public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState) =>
-        inner.ExtractTraceIdAndState(carrier, getter, out traceId, out traceState);
-
-    public override IEnumerable<KeyValuePair<string, string?>>? ExtractBaggage(object? carrier, PropagatorGetterCallback? getter) =>
-        inner.ExtractBaggage(carrier, getter);
+        DistributedContextPropagator.Current.Inject(span, message, static (carrier, name, value) =>
+        {
+            if (carrier is HttpRequestMessage request && !request.Headers.Contains(name))
+            {
+                request.Headers.TryAddWithoutValidation(name, value);
+            }
+        });
+    }
 
     /// <summary>The nearest of the gateway's spans up from <paramref name="activity"/>; the activity itself if there is none.</summary>
     private static Activity? CallSpan(Activity? activity)

@@ -176,6 +176,7 @@ internal sealed class UpstreamClient(IHttpClientFactory clients, UpstreamDialect
                 message.Headers.Accept.Add(EventStream);
             }
 
+            CallSpanPropagation.Inject(message);
             var response = await Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
             if (Stream && response.IsSuccessStatusCode && response.Content.Headers.ContentType?.MediaType == EventStream.MediaType)
             {
