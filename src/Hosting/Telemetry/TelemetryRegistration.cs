@@ -66,9 +66,9 @@ public static class TelemetryRegistration
             .WithTracing(tracing =>
             {
                 // Two spans per request: ASP.NET Core's at the ingress, with the GenAI attributes, and
-                // the dispatcher's of the upstream call. HttpClient makes none of its own (a third, as
-                // long as the call's, doubled the export): without a listener it still sends the
-                // current span's traceparent upstream, and its meter still times every call.
+                // the dispatcher's of the upstream call, whose traceparent the dispatcher sends upstream
+                // itself. HttpClient makes none of its own (a third, as long as the call's, doubled the
+                // export); its meter still times every call.
                 tracing.AddSource(GatewayTelemetry.Name)
                     .AddAspNetCoreInstrumentation(o => o.Filter = context => !IsProbe(context.Request.Path));
                 if (otlp)
